@@ -1,0 +1,36 @@
+/**
+ * Stable check outcome codes. Tests and CI users assert on these, never on message text, so a
+ * code is never renamed or reused for another meaning. Add new ones here, with one line each.
+ */
+export const CheckCode = {
+  OK: 'OK',
+  // ---- browser gathering (kind: gather)
+  NO_SRFLX_CANDIDATE: 'NO_SRFLX_CANDIDATE', // stun: URL produced no server-reflexive candidate
+  NO_RELAY_CANDIDATE: 'NO_RELAY_CANDIDATE', // turn(s): URL produced no relay candidate
+  TURN_AUTH_FAILED: 'TURN_AUTH_FAILED', // icecandidateerror 401 from the TURN server
+  TURN_FORBIDDEN: 'TURN_FORBIDDEN', // icecandidateerror 403
+  TURN_QUOTA: 'TURN_QUOTA', // 486 allocation quota reached
+  TURN_CAPACITY: 'TURN_CAPACITY', // 508 insufficient capacity
+  TURN_ERROR: 'TURN_ERROR', // another STUN error code from the server
+  TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // turns: failed with 701 and the TLS probe saw a bad certificate (or none ran)
+  SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation
+  GATHER_TIMEOUT: 'GATHER_TIMEOUT', // no candidate from the URL within --timeout
+  PORT_BLOCKED_BY_BROWSER: 'PORT_BLOCKED_BY_BROWSER', // Chromium refuses TURN on this port
+  UNSUPPORTED_BY_BROWSER: 'UNSUPPORTED_BY_BROWSER', // e.g. stuns:, which Chromium does not implement
+  NO_HOST_CANDIDATE: 'NO_HOST_CANDIDATE',
+  // ---- config (kind: config)
+  NO_TURN_CONFIGURED: 'NO_TURN_CONFIGURED',
+  NO_TCP_TLS_RELAY: 'NO_TCP_TLS_RELAY',
+  TURNS_NOT_ON_443: 'TURNS_NOT_ON_443',
+  // ---- protocol probes (dns, stun-binding, turn-allocate, tls-handshake): see src/protocol/codes.ts
+  // ---- calls (kind: call)
+  RELAY_CALL_FAILED: 'RELAY_CALL_FAILED',
+  CALL_FAILED: 'CALL_FAILED',
+  SLOW_SETUP: 'SLOW_SETUP',
+  LOW_THROUGHPUT: 'LOW_THROUGHPUT',
+  // ---- run-level
+  INTERRUPTED: 'INTERRUPTED',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  SKIPPED: 'SKIPPED',
+} as const;
+export type CheckCode = (typeof CheckCode)[keyof typeof CheckCode];

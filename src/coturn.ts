@@ -1,0 +1,231 @@
+/**
+ * Starts and stops a real coturn (`turnserver`) — the embedded default server, and the server
+ * every integration and lab test talks to. Ports are free ports picked at start; credentials
+ * are generated; the process is registered for cleanup so Ctrl-C never leaves it behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, accessSync, constants } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join, delimiter } from 'node:path';
+import { makeSelfSignedCert, type CertFiles } from './certs.js';
+import { EnvironmentError } from './errors.js';
+import { registerCleanup } from './lifecycle.js';
+
+export interface CoturnOptions {
+  /** Address(es) to listen on. Default 127.0.0.1. */
+  listeningIps?: string[];
+  relayIp?: string;
+  realm?: string;
+  /** Long-term users; default: one generated user. Ignored when authSecret is set. */
+  users?: { name: string; password: string }[];
+  /** TURN REST shared secret (use-auth-secret). */
+  authSecret?: string;
+  /** Fixed ports instead of free ones (lab: 3478/5349 on a namespace address). */
+  port?: number;
+  tlsPort?: number;
+  /** Certificate to use, or 'generate' (default), or null for no TLS listener. */
+  tls?: CertFiles | 'generate' | null;
+  allowLoopbackPeers?: boolean;
+  userQuota?: number;
+  totalQuota?: number;
+  /** Run inside this network namespace (lab). */
+  netns?: string;
+  extraArgs?: string[];
+  /** How long to wait for the listener. */
+  startTimeoutMs?: number;
+}
+
+export interface Coturn {
+  host: string;
+  port: number;
+  tlsPort: number | null;
+  realm: string;
+  username: string;
+  password: string;
+  authSecret: string | null;
+  /** stun:, turn: udp, turn: tcp, turns: URLs for this server. */
+  urls: { stun: string; turnUdp: string; turnTcp: string; turns: string | null };
+  logs: () => string;
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}
+
+export function findTurnserver(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/sbin', '/usr/local/bin'])) {
+    const p = join(dir, 'turnserver');
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new EnvironmentError(
+    'coturn (turnserver) not found: the embedded default needs it; install it with "apt-get install coturn" (Debian/Ubuntu) or "brew install coturn" (macOS), or pass --url for your own servers',
+  );
+}
+
+/** A port free for both TCP and UDP on host (and port+1 for RFC 5780 alt, which coturn may bind). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, host, () => {
+        const a = s.address();
+        s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+      });
+    });
+    if (port > 0 && port < 65535 && (await udpFree(host, port)) && (await udpFree(host, port + 1))) return port;
+  }
+  throw new Error('could not find a free port');
+}
+
+function udpFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+function waitForTcp(host: string, port: number, deadline: number, exited: () => string | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tryOnce = () => {
+      const why = exited();
+      if (why !== null) return reject(new Error(why));
+      const sock = connect({ host, port });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`turnserver did not listen on ${host}:${port} in time`));
+        else setTimeout(tryOnce, 20);
+      });
+    };
+    tryOnce();
+  });
+}
+
+export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
+  const bin = findTurnserver();
+  const listeningIps = opts.listeningIps ?? ['127.0.0.1'];
+  const host = listeningIps[0] ?? '127.0.0.1';
+  const realm = opts.realm ?? 'iceprobe.local';
+  const dir = mkdtempSync(join(tmpdir(), 'iceprobe-coturn-'));
+  const port = opts.port ?? (opts.netns ? 3478 : await freePort(host));
+  const tls = opts.tls === undefined ? 'generate' : opts.tls;
+  const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: ['DNS:localhost', ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
+  const tlsPort = certs ? (opts.tlsPort ?? (opts.netns ? 5349 : await freePort(host))) : null;
+  const users = opts.users ?? [{ name: `iceprobe-${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('base64url') }];
+  const first = users[0] ?? { name: 'iceprobe', password: randomBytes(12).toString('base64url') };
+
+  const args = [
+    '-n',
+    '--no-cli',
+    '--log-file=stdout',
+    '--simple-log',
+    '--fingerprint',
+    `--realm=${realm}`,
+    `--listening-port=${port}`,
+    `--relay-ip=${opts.relayIp ?? host}`,
+    `--pidfile=${join(dir, 'turnserver.pid')}`,
+    `--userdb=${join(dir, 'turndb')}`,
+    '--no-multicast-peers',
+    ...listeningIps.map((ip) => `--listening-ip=${ip}`),
+  ];
+  if (opts.authSecret) args.push('--use-auth-secret', `--static-auth-secret=${opts.authSecret}`);
+  else {
+    args.push('--lt-cred-mech');
+    for (const u of users) args.push(`--user=${u.name}:${u.password}`);
+  }
+  if (certs && tlsPort) args.push(`--tls-listening-port=${tlsPort}`, `--cert=${certs.cert}`, `--pkey=${certs.key}`);
+  else args.push('--no-tls', '--no-dtls');
+  if (opts.allowLoopbackPeers ?? true) args.push('--allow-loopback-peers');
+  if (opts.userQuota !== undefined) args.push(`--user-quota=${opts.userQuota}`);
+  if (opts.totalQuota !== undefined) args.push(`--total-quota=${opts.totalQuota}`);
+  if (listeningIps.length < 2) args.push('--no-rfc5780');
+  args.push(...(opts.extraArgs ?? []));
+
+  const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, bin, ...args]] : [bin, args];
+  const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (b: Buffer) => {
+    log += b.toString();
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitWhy: string | null = null;
+  child.once('exit', (code, sig) => {
+    exitWhy = `turnserver exited (${sig ?? code}) before it was ready: ${log.split('\n').filter((l) => /error|cannot|fail/i.test(l)).slice(-3).join(' | ') || 'no log'}`;
+  });
+  child.once('error', (e) => {
+    exitWhy = `turnserver could not start: ${e.message}`;
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const unregister = registerCleanup('coturn', stop, () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 8_000);
+  try {
+    if (opts.netns) {
+      // Can't TCP-connect into another namespace from here; watch the log for the listener.
+      await new Promise<void>((resolve, reject) => {
+        const tick = () => {
+          if (exitWhy) return reject(new Error(exitWhy));
+          if (/Total (General|UDP) servers|IPv4. TCP listener opened/i.test(log) && /listener opened/.test(log)) return resolve();
+          if (Date.now() > deadline) return reject(new Error('turnserver did not start in time'));
+          setTimeout(tick, 25);
+        };
+        tick();
+      });
+    } else {
+      await waitForTcp(host, port, deadline, () => exitWhy);
+      if (tlsPort) await waitForTcp(host, tlsPort, deadline, () => exitWhy);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  const h = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    tlsPort,
+    realm,
+    username: first.name,
+    password: first.password,
+    authSecret: opts.authSecret ?? null,
+    urls: {
+      stun: `stun:${h}:${port}`,
+      turnUdp: `turn:${h}:${port}?transport=udp`,
+      turnTcp: `turn:${h}:${port}?transport=tcp`,
+      turns: tlsPort ? `turns:${h}:${tlsPort}?transport=tcp` : null,
+    },
+    logs: () => log,
+    pid: child.pid,
+    stop,
+  };
+}

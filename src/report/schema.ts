@@ -1,0 +1,172 @@
+/**
+ * The iceprobe report, schemaVersion 1. This file is the single source of truth: the
+ * TypeScript types are inferred from it, every written report is validated with it, and
+ * `dist/report.schema.json` is generated from it (scripts/write-schema.ts).
+ *
+ * Compatibility rule: within one schemaVersion fields are only ever added (as optional),
+ * never renamed or removed, so `iceprobe report` re-renders any older report of the same version.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1 as const;
+
+export const Status = z.enum(['pass', 'warn', 'fail', 'skip']);
+export type Status = z.infer<typeof Status>;
+
+export const Severity = z.enum(['info', 'warn', 'error']);
+export type Severity = z.infer<typeof Severity>;
+
+/** Transport between the client and the STUN/TURN server (RFC 7065 `transport` + TLS). */
+export const Transport = z.enum(['udp', 'tcp', 'tls']);
+export type Transport = z.infer<typeof Transport>;
+
+export const CheckKind = z.enum([
+  'config', // static checks on the configuration (port policy, missing TURN …)
+  'gather', // browser ICE gathering for one URL
+  'dns',
+  'stun-binding',
+  'turn-allocate',
+  'tls-handshake',
+  'call', // end-to-end loopback call through the probe relay
+  'nat', // RFC 5780 behaviour discovery
+  'expectation', // a user's --expect gate
+]);
+export type CheckKind = z.infer<typeof CheckKind>;
+
+export const Check = z.object({
+  /** Stable within a report; findings reference it. e.g. `gather:turn:127.0.0.1:3478?transport=udp`. */
+  id: z.string(),
+  kind: CheckKind,
+  /** What was checked: a URL with secrets removed, a host name, a call id. */
+  target: z.string(),
+  transport: Transport.nullable(),
+  status: Status,
+  /** Stable, machine-readable outcome code, e.g. `OK`, `TURN_AUTH_FAILED`, `GATHER_TIMEOUT`. */
+  code: z.string(),
+  /** One sentence, for people. Tests never assert on it. */
+  message: z.string().optional(),
+  durationMs: z.number().nonnegative(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type Check = z.infer<typeof Check>;
+
+export const CandidateType = z.enum(['host', 'srflx', 'prflx', 'relay']);
+export type CandidateType = z.infer<typeof CandidateType>;
+
+export const Candidate = z.object({
+  url: z.string(),
+  type: CandidateType,
+  protocol: z.enum(['udp', 'tcp']),
+  relayProtocol: Transport.nullable(),
+  address: z.string().nullable(),
+  port: z.number().int().nullable(),
+  relatedAddress: z.string().nullable().optional(),
+  relatedPort: z.number().int().nullable().optional(),
+  priority: z.number().nullable().optional(),
+  foundation: z.string().nullable().optional(),
+  elapsedMs: z.number().nonnegative(),
+});
+export type Candidate = z.infer<typeof Candidate>;
+
+export const Finding = z.object({
+  code: z.string(),
+  severity: Severity,
+  message: z.string(),
+  advice: z.string(),
+  checkIds: z.array(z.string()),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const Phase = z.object({ name: z.string(), atMs: z.number().nonnegative() });
+export const CandidateRef = z.object({
+  type: CandidateType.nullable(),
+  protocol: z.string().nullable(),
+  relayProtocol: Transport.nullable(),
+  address: z.string().nullable(),
+  port: z.number().nullable(),
+  url: z.string().nullable(),
+});
+export const ThroughputSample = z.object({
+  atMs: z.number().nonnegative(),
+  bitsPerSecond: z.number().nonnegative(),
+  rttMs: z.number().nullable(),
+});
+export const Call = z.object({
+  id: z.string(),
+  checkId: z.string(),
+  policy: z.enum(['relay', 'all']),
+  /** Which server URL(s) the call was given (secrets removed). */
+  via: z.array(z.string()),
+  transport: Transport.nullable(),
+  status: Status,
+  code: z.string(),
+  failedPhase: z.string().nullable(),
+  setup: z.object({ totalMs: z.number().nullable(), phases: z.array(Phase) }),
+  selectedPair: z.object({ local: CandidateRef, remote: CandidateRef }).nullable(),
+  selectedPairChanges: z.number().int().nonnegative().nullable(),
+  rttMs: z.object({ min: z.number(), median: z.number(), max: z.number() }).nullable(),
+  throughput: z
+    .object({
+      bitsPerSecond: z.number().nonnegative(),
+      goodputBitsPerSecond: z.number().nonnegative(),
+      bytes: z.number().nonnegative(),
+      durationMs: z.number().nonnegative(),
+      samples: z.array(ThroughputSample),
+    })
+    .nullable(),
+  media: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type Call = z.infer<typeof Call>;
+
+export const ServerEcho = z.object({
+  url: z.string(),
+  scheme: z.enum(['stun', 'stuns', 'turn', 'turns']),
+  host: z.string(),
+  port: z.number().int(),
+  transport: Transport,
+  /** Shown because operators need to know which account was used; the credential never is. */
+  username: z.string().nullable(),
+  credential: z.enum(['none', 'given', 'minted']),
+});
+export type ServerEcho = z.infer<typeof ServerEcho>;
+
+export const Summary = z.object({
+  status: Status,
+  passed: z.number().int().nonnegative(),
+  warned: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type Summary = z.infer<typeof Summary>;
+
+export const Report = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('iceprobe'), version: z.string() }),
+  startedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  /** Set when the run did not finish (interrupted or an internal error): what was measured is kept. */
+  partial: z.boolean().optional(),
+  /** Lab runs name their scenario. */
+  scenario: z.string().optional(),
+  environment: z.object({
+    browser: z.object({ name: z.string(), version: z.string() }).nullable(),
+    node: z.string(),
+    platform: z.string(),
+    embeddedServer: z.boolean().optional(),
+  }),
+  servers: z.array(ServerEcho),
+  checks: z.array(Check),
+  candidates: z.array(Candidate),
+  calls: z.array(Call).optional(),
+  findings: z.array(Finding),
+  summary: Summary,
+});
+export type Report = z.infer<typeof Report>;
+
+export function summarize(checks: readonly Check[]): Summary {
+  const count = (s: Status) => checks.filter((c) => c.status === s).length;
+  const failed = count('fail');
+  const warned = count('warn');
+  const status: Status = failed > 0 ? 'fail' : warned > 0 ? 'warn' : checks.length > 0 ? 'pass' : 'skip';
+  return { status, passed: count('pass'), warned, failed, skipped: count('skip') };
+}
