@@ -1,0 +1,15 @@
+/**
+ * Entry of the in-browser probe page. Exposes `window.iceprobe` for headless runs driven by the
+ * CLI; the same functions run when a person opens the page (iceprobe serve).
+ */
+import { gather } from './gather.js';
+
+const api = { gather, ready: true as const };
+declare global {
+  interface Window {
+    iceprobe: typeof api;
+  }
+}
+window.iceprobe = api;
+const status = document.getElementById('status');
+if (status) status.textContent = 'Ready.';

@@ -1,0 +1,205 @@
+/**
+ * `check()`: the whole job, as a library call. The CLI is a thin shell over this.
+ *
+ *   config → (embedded coturn when no servers) → browser + probe page
+ *          → per-URL gathering ‖ protocol probes → loopback calls → diagnosis → Report
+ *
+ * Network outcomes are checks in the report; only usage/config/environment problems throw.
+ * An aborted run (Ctrl-C) still returns what it measured, marked `partial`.
+ */
+import type { Page } from 'playwright-core';
+import { BrowserOwner } from './browser.js';
+import { CheckCode } from './codes.js';
+import { echoServers, resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from './config.js';
+import { startCoturn, type Coturn } from './coturn.js';
+import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, runGather } from './gather.js';
+import { startProbeServer, type ProbeServer } from './probe-server.js';
+import { Report, SCHEMA_VERSION, summarize, type Candidate, type Check } from './report/schema.js';
+import { parseIceUri } from './uri.js';
+import { VERSION } from './version.js';
+
+export type ProgressEvent =
+  | { type: 'stage'; stage: 'config' | 'embedded-server' | 'browser' | 'gather' | 'protocol' | 'calls' | 'diagnosis' | 'done' }
+  | { type: 'check'; check: Check };
+
+export interface CheckOptions extends ConfigInput {
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Reuse a browser the caller owns (tests, serve); otherwise one is launched and closed. */
+  browser?: BrowserOwner;
+  /** Lab runs name their scenario in the report. */
+  scenario?: string;
+}
+
+export interface RunContext {
+  config: ResolvedConfig;
+  servers: ServerSpec[];
+  browser: BrowserOwner | null;
+  probeServer: ProbeServer | null;
+  signal: AbortSignal;
+  checks: Check[];
+  candidates: Candidate[];
+  embedded: Coturn | null;
+  add: (c: Check) => void;
+}
+
+/** Servers for the embedded default: every kind of URL against the local coturn. */
+export function embeddedServers(c: Coturn): ServerSpec[] {
+  const urls = [c.urls.stun, c.urls.turnUdp, c.urls.turnTcp, ...(c.urls.turns ? [c.urls.turns] : [])];
+  return urls.map((url) => {
+    const parsed = parseIceUri(url);
+    if (!parsed.ok) throw new Error(`internal: embedded URL ${url} did not parse`);
+    const turn = parsed.uri.isTurn;
+    return {
+      url,
+      uri: parsed.uri,
+      username: turn ? c.username : null,
+      credential: turn ? c.password : null,
+      credentialSource: turn ? 'given' : 'none',
+      origin: 'embedded server',
+    };
+  });
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function openProbePage(browser: BrowserOwner, origin: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`, { timeout: 10_000 });
+  await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000 });
+  return page;
+}
+
+async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
+  const { config } = ctx;
+  await Promise.all(
+    ctx.servers.map(async (s) => {
+      const id = gatherCheckId(s);
+      const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+      if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
+        ctx.add({
+          ...base,
+          status: 'fail',
+          code: CheckCode.PORT_BLOCKED_BY_BROWSER,
+          message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
+          durationMs: 0,
+          details: { port: s.uri.port },
+        });
+        return;
+      }
+      if (s.uri.scheme === 'stuns') {
+        ctx.add({ ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} });
+        return;
+      }
+      const t0 = Date.now();
+      let verdict;
+      try {
+        const result = await runGather(page, {
+          url: browserUrl(s),
+          ...(s.username !== null ? { username: s.username } : {}),
+          ...(s.credential !== null ? { credential: s.credential } : {}),
+          timeoutMs: config.timeoutMs,
+        });
+        verdict = judgeGather(s, result, config.timeoutMs);
+      } catch (e) {
+        if (ctx.signal.aborted) return;
+        verdict = judgeGather(s, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 }, config.timeoutMs);
+      }
+      ctx.candidates.push(...verdict.candidates);
+      ctx.add(verdict.check);
+    }),
+  );
+}
+
+export async function check(options: CheckOptions = {}): Promise<Report> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const progress = options.onProgress ?? (() => undefined);
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  progress({ type: 'stage', stage: 'config' });
+  const config = resolveConfig(options); // throws ConfigError: nothing measured yet
+
+  const ctx: RunContext = {
+    config,
+    servers: config.servers,
+    browser: null,
+    probeServer: null,
+    signal: controller.signal,
+    checks: [],
+    candidates: [],
+    embedded: null,
+    add: (c) => {
+      ctx.checks.push(c);
+      progress({ type: 'check', check: c });
+    },
+  };
+  let ownBrowser: BrowserOwner | null = null;
+  let partial = false;
+  let insecureTls = config.insecureTls;
+
+  try {
+    if (ctx.servers.length === 0) {
+      progress({ type: 'stage', stage: 'embedded-server' });
+      ctx.embedded = await startCoturn();
+      ctx.servers = embeddedServers(ctx.embedded);
+      config.secrets.add(ctx.embedded.password);
+      insecureTls = true; // our own self-signed certificate, on our own loopback server only
+    }
+
+    progress({ type: 'stage', stage: 'browser' });
+    const [browser, probeServer] = await abortable(
+      Promise.all([
+        options.browser ?? BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b)),
+        startProbeServer(),
+      ]),
+      controller.signal,
+    );
+    ctx.browser = browser;
+    ctx.probeServer = probeServer;
+
+    progress({ type: 'stage', stage: 'gather' });
+    const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
+    await abortable(gatherAll(ctx, page), controller.signal);
+    await page.close().catch(() => undefined);
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+    partial = true;
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    await Promise.all([ctx.probeServer?.close(), ownBrowser ? (ownBrowser as BrowserOwner).close() : undefined, ctx.embedded?.stop()]);
+  }
+
+  progress({ type: 'stage', stage: 'done' });
+  const checks = ctx.checks;
+  const report: Report = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'iceprobe', version: VERSION },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    ...(partial ? { partial: true } : {}),
+    ...(options.scenario ? { scenario: options.scenario } : {}),
+    environment: {
+      browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version } : null,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      embeddedServer: ctx.embedded !== null,
+    },
+    servers: echoServers(ctx.servers),
+    checks,
+    candidates: ctx.candidates.map((c) => ({ ...c, address: c.address?.replace(/^\[(.*)\]$/, '$1') ?? null })),
+    findings: [],
+    summary: summarize(checks),
+  };
+  // Secrets never leave: redact everything, then prove the shape.
+  return Report.parse(config.secrets.redactValue(report));
+}

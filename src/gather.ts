@@ -1,0 +1,130 @@
+/**
+ * Node side of browser gathering: drives the probe page for each URL (concurrently, one
+ * RTCPeerConnection each) and turns what the browser saw into `gather` checks and candidates.
+ * The verdict logic (`judgeGather`) is pure and unit-tested.
+ */
+import type { Page } from 'playwright-core';
+import type { ServerSpec } from './config.js';
+import { CheckCode } from './codes.js';
+import type { Candidate, Check } from './report/schema.js';
+import type { GatherResult, GatherSpec } from '../probes/types.js';
+
+/** Chromium's TURN port policy: only 53, 80, 443 and >= 1024 (NOTES; net/base/port_util). */
+export function browserAllowsTurnPort(port: number): boolean {
+  return port === 53 || port === 80 || port === 443 || port >= 1024;
+}
+
+export function gatherCheckId(s: ServerSpec): string {
+  return `gather:${s.uri.canonical}`;
+}
+
+/** Extra bound on top of the page's own, so a wedged page can never hang the run. */
+const PAGE_SLACK_MS = 3_000;
+
+export async function runGather(page: Page, spec: GatherSpec): Promise<GatherResult> {
+  const call = page.evaluate(`window.iceprobe.gather(${JSON.stringify(spec)})`) as Promise<GatherResult>;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`page did not answer within ${spec.timeoutMs + PAGE_SLACK_MS} ms`)), spec.timeoutMs + PAGE_SLACK_MS);
+  });
+  try {
+    return await Promise.race([call, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the browser URL string should be: the canonical form, keeping ?transport for TURN. */
+export function browserUrl(s: ServerSpec): string {
+  return s.uri.canonical;
+}
+
+export interface GatherVerdict {
+  check: Check;
+  candidates: Candidate[];
+}
+
+function codeForErrors(result: GatherResult, s: ServerSpec): { code: string; err: GatherResult['errors'][number] } | null {
+  // Prefer a STUN error code from the server over a connection-level 7xx.
+  const byServer = result.errors.filter((e) => e.errorCode >= 300 && e.errorCode < 700);
+  const e = byServer[0] ?? result.errors[0];
+  if (!e) return null;
+  switch (e.errorCode) {
+    case 401:
+    case 441:
+      return { code: CheckCode.TURN_AUTH_FAILED, err: e };
+    case 403:
+      return { code: CheckCode.TURN_FORBIDDEN, err: e };
+    case 486:
+      return { code: CheckCode.TURN_QUOTA, err: e };
+    case 508:
+      return { code: CheckCode.TURN_CAPACITY, err: e };
+    case 701:
+      // Chromium says 701 both for "connection refused" and for a certificate it rejects;
+      // check.ts refines TLS cases with the tls-handshake probe's evidence.
+      return { code: s.uri.transport === 'tls' ? CheckCode.TLS_CERT_REJECTED : CheckCode.SERVER_UNREACHABLE, err: e };
+    default:
+      return { code: e.errorCode >= 300 && e.errorCode < 700 ? CheckCode.TURN_ERROR : CheckCode.SERVER_UNREACHABLE, err: e };
+  }
+}
+
+/** Pure: one URL's browser observations → its check and its candidates. */
+export function judgeGather(s: ServerSpec, result: GatherResult | { error: string; durationMs: number }, timeoutMs: number): GatherVerdict {
+  const id = gatherCheckId(s);
+  const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+  if ('error' in result) {
+    return {
+      check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} },
+      candidates: [],
+    };
+  }
+  const url = s.uri.canonical;
+  const candidates: Candidate[] = result.candidates.map((c) => ({
+    url,
+    type: c.type,
+    protocol: c.protocol,
+    // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
+    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
+    address: c.address,
+    port: c.port,
+    relatedAddress: c.relatedAddress,
+    relatedPort: c.relatedPort,
+    priority: c.priority,
+    foundation: c.foundation,
+    elapsedMs: c.elapsedMs,
+  }));
+  const count = (t: string) => candidates.filter((c) => c.type === t).length;
+  const relays = candidates.filter((c) => c.type === 'relay');
+  const details: Record<string, unknown> = {
+    ended: result.ended,
+    candidates: { host: count('host'), srflx: count('srflx'), prflx: count('prflx'), relay: count('relay') },
+    firstMs: result.firstMs,
+    errors: result.errors,
+    relayProtocols: [...new Set(relays.map((r) => r.relayProtocol))],
+  };
+  if (result.setupError) details.setupError = result.setupError;
+  const check = (status: Check['status'], code: string, message: string): GatherVerdict => ({
+    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+    candidates,
+  });
+
+  if (result.setupError) return check('fail', CheckCode.INTERNAL_ERROR, `The browser refused the URL: ${result.setupError}`);
+  const wanted = s.uri.isTurn ? 'relay' : 'srflx';
+  // For TURN, a relay candidate must come over the transport the URL asked for.
+  const good = s.uri.isTurn ? relays.filter((r) => r.relayProtocol === null || r.relayProtocol === s.uri.transport) : candidates.filter((c) => c.type === 'srflx');
+  if (good.length > 0) {
+    return check('pass', CheckCode.OK, `${wanted} candidate in ${result.firstMs[wanted] ?? '?'} ms`);
+  }
+  const fromErr = codeForErrors(result, s);
+  if (fromErr) {
+    return check('fail', fromErr.code, `No ${wanted} candidate; the browser reported ${fromErr.err.errorCode} "${fromErr.err.errorText}"`);
+  }
+  if (result.ended === 'timeout') {
+    return check('fail', CheckCode.GATHER_TIMEOUT, `No ${wanted} candidate within ${timeoutMs} ms and no answer from the server`);
+  }
+  if (!s.uri.isTurn && count('host') > 0 && result.candidates.every((c) => c.type === 'host')) {
+    // Gathering completed with host candidates only: the server answered nothing usable.
+    return check('fail', CheckCode.NO_SRFLX_CANDIDATE, 'Gathering completed without a server-reflexive candidate');
+  }
+  return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
+}
