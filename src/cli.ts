@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The iceprobe command line: a thin shell over the library. The one place where errors become
+ * exit codes (exitCodeFor) and where anything is printed.
+ *
+ *   0  every check passed (warnings allowed unless --strict)
+ *   1  a check failed (or, with --strict, warned)
+ *   2  usage, configuration or environment error (one line each, naming the input and the fix)
+ *   3  internal error (a bug: please report it)
+ *   130 interrupted (a partial report is still written)
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError, EXIT, UsageError, exitCodeFor } from './errors.js';
+import { runCheckCommand, checkOptions } from './cli/check-command.js';
+import { VERSION } from './version.js';
+import type { Io } from './cli/io.js';
+import { consoleIo } from './cli/io.js';
+
+function build(argv: string[], io: Io): Argv {
+  return yargs(argv)
+    .scriptName('iceprobe')
+    .usage('$0 <command> [options]\n\nTells you why WebRTC connections fail and whether your STUN/TURN deployment really works.')
+    .command(
+      ['check', '$0'],
+      'Gather candidates per STUN/TURN URL in headless Chromium, probe each server directly, and make loopback calls through it. With no servers given, checks an embedded local coturn.',
+      checkOptions,
+      async (args) => {
+        io.exitCode = await runCheckCommand(args, io);
+      },
+    )
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, io.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+}
+
+/** Runs the CLI; never throws; returns the exit code. */
+export async function main(argv: string[], io: Io = consoleIo()): Promise<number> {
+  try {
+    await build(argv, io).parseAsync();
+    return io.exitCode ?? EXIT.ok;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    if (err instanceof ConfigError) for (const p of err.problems) io.err(`iceprobe: config error: ${p}`);
+    else if (code === EXIT.usage) io.err(`iceprobe: ${(err as Error).message.split('\n')[0]}${err instanceof UsageError ? ' (see iceprobe --help)' : ''}`);
+    else if (code === EXIT.interrupted) io.err('iceprobe: interrupted');
+    else io.err(`iceprobe: internal error: ${(err as Error)?.stack ?? String(err)}\nThis is a bug; please report it with the command you ran.`);
+    return code;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  void main(hideBin(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}

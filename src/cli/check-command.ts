@@ -1,0 +1,97 @@
+/** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
+import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
+import { check, type ProgressEvent } from '../check.js';
+import { EXIT, UsageError } from '../errors.js';
+import { onInterrupt } from '../lifecycle.js';
+import type { Report } from '../report/schema.js';
+import { renderTable } from '../../reports/table.js';
+import { writeReports } from '../../reports/write.js';
+import type { Io } from './io.js';
+
+const options = {
+  url: { type: 'string', array: true, describe: 'A stun:, turn: or turns: URL (RFC 7064/7065, ?transport=udp|tcp); repeatable' },
+  username: { type: 'string', describe: 'TURN username for --url servers (or ICEPROBE_USERNAME)' },
+  credential: { type: 'string', describe: 'TURN password for --url servers (or ICEPROBE_CREDENTIAL)' },
+  'turn-secret': { type: 'string', describe: 'Shared secret: mint TURN REST credentials (coturn use-auth-secret; or ICEPROBE_TURN_SECRET)' },
+  config: { type: 'string', describe: 'JSON file in RTCConfiguration shape: {"iceServers":[…], "iceprobe":{…}}' },
+  timeout: { type: 'number', describe: 'Bound per URL and per probe, in ms', defaultDescription: '5000' },
+  'insecure-tls': { type: 'boolean', describe: 'Accept self-signed TURNS certificates in the browser (lab use; users\' browsers verify them)' },
+  calls: { type: 'boolean', describe: 'Make loopback calls through the TURN servers (--no-calls to skip)', defaultDescription: 'true' },
+  protocol: { type: 'boolean', describe: 'Run the Node-side protocol probes (--no-protocol to skip)', defaultDescription: 'true' },
+  duration: { type: 'number', describe: 'Seconds of data per call for throughput', defaultDescription: '3' },
+  media: { type: 'boolean', describe: 'Also send fake camera + microphone over the policy-all call' },
+  expect: { type: 'string', array: true, describe: 'A CI gate, e.g. relay:tls, setup<300, throughput>5e6; repeatable' },
+  strict: { type: 'boolean', describe: 'Treat warnings as failures (exit 1)' },
+  json: { type: 'string', describe: 'Write the JSON report to a path, or - for stdout' },
+  html: { type: 'string', describe: 'Write a self-contained HTML report' },
+  junit: { type: 'string', describe: 'Write JUnit XML for CI' },
+  'chromium-path': { type: 'string', describe: 'Chromium/Chrome binary (or ICEPROBE_CHROMIUM); default: system Chromium, then Playwright\'s' },
+  scenario: { type: 'string', hidden: true, describe: 'Name of the lab scenario (set by iceprobe lab)' },
+  quiet: { type: 'boolean', alias: 'q', describe: 'No table; only errors (and --json - output)' },
+} as const;
+
+export function checkOptions(y: Argv) {
+  return y
+    .options(options)
+    .example('$0 check', 'Check an embedded local coturn (the whole product, no servers needed)')
+    .example('$0 check --url turn:turn.example.com:3478 --username u --credential p', 'Check one TURN URL')
+    .example('$0 check --config ice.json --json report.json --junit junit.xml', 'Check a browser RTCConfiguration, for CI');
+}
+
+export type CheckArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
+
+function describeProgress(e: ProgressEvent, done: number): string {
+  if (e.type === 'stage') return `iceprobe: ${e.stage}…`;
+  return `iceprobe: ${done} checks done · last ${e.check.kind} ${e.check.target}: ${e.check.status} ${e.check.code}`;
+}
+
+export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> {
+  if (args.json === '' || args.html === '' || args.junit === '') throw new UsageError('--json, --html and --junit need a path (or - for --json)');
+  const controller = new AbortController();
+  const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
+  let done = 0;
+  let report: Report;
+  try {
+    report = await check({
+      ...(args.url ? { urls: args.url } : {}),
+      ...(args.username !== undefined ? { username: args.username } : {}),
+      ...(args.credential !== undefined ? { credential: args.credential } : {}),
+      ...(args.turnSecret !== undefined ? { turnSecret: args.turnSecret } : {}),
+      ...(args.config !== undefined ? { configPath: args.config } : {}),
+      ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
+      ...(args.insecureTls !== undefined ? { insecureTls: args.insecureTls } : {}),
+      ...(args.calls !== undefined ? { calls: args.calls } : {}),
+      ...(args.protocol !== undefined ? { protocol: args.protocol } : {}),
+      ...(args.duration !== undefined ? { durationS: args.duration } : {}),
+      ...(args.media !== undefined ? { media: args.media } : {}),
+      ...(args.expect ? { expect: args.expect } : {}),
+      ...(args.strict !== undefined ? { strict: args.strict } : {}),
+      ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
+      ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
+      env: io.env,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'check') done++;
+        io.progress?.(describeProgress(e, done));
+      },
+    });
+  } finally {
+    io.progress?.(null);
+    stopListening();
+  }
+
+  const written = await writeReports(report, {
+    ...(args.json !== undefined ? { json: args.json } : {}),
+    ...(args.html !== undefined ? { html: args.html } : {}),
+    ...(args.junit !== undefined ? { junit: args.junit } : {}),
+    ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
+    stdout: io.out,
+  });
+  if (!args.quiet && args.json !== '-') {
+    io.out(renderTable(report, { color: io.isTTY && !io.env.NO_COLOR, ...(io.columns ? { width: io.columns } : {}) }));
+    for (const w of written) io.err(`iceprobe: wrote ${w}`);
+  }
+  if (report.partial) return EXIT.interrupted;
+  const strict = args.strict ?? false;
+  return report.summary.failed > 0 || (strict && report.summary.warned > 0) ? EXIT.checkFailed : EXIT.ok;
+}

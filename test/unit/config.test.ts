@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, echoServers } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const noEnv = {} as NodeJS.ProcessEnv;
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function file(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iceprobe-cfg-'));
+  const p = join(dir, 'ice.json');
+  writeFileSync(p, content);
+  return p;
+}
+
+describe('resolveConfig', () => {
+  it('accepts the browser RTCConfiguration shape, string or array urls, other members tolerated', () => {
+    const c = resolveConfig({
+      env: noEnv,
+      config: {
+        bundlePolicy: 'max-bundle',
+        iceServers: [
+          { urls: 'stun:stun.example.com' },
+          { urls: ['turn:turn.example.com?transport=udp', 'turns:turn.example.com:443'], username: 'u', credential: 'pw1' },
+        ],
+      },
+    });
+    expect(c.servers.map((s) => s.uri.canonical)).toEqual([
+      'stun:stun.example.com:3478',
+      'turn:turn.example.com:3478?transport=udp',
+      'turns:turn.example.com:443?transport=tcp',
+    ]);
+    expect(c.servers[1]).toMatchObject({ username: 'u', credential: 'pw1', credentialSource: 'given' });
+    expect(c.timeoutMs).toBe(5000);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const p = file(
+      JSON.stringify({
+        iceServers: [{ urls: 42 }, { urls: 'turn:a.test', usernme: 'x' }],
+        iceprobe: { timeoutMs: 'soon', bogus: 1 },
+      }),
+    );
+    const problems = problemsOf(() => resolveConfig({ env: noEnv, configPath: p }));
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+    expect(problems.some((x) => x.includes('iceServers[0].urls'))).toBe(true);
+    expect(problems.some((x) => x.includes('iceServers[1]') && x.includes('"usernme"'))).toBe(true);
+    expect(problems.some((x) => x.includes('iceprobe.timeoutMs'))).toBe(true);
+    expect(problems.some((x) => x.includes('iceprobe') && x.includes('"bogus"'))).toBe(true);
+    for (const x of problems) expect(x.startsWith(p)).toBe(true);
+  });
+
+  it('stage 3 reports all bad URLs and missing credentials together', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ env: noEnv, urls: ['stun:ok.test', 'http://x.test', 'turn:t.test', 'turn:[::1'] }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^--url #2: /);
+    expect(problems[1]).toMatch(/^--url #3: .*needs credentials/);
+    expect(problems[2]).toMatch(/^--url #4: /);
+  });
+
+  it('names a missing or garbled file', () => {
+    expect(problemsOf(() => resolveConfig({ env: noEnv, configPath: '/nonexistent/ice.json' }))[0]).toMatch(/ice\.json: file not found/);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, configPath: file('{"iceServers": [') }))[0]).toMatch(/not valid JSON/);
+  });
+
+  it('takes credentials from the environment', () => {
+    const c = resolveConfig({ env: { ICEPROBE_USERNAME: 'envuser', ICEPROBE_CREDENTIAL: 'envpass' }, urls: ['turn:t.test'] });
+    expect(c.servers[0]).toMatchObject({ username: 'envuser', credential: 'envpass', credentialSource: 'given' });
+    expect(c.secrets.redact('x envpass y')).toBe('x [redacted] y');
+  });
+
+  it('mints TURN REST credentials from a shared secret (flag or environment)', () => {
+    const now = () => 1_700_000_000_000;
+    const c = resolveConfig({ env: { ICEPROBE_TURN_SECRET: 'shared-secret' }, urls: ['turn:t.test', 'stun:s.test'], now });
+    expect(c.servers[0]).toMatchObject({ username: '1700003600:iceprobe', credentialSource: 'minted' });
+    expect(c.servers[1]).toMatchObject({ username: null, credential: null, credentialSource: 'none' });
+    expect(c.secrets.redact(`${c.servers[0]?.credential} shared-secret`)).toBe('[redacted] [redacted]');
+  });
+
+  it('drops duplicate URLs and never echoes a credential', () => {
+    const c = resolveConfig({ env: noEnv, urls: ['turn:t.test', 'turn:t.test:3478?transport=udp'], username: 'u', credential: 'topsecret' });
+    expect(c.servers).toHaveLength(1);
+    expect(JSON.stringify(echoServers(c.servers))).not.toContain('topsecret');
+  });
+
+  it('rejects out-of-range numbers', () => {
+    expect(problemsOf(() => resolveConfig({ env: noEnv, timeoutMs: 5 }))[0]).toMatch(/--timeout/);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, durationS: 0 }))[0]).toMatch(/--duration/);
+  });
+});

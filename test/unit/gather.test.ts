@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { judgeGather, browserAllowsTurnPort } from '../../src/gather.js';
+import type { ServerSpec } from '../../src/config.js';
+import { parseIceUri } from '../../src/uri.js';
+import type { GatherResult, PageCandidate } from '../../probes/types.js';
+
+function spec(url: string): ServerSpec {
+  const r = parseIceUri(url);
+  if (!r.ok) throw new Error(r.problem);
+  return { url, uri: r.uri, username: r.uri.isTurn ? 'u' : null, credential: r.uri.isTurn ? 'pw' : null, credentialSource: r.uri.isTurn ? 'given' : 'none', origin: 'test' };
+}
+
+function cand(type: PageCandidate['type'], relayProtocol: PageCandidate['relayProtocol'] = null): PageCandidate {
+  return { type, protocol: 'udp', relayProtocol, address: '198.18.0.1', port: 5000, relatedAddress: null, relatedPort: null, priority: 1, foundation: '1', elapsedMs: 10, url: null };
+}
+
+function result(p: Partial<GatherResult>): GatherResult {
+  return { url: 'x', candidates: [], errors: [], ended: 'complete', durationMs: 100, firstMs: {}, userAgent: 'ua', setupError: null, ...p };
+}
+
+const err = (errorCode: number, errorText = 'x') => ({ errorCode, errorText, url: null, address: null, port: null, elapsedMs: 5 });
+
+describe('judgeGather', () => {
+  it.each([
+    ['stun:s.test', result({ candidates: [cand('host'), cand('srflx')] }), 'pass', 'OK'],
+    ['stun:s.test', result({ candidates: [cand('host')] }), 'fail', 'NO_SRFLX_CANDIDATE'],
+    ['stun:s.test', result({ candidates: [cand('host')], ended: 'timeout' }), 'fail', 'GATHER_TIMEOUT'],
+    ['turn:t.test', result({ candidates: [cand('host'), cand('relay', 'udp')] }), 'pass', 'OK'],
+    ['turn:t.test?transport=tcp', result({ candidates: [cand('relay', 'udp')] }), 'fail', 'NO_RELAY_CANDIDATE'],
+    ['turn:t.test?transport=tcp', result({ candidates: [cand('relay', 'tcp')] }), 'pass', 'OK'],
+    ['turn:t.test', result({ candidates: [cand('srflx')], errors: [err(401, 'Unauthorized.')] }), 'fail', 'TURN_AUTH_FAILED'],
+    ['turn:t.test', result({ errors: [err(701), err(403)] }), 'fail', 'TURN_FORBIDDEN'],
+    ['turn:t.test', result({ errors: [err(486)] }), 'fail', 'TURN_QUOTA'],
+    ['turn:t.test', result({ errors: [err(508)] }), 'fail', 'TURN_CAPACITY'],
+    ['turn:t.test', result({ errors: [err(437)] }), 'fail', 'TURN_ERROR'],
+    ['turn:t.test', result({ errors: [err(701)] }), 'fail', 'SERVER_UNREACHABLE'],
+    ['turns:t.test:443', result({ errors: [err(701)] }), 'fail', 'TLS_CERT_REJECTED'],
+    ['turn:t.test', result({ ended: 'timeout' }), 'fail', 'GATHER_TIMEOUT'],
+    ['turn:t.test', result({}), 'fail', 'NO_RELAY_CANDIDATE'],
+    ['turn:t.test', result({ setupError: 'bad url' }), 'fail', 'INTERNAL_ERROR'],
+  ] as const)('%s → %s %s', (url, r, status, code) => {
+    const v = judgeGather(spec(url), r, 5000);
+    expect(v.check).toMatchObject({ kind: 'gather', status, code, id: `gather:${spec(url).uri.canonical}` });
+  });
+
+  it('keeps every candidate, attributed to the URL, relayProtocol only on relay', () => {
+    const v = judgeGather(spec('turn:t.test'), result({ candidates: [cand('host', 'udp'), cand('relay', 'udp')] }), 5000);
+    expect(v.candidates.map((c) => [c.type, c.relayProtocol, c.url])).toEqual([
+      ['host', null, 'turn:t.test:3478?transport=udp'],
+      ['relay', 'udp', 'turn:t.test:3478?transport=udp'],
+    ]);
+    expect(v.check.details).toMatchObject({ candidates: { host: 1, relay: 1 } });
+  });
+
+  it('a page failure is an internal-error check, not a crash', () => {
+    expect(judgeGather(spec('stun:s.test'), { error: 'boom', durationMs: 3 }, 5000).check.code).toBe('INTERNAL_ERROR');
+  });
+});
+
+describe('browserAllowsTurnPort (Chromium policy)', () => {
+  it.each([
+    [53, true], [80, true], [443, true], [1024, true], [3478, true], [65535, true],
+    [22, false], [25, false], [1023, false], [8, false],
+  ])('%i → %s', (port, ok) => expect(browserAllowsTurnPort(port)).toBe(ok));
+});
