@@ -322,15 +322,15 @@ describe('relay limits on small servers', () => {
   });
 
   it('attaches to an existing HTTP server: upgrades on its path, health via handleHttp, other paths left alone', async () => {
-    let relayRef: RelayServer | undefined;
+    const ref: { relay?: RelayServer } = {};
     const host = http.createServer((req, res) => {
-      if (relayRef?.handleHttp(req, res)) return;
+      if (ref.relay?.handleHttp(req, res)) return;
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('page');
     });
     await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));
     const shared = await startRelay({ server: host, path: '/signal' });
-    relayRef = shared;
+    ref.relay = shared;
     const a = await TestClient.connect(shared.url);
     try {
       expect(shared.url).toMatch(/\/signal$/);
