@@ -1,0 +1,127 @@
+/**
+ * Inline SVG charts, drawn on the server: no script, no external resource. Horizontal positions
+ * are percentages of the chart's width and vertical ones are pixels, so a chart fills any width
+ * (a 375 px phone or a printed page) while its text keeps a readable size.
+ */
+import type { Call } from '../src/report/schema.js';
+import { escapeHtml } from './escape.js';
+import { fmtMs } from './model.js';
+
+const PALETTE = ['#3b6fd1', '#1f9d8b', '#8a5cd1', '#d1812b', '#c2417a', '#4f8f2f', '#6b7280'];
+
+const pct = (x: number) => `${(Math.round(x * 100) / 100).toString()}%`;
+
+/** A round upper bound for an axis: 1, 2, 2.5 or 5 × 10^n, at least `v`. */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const exp = Math.floor(Math.log10(v));
+  const base = 10 ** exp;
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= v) return m * base;
+  return 10 * base;
+}
+
+const ROW = 30;
+
+/**
+ * Setup waterfall: one row per phase, a bar from the previous phase to this one, the label on
+ * the left and `+Δ` / `@t` on the right. A failed call ends with a red row naming the phase.
+ */
+export function waterfallSvg(call: Call): string {
+  const phases = [...call.setup.phases].sort((a, b) => a.atMs - b.atMs);
+  const rows: { name: string; from: number; to: number; failed: boolean }[] = phases.map((p, i) => ({
+    name: p.name,
+    from: i === 0 ? 0 : (phases[i - 1]?.atMs ?? 0),
+    to: p.atMs,
+    failed: false,
+  }));
+  const last = phases.at(-1)?.atMs ?? 0;
+  const end = Math.max(call.setup.totalMs ?? 0, last, 1);
+  if (call.failedPhase !== null) rows.push({ name: `✗ ${call.failedPhase}`, from: last, to: end, failed: true });
+  const domain = niceCeil(end);
+  const x = (ms: number) => 100 * (ms / domain);
+  const axisY = rows.length * ROW + 4;
+  const height = axisY + 22;
+  const label = `Setup timeline of call ${call.id}: ${rows.length} phases, ${call.setup.totalMs === null ? 'not completed' : `total ${fmtMs(call.setup.totalMs)}`}`;
+  const parts: string[] = [];
+  parts.push(
+    `<svg class="chart waterfall" role="img" aria-label="${escapeHtml(label)}" width="100%" height="${height}" data-phases="${phases.length}">`,
+    `<title>${escapeHtml(label)}</title>`,
+  );
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(`<line class="grid" x1="${pct(t * 100)}" x2="${pct(t * 100)}" y1="0" y2="${axisY}"/>`);
+  }
+  rows.forEach((r, i) => {
+    const y = i * ROW;
+    const color = r.failed ? '#c62828' : PALETTE[i % PALETTE.length];
+    const w = Math.max(x(r.to) - x(r.from), 0.6);
+    const startX = Math.min(x(r.from), 100 - w);
+    const right = r.failed ? 'did not complete' : `+${fmtMs(r.to - r.from)} · at ${fmtMs(r.to)}`;
+    parts.push(
+      `<g class="phase${r.failed ? ' failed' : ''}">`,
+      `<text class="phase-name" x="0" y="${y + 12}">${escapeHtml(r.name)}</text>`,
+      `<text class="phase-time" x="100%" y="${y + 12}" text-anchor="end">${escapeHtml(right)}</text>`,
+      `<rect class="bar" x="${pct(startX)}" y="${y + 16}" width="${pct(w)}" height="9" rx="2" fill="${color}"><title>${escapeHtml(`${r.name}: ${right}`)}</title></rect>`,
+      `</g>`,
+    );
+  });
+  parts.push(`<line class="axis" x1="0" x2="100%" y1="${axisY}" y2="${axisY}"/>`);
+  for (const t of [0, 0.5, 1]) {
+    const anchor = t === 0 ? 'start' : t === 1 ? 'end' : 'middle';
+    parts.push(`<text class="tick" x="${pct(t * 100)}" y="${axisY + 16}" text-anchor="${anchor}">${escapeHtml(fmtMs(t * domain))}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+const PLOT_TOP = 22;
+const PLOT_BOTTOM = 176;
+const X_PAD = 1.5;
+
+/**
+ * Throughput over time: the samples' bit rate as a line with a point per sample, gridlines
+ * labelled in Mbit/s, and the time axis in seconds since the transfer started.
+ */
+export function throughputSvg(call: Call): string {
+  const samples = [...(call.throughput?.samples ?? [])].sort((a, b) => a.atMs - b.atMs);
+  const maxBps = Math.max(0, ...samples.map((s) => s.bitsPerSecond));
+  const yMax = niceCeil(maxBps / 1e6) * 1e6;
+  const tMax = Math.max(call.throughput?.durationMs ?? 0, samples.at(-1)?.atMs ?? 0, 1);
+  const x = (ms: number) => X_PAD + (100 - 2 * X_PAD) * (ms / tMax);
+  const y = (bps: number) => PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * (bps / yMax);
+  const label = `Throughput of call ${call.id} over ${(tMax / 1000).toFixed(1)} s: ${samples.length} samples, peak ${(maxBps / 1e6).toFixed(1)} Mbit/s`;
+  const parts: string[] = [
+    `<svg class="chart throughput" role="img" aria-label="${escapeHtml(label)}" width="100%" height="${PLOT_BOTTOM + 34}" data-samples="${samples.length}">`,
+    `<title>${escapeHtml(label)}</title>`,
+  ];
+  for (let k = 0; k <= 4; k++) {
+    const v = (yMax * k) / 4;
+    const gy = y(v);
+    parts.push(`<line class="${k === 0 ? 'axis' : 'grid'}" x1="0" x2="100%" y1="${gy}" y2="${gy}"/>`);
+    if (k > 0) parts.push(`<text class="tick" x="2" y="${gy - 3}">${escapeHtml(trimNum(v / 1e6))}</text>`);
+  }
+  parts.push(`<text class="axis-title" x="100%" y="12" text-anchor="end">Mbit/s</text>`);
+  samples.forEach((s, i) => {
+    const prev = samples[i - 1];
+    if (prev) {
+      parts.push(`<line class="series" x1="${pct(x(prev.atMs))}" y1="${y(prev.bitsPerSecond).toFixed(1)}" x2="${pct(x(s.atMs))}" y2="${y(s.bitsPerSecond).toFixed(1)}"/>`);
+    }
+  });
+  for (const s of samples) {
+    const tip = `${(s.atMs / 1000).toFixed(2)} s: ${(s.bitsPerSecond / 1e6).toFixed(1)} Mbit/s${s.rttMs === null ? '' : `, RTT ${fmtMs(s.rttMs)}`}`;
+    parts.push(`<circle class="point" cx="${pct(x(s.atMs))}" cy="${y(s.bitsPerSecond).toFixed(1)}" r="3"><title>${escapeHtml(tip)}</title></circle>`);
+  }
+  const ticks = 4;
+  for (let k = 0; k <= ticks; k++) {
+    const t = (tMax * k) / ticks;
+    const anchor = k === 0 ? 'start' : k === ticks ? 'end' : 'middle';
+    parts.push(`<text class="tick" x="${pct(k === 0 ? 0 : k === ticks ? 100 : x(t))}" y="${PLOT_BOTTOM + 15}" text-anchor="${anchor}">${escapeHtml(`${trimNum(t / 1000)} s`)}</text>`);
+  }
+  parts.push(`<text class="axis-title" x="50%" y="${PLOT_BOTTOM + 31}" text-anchor="middle">time since the transfer started</text>`);
+  if (samples.length === 0) parts.push(`<text class="empty" x="50%" y="${(PLOT_TOP + PLOT_BOTTOM) / 2}" text-anchor="middle">no samples</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function trimNum(n: number): string {
+  return Number(n.toFixed(n >= 10 ? 0 : 2)).toString();
+}
