@@ -52,6 +52,8 @@ export interface RelayServer {
   httpUrl: string;
   host: string;
   port: number;
+  /** The effective limits (the token, if any, is not included). */
+  limits: Readonly<Omit<RelayLimits, 'token'>>;
   stats(): RelayServerStats;
   /** Serves the health endpoint for a host server; returns false if the request is not the relay's. */
   handleHttp(req: http.IncomingMessage, res: http.ServerResponse): boolean;
@@ -251,7 +253,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
     return closePromise;
   };
 
-  return { url, httpUrl, host: addr.address, port: addr.port, stats, handleHttp, close, closed };
+  const { token: _token, ...publicLimits } = limits;
+  return { url, httpUrl, host: addr.address, port: addr.port, limits: publicLimits, stats, handleHttp, close, closed };
 }
 
 function pathOf(url: string | undefined): string {
