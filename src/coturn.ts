@@ -3,7 +3,7 @@
  * every integration and lab test talks to. Ports are free ports picked at start; credentials
  * are generated; the process is registered for cleanup so Ctrl-C never leaves it behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, accessSync, constants } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -112,6 +112,39 @@ function waitForTcp(host: string, port: number, deadline: number, exited: () => 
   });
 }
 
+function netnsSockets(netns: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('ss', ['-N', netns, '-Hlntu'], { timeout: 2_000 }, (err, stdout) => resolve(err ? '' : stdout));
+  });
+}
+
+/** Polls `ss -N <netns>` until UDP+TCP on `port` (and TCP on `tlsPort`) are open on every IP. */
+async function waitForNetnsListeners(
+  netns: string,
+  ips: readonly string[],
+  port: number,
+  tlsPort: number | null,
+  deadline: number,
+  exited: () => string | null,
+): Promise<void> {
+  const ep = (ip: string, p: number) => `${ip.includes(':') ? `[${ip}]` : ip}:${p}`;
+  const want = ips.flatMap((ip) => [`udp ${ep(ip, port)}`, `tcp ${ep(ip, port)}`, ...(tlsPort ? [`tcp ${ep(ip, tlsPort)}`] : [])]);
+  for (;;) {
+    const why = exited();
+    if (why !== null) throw new Error(why);
+    const have = new Set(
+      (await netnsSockets(netns))
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f.length >= 5)
+        .map((f) => `${f[0]} ${f[4]}`),
+    );
+    if (want.every((w) => have.has(w))) return;
+    if (Date.now() > deadline) throw new Error(`turnserver did not listen on ${want.filter((w) => !have.has(w)).join(', ')} in namespace ${netns} in time`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
   const bin = findTurnserver();
   const listeningIps = opts.listeningIps ?? ['127.0.0.1'];
@@ -190,16 +223,10 @@ export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
   const deadline = Date.now() + (opts.startTimeoutMs ?? 8_000);
   try {
     if (opts.netns) {
-      // Can't TCP-connect into another namespace from here; watch the log for the listener.
-      await new Promise<void>((resolve, reject) => {
-        const tick = () => {
-          if (exitWhy) return reject(new Error(exitWhy));
-          if (/Total (General|UDP) servers|IPv4. TCP listener opened/i.test(log) && /listener opened/.test(log)) return resolve();
-          if (Date.now() > deadline) return reject(new Error('turnserver did not start in time'));
-          setTimeout(tick, 25);
-        };
-        tick();
-      });
+      // Can't TCP-connect into another namespace from here, and coturn's log does not say when
+      // its listeners are open: ask the namespace's socket table (`ss -N`) until every listening
+      // IP has its TCP (+TLS) listener and UDP socket.
+      await waitForNetnsListeners(opts.netns, listeningIps, port, tlsPort, deadline, () => exitWhy);
     } else {
       await waitForTcp(host, port, deadline, () => exitWhy);
       if (tlsPort) await waitForTcp(host, tlsPort, deadline, () => exitWhy);

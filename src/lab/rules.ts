@@ -1,0 +1,112 @@
+/**
+ * Pure translation of a scenario site into the router's configuration: the address plan, the
+ * iptables-restore text (NAT, filtering, firewall, loss) and the tc commands (rate limit).
+ * No I/O here, so every rule the lab installs is unit-tested as text.
+ *
+ * Router interfaces: `wan` (internet side, 198.18.0.0/24) and `lan` (the site's client LAN).
+ */
+import type { FirewallRule, Site } from './scenario.js';
+
+/** All lab addresses are inside 198.18.0.0/15 (RFC 2544). */
+export const ADDRESS_PLAN = {
+  internetCidr: '198.18.0.0/24',
+  internetPrefix: 24,
+  /** The TURN server's two addresses (two, for RFC 5780 OTHER-ADDRESS). */
+  servers: ['198.18.0.1', '198.18.0.2'] as const,
+  sites: [
+    { wan: '198.18.0.10', lanCidr: '198.19.1.0/24', routerLan: '198.19.1.1', client: '198.19.1.10' },
+    { wan: '198.18.0.20', lanCidr: '198.19.2.0/24', routerLan: '198.19.2.1', client: '198.19.2.10' },
+  ] as const,
+  lanPrefix: 24,
+} as const;
+
+export type SitePlan = (typeof ADDRESS_PLAN.sites)[number];
+
+export const WAN_IF = 'wan';
+export const LAN_IF = 'lan';
+
+export interface RuleContext {
+  plan: SitePlan;
+  serverIps: readonly string[];
+}
+
+function target(rule: FirewallRule, ctx: RuleContext): string[] {
+  if (rule.to === 'any') return [];
+  if (rule.to === 'server') return ['-d', ctx.serverIps.join(',')];
+  return ['-d', rule.to];
+}
+
+function firewallLine(rule: FirewallRule, ctx: RuleContext): string {
+  const parts = ['-A', 'IPB_EGRESS'];
+  if (rule.protocol !== 'all') parts.push('-p', rule.protocol);
+  parts.push(...target(rule, ctx));
+  if (rule.ports) parts.push('-m', 'multiport', '--dports', rule.ports.join(','));
+  if (rule.action === 'allow') parts.push('-j', 'ACCEPT');
+  else if (rule.action === 'drop') parts.push('-j', 'DROP');
+  else parts.push('-j', 'REJECT', ...(rule.protocol === 'tcp' ? ['--reject-with', 'tcp-reset'] : []));
+  return parts.join(' ');
+}
+
+/** `-m statistic` probability with enough digits; 5 % → 0.05. */
+export function probability(percent: number): string {
+  return String(Math.round(percent * 10_000) / 1_000_000);
+}
+
+/** The router's whole ruleset, for `iptables-restore` (replaces the namespace's empty tables). */
+export function routerRules(site: Site, ctx: RuleContext): string {
+  const { plan } = ctx;
+  const filter: string[] = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ':IPB_EGRESS - [0:0]'];
+  // The router itself: only answers what it asked for from the internet side. Dropping in INPUT
+  // also keeps unsolicited packets from creating conntrack entries that would steal a mapping.
+  filter.push('-A INPUT -i lo -j ACCEPT', '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', `-A INPUT -i ${WAN_IF} -j DROP`);
+  if (site.loss && site.loss.percent > 0) {
+    const p = probability(site.loss.percent);
+    const proto = site.loss.protocol === 'all' ? '' : ` -p ${site.loss.protocol}`;
+    if (site.loss.direction !== 'down') filter.push(`-A FORWARD -i ${LAN_IF} -o ${WAN_IF}${proto} -m statistic --mode random --probability ${p} -j DROP`);
+    if (site.loss.direction !== 'up') filter.push(`-A FORWARD -i ${WAN_IF} -o ${LAN_IF}${proto} -m statistic --mode random --probability ${p} -j DROP`);
+  }
+  filter.push('-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT');
+  filter.push(`-A FORWARD -i ${LAN_IF} -o ${WAN_IF} -j IPB_EGRESS`);
+  const mapping = site.nat.mapping;
+  const filtering = site.nat.filtering ?? 'address-and-port-dependent';
+  if (mapping === 'none') {
+    // Public addressing: a plain router, inbound open (the firewall rules still limit egress).
+    filter.push(`-A FORWARD -i ${WAN_IF} -o ${LAN_IF} -j ACCEPT`);
+  } else if (filtering !== 'address-and-port-dependent') {
+    filter.push(`-A FORWARD -i ${WAN_IF} -o ${LAN_IF} -m conntrack --ctstate DNAT -j ACCEPT`);
+  }
+  if (mapping !== 'none' && filtering === 'address-dependent') {
+    // Remember every address the client sent to (any port) for the inbound check in nat/PREROUTING.
+    filter.push(`-A IPB_EGRESS -m recent --name ipb_sent --rdest --set`);
+  }
+  for (const r of site.firewall) filter.push(firewallLine(r, ctx));
+  filter.push('-A IPB_EGRESS -j ACCEPT', 'COMMIT');
+
+  const nat: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+  if (mapping !== 'none') {
+    if (filtering === 'endpoint-independent') nat.push(`-A PREROUTING -i ${WAN_IF} -p udp -j DNAT --to-destination ${plan.client}`);
+    if (filtering === 'address-dependent') {
+      nat.push(`-A PREROUTING -i ${WAN_IF} -p udp -m recent --name ipb_sent --rsource --rcheck -j DNAT --to-destination ${plan.client}`);
+    }
+    nat.push(`-A POSTROUTING -o ${WAN_IF} -s ${plan.lanCidr} -j MASQUERADE${mapping === 'address-and-port-dependent' ? ' --random-fully' : ''}`);
+  }
+  nat.push('COMMIT');
+  return `${filter.join('\n')}\n${nat.join('\n')}\n`;
+}
+
+/** tbf bucket: at least 16 KiB (≥ 10 MTUs), or 10 ms of the rate when that is larger. */
+export function burstBytes(bitsPerSecond: number, given?: number): number {
+  return given ?? Math.max(16_384, Math.ceil(bitsPerSecond / 8 / 100));
+}
+
+/** `tc` argument lists for the site's rate limit (empty without one). */
+export function tcCommands(site: Site): string[][] {
+  const rl = site.rateLimit;
+  if (!rl) return [];
+  const burst = burstBytes(rl.bitsPerSecond, rl.burstBytes);
+  const tbf = (dev: string) => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${rl.bitsPerSecond}bit`, 'burst', String(burst), 'latency', '100ms'];
+  const out: string[][] = [];
+  if (rl.direction !== 'down') out.push(tbf(WAN_IF));
+  if (rl.direction !== 'up') out.push(tbf(LAN_IF));
+  return out;
+}

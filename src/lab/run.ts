@@ -1,0 +1,253 @@
+/**
+ * `iceprobe lab run|list|down`: build the scenario's network, start coturn on the internet
+ * side, measure the ground truth with the lab's own tool, run `iceprobe check` inside the
+ * client namespace, and judge the report against the scenario's expectations. Everything the
+ * run starts is stopped and removed on return, on error and on Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCoturn, type Coturn } from '../coturn.js';
+import { registerCleanup } from '../lifecycle.js';
+import { Secrets } from '../redact.js';
+import { Report } from '../report/schema.js';
+import { evaluateExpectations, type ExpectationResult, type LabMeasurements } from './expect.js';
+import { deleteNamespace, listLabNamespaces, requireLabEnvironment } from './netns.js';
+import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingsUdp } from './measure.js';
+import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
+import { buildTopology, type Topology } from './topology.js';
+
+export { runInNamespace } from './netns.js';
+
+export const LAB_REALM = 'lab.iceprobe.test';
+export const LAB_USER = 'lab';
+
+/** The lab's TURN server as the client is told about it (credentials included: a file the run deletes). */
+export interface LabServer {
+  ips: readonly [string, string];
+  port: number;
+  tlsPort: number | null;
+  username: string;
+  /** What the client is given; differs from the server's when turn.wrongCredentials. */
+  credential: string;
+}
+
+/** The RTCConfiguration-shaped config file `iceprobe check --config` reads. */
+export function labCheckConfig(server: LabServer): Record<string, unknown> {
+  const [a, b] = server.ips;
+  const turnUrls = [`turn:${a}:${server.port}?transport=udp`, `turn:${a}:${server.port}?transport=tcp`];
+  if (server.tlsPort !== null) turnUrls.push(`turns:${a}:${server.tlsPort}?transport=tcp`);
+  return {
+    iceServers: [{ urls: [`stun:${a}:${server.port}`, `stun:${b}:${server.port}`] }, { urls: turnUrls, username: server.username, credential: server.credential }],
+    // The lab's certificate is self-signed for an IP address.
+    iceprobe: { insecureTls: true },
+  };
+}
+
+export interface CheckCommandContext {
+  clientNs: string;
+  configPath: string;
+  reportPath: string;
+  checkArgs: readonly string[];
+  repoRoot: string;
+}
+
+/** The command that runs the check inside the client namespace. One place to adjust. */
+export function defaultCheckCommand(ctx: CheckCommandContext): { cmd: string; args: string[] } {
+  return {
+    cmd: 'ip',
+    args: [
+      'netns',
+      'exec',
+      ctx.clientNs,
+      process.execPath,
+      join(ctx.repoRoot, 'dist', 'src', 'cli.js'),
+      'check',
+      '--config',
+      ctx.configPath,
+      '--json',
+      ctx.reportPath,
+      ...ctx.checkArgs,
+    ],
+  };
+}
+
+export interface LabRunOptions {
+  checkArgs?: readonly string[];
+  onProgress?: (msg: string) => void;
+  /** Replace how the check is started (default: defaultCheckCommand). */
+  checkCommand?: (ctx: CheckCommandContext) => { cmd: string; args: string[] };
+  /** Skip iceprobe's check: build, measure ground truth, tear down (lab self-test). */
+  skipCheck?: boolean;
+  /** Measure the ground truth with the lab's own tool (default true). */
+  measure?: boolean;
+  /** Bound for the check process. */
+  checkTimeoutMs?: number;
+}
+
+export interface LabRunResult {
+  scenario: string;
+  runId: string;
+  report: Report | null;
+  measurements: LabMeasurements;
+  expectationResults: ExpectationResult[];
+  passed: boolean;
+  timings: { buildMs: number; coturnMs: number; measureMs: number; checkMs: number; teardownMs: number };
+}
+
+/** Exit codes of `iceprobe check` that still mean "a report was written". */
+const CHECK_REPORT_EXITS = new Set([0, 1]);
+
+async function measureGroundTruth(scenario: Scenario, topo: Topology, server: LabServer | null, onProgress: (m: string) => void): Promise<LabMeasurements> {
+  const site = topo.sites[0];
+  if (!site) return {};
+  const gt = scenario.expect.groundTruth;
+  const m: LabMeasurements = {};
+  const [s1, s2] = topo.serverIps;
+  const ends = { clientNs: site.client, serverNs: topo.internet, ip: s1, port: 40_000 };
+  if (gt.srflxIsRouterPublic !== undefined && server) {
+    const r = await stunBindingsUdp(site.client, [`${s1}:${server.port}`, `${s2}:${server.port}`]);
+    m.mappings = r.results.map((x) => x.mapped);
+    onProgress(`lab: mappings ${m.mappings.map((x) => (x ? `${x.address}:${x.port}` : 'none')).join(' ')}`);
+  }
+  if (gt.throughputWithinPercent !== undefined) {
+    m.upBitsPerSecond = (await measureTcpThroughput(ends, 'up')).bitsPerSecond;
+    onProgress(`lab: TCP up ${(m.upBitsPerSecond / 1e6).toFixed(2)} Mbit/s`);
+  }
+  if (gt.lossNearPercent !== undefined) {
+    m.upLossPercent = (await measureUdpLoss({ ...ends, port: 40_001 }, 'up')).lossPercent;
+    onProgress(`lab: UDP loss up ${m.upLossPercent.toFixed(1)} %`);
+  }
+  const b = topo.sites[1];
+  if (gt.relayNeeded !== undefined && b && server) {
+    m.directPath = (await punchBetween(site.client, b.client, `${s1}:${server.port}`)).direct;
+    onProgress(`lab: direct path between sites: ${m.directPath}`);
+  }
+  return m;
+}
+
+function runCheck(cmd: string, args: string[], timeoutMs: number, secrets: Secrets, onProgress: (m: string) => void): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const unregister = registerCleanup('lab-check', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
+    let stderr = '';
+    const relay = (b: Buffer) => {
+      const text = secrets.redact(b.toString());
+      stderr += text;
+      if (stderr.length > 100_000) stderr = stderr.slice(-50_000);
+      for (const l of text.split('\n')) if (l.trim()) onProgress(`check: ${l.trimEnd()}`);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.once('error', (e) => {
+      unregister();
+      resolve({ code: -1, stderr: e.message });
+    });
+    child.once('close', (code) => {
+      unregister();
+      resolve({ code, stderr });
+    });
+  });
+}
+
+export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Promise<LabRunResult> {
+  const onProgress = opts.onProgress ?? (() => {});
+  await requireLabEnvironment({ needTurnserver: !scenario.turn.down });
+  const timings = { buildMs: 0, coturnMs: 0, measureMs: 0, checkMs: 0, teardownMs: 0 };
+  const dir = mkdtempSync(join(tmpdir(), 'iceprobe-lab-'));
+  const secrets = new Secrets();
+  let topo: Topology | null = null;
+  let coturn: Coturn | null = null;
+  try {
+    topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite }, { onProgress });
+    timings.buildMs = topo.buildMs;
+    onProgress(`topology ${topo.runId} built in ${topo.buildMs.toFixed(0)} ms`);
+
+    const password = randomBytes(12).toString('base64url');
+    secrets.add(password);
+    let server: LabServer | null = null;
+    const t1 = performance.now();
+    const tlsPort = scenario.turn.tls ? scenario.turn.tlsPort : null;
+    if (!scenario.turn.down) {
+      coturn = await startCoturn({
+        netns: topo.internet,
+        listeningIps: [...topo.serverIps],
+        relayIp: topo.serverIps[0],
+        port: scenario.turn.port,
+        tlsPort: tlsPort ?? undefined,
+        tls: tlsPort === null ? null : 'generate',
+        realm: LAB_REALM,
+        users: [{ name: LAB_USER, password }],
+        allowLoopbackPeers: false,
+      });
+      timings.coturnMs = performance.now() - t1;
+      onProgress(`coturn up on ${topo.serverIps.join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
+    }
+    const wrong = `wrong-${randomBytes(6).toString('base64url')}`;
+    secrets.add(wrong);
+    server = { ips: topo.serverIps, port: scenario.turn.port, tlsPort, username: LAB_USER, credential: scenario.turn.wrongCredentials ? wrong : password };
+
+    const t2 = performance.now();
+    const measurements = opts.measure === false ? {} : await measureGroundTruth(scenario, topo, coturn ? server : null, onProgress);
+    timings.measureMs = performance.now() - t2;
+
+    let report: Report | null = null;
+    if (!opts.skipCheck) {
+      const configPath = join(dir, 'config.json');
+      writeFileSync(configPath, JSON.stringify(labCheckConfig(server), null, 2), { mode: 0o600 });
+      const reportPath = join(dir, 'report.json');
+      const site = topo.sites[0];
+      if (!site) throw new Error('internal: topology without a site');
+      const { cmd, args } = (opts.checkCommand ?? defaultCheckCommand)({ clientNs: site.client, configPath, reportPath, checkArgs: opts.checkArgs ?? [], repoRoot: packageRoot() });
+      const t3 = performance.now();
+      const r = await runCheck(cmd, args, opts.checkTimeoutMs ?? 180_000, secrets, onProgress);
+      timings.checkMs = performance.now() - t3;
+      if (r.code === null || !CHECK_REPORT_EXITS.has(r.code)) {
+        throw new Error(`iceprobe check in the lab failed (exit ${r.code ?? 'timeout'}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(reportPath, 'utf8'));
+      } catch (e) {
+        throw new Error(`iceprobe check in the lab wrote no readable report at ${reportPath}: ${(e as Error).message}`);
+      }
+      const parsed = Report.safeParse({ ...(json as object), scenario: scenario.name });
+      if (!parsed.success) throw new Error(`the lab run's report does not match the report schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      report = secrets.redactValue(parsed.data);
+    }
+
+    const expectationResults = evaluateExpectations(scenario, report, { routerPublicIp: topo.sites[0]?.publicIp ?? '', measured: measurements });
+    return {
+      scenario: scenario.name,
+      runId: topo.runId,
+      report,
+      measurements,
+      expectationResults,
+      passed: expectationResults.every((x) => x.pass),
+      timings,
+    };
+  } finally {
+    await coturn?.stop();
+    if (topo) {
+      timings.teardownMs = await topo.teardown();
+      onProgress(`topology ${topo.runId} removed in ${timings.teardownMs.toFixed(0)} ms`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function labList(): ScenarioEntry[] {
+  return listScenarios();
+}
+
+/** Removes every `ipb-*` namespace (and what runs in it) that a killed run left behind. */
+export async function labDown(): Promise<{ removed: string[] }> {
+  await requireLabEnvironment({ needTurnserver: false });
+  const left = await listLabNamespaces();
+  // Clients and routers before the internet namespace, as in teardown.
+  const order = (n: string) => (n.endsWith('-inet') ? 1 : 0);
+  for (const ns of left.sort((a, b) => order(a) - order(b))) await deleteNamespace(ns);
+  return { removed: left };
+}
