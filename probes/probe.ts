@@ -2,9 +2,10 @@
  * Entry of the in-browser probe page. Exposes `window.iceprobe` for headless runs driven by the
  * CLI; the same functions run when a person opens the page (iceprobe serve).
  */
+import { call } from './call.js';
 import { gather } from './gather.js';
 
-const api = { gather, ready: true as const };
+const api = { gather, call, ready: true as const };
 declare global {
   interface Window {
     iceprobe: typeof api;

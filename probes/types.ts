@@ -46,3 +46,56 @@ export interface GatherResult {
   /** A setup error from the browser (e.g. the URL was refused by RTCPeerConnection). */
   setupError: string | null;
 }
+
+export interface CallSpec {
+  /** ws:// URL of the probe signaling relay. */
+  relayUrl: string;
+  room: string;
+  token?: string;
+  role: 'caller' | 'callee';
+  iceServers: RTCIceServer[];
+  policy: 'relay' | 'all';
+  /** Bound for setup (signaling → data channel open). */
+  setupTimeoutMs: number;
+  /** How long the caller pushes data; the callee waits this long plus slack. */
+  durationMs: number;
+  /** Stats sampling interval. */
+  sampleMs: number;
+  media: boolean;
+}
+
+export interface CallCandidate {
+  type: 'host' | 'srflx' | 'prflx' | 'relay' | null;
+  protocol: string | null;
+  relayProtocol: 'udp' | 'tcp' | 'tls' | null;
+  address: string | null;
+  port: number | null;
+  url: string | null;
+}
+
+export interface CallSample {
+  atMs: number;
+  bitsPerSecond: number;
+  rttMs: number | null;
+}
+
+export interface CallResult {
+  role: 'caller' | 'callee';
+  ok: boolean;
+  /** The phase that did not complete, when !ok. */
+  failedPhase: string | null;
+  error: string | null;
+  phases: { name: string; atMs: number }[];
+  iceStates: { state: string; atMs: number }[];
+  localCandidates: { type: string; relayProtocol: string | null }[];
+  remoteCandidates: { type: string }[];
+  selectedPair: { local: CallCandidate; remote: CallCandidate } | null;
+  selectedPairChanges: number | null;
+  samples: CallSample[];
+  /** Caller: transport bytes sent during the data phase. Callee: application bytes received. */
+  bytes: number;
+  appBytes: number;
+  dataMs: number;
+  rtts: number[];
+  media: Record<string, unknown> | null;
+}

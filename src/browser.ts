@@ -110,9 +110,10 @@ export class BrowserOwner {
       }
       throw new EnvironmentError(`Chromium failed to start (${executablePath ?? 'Playwright-managed'}): ${msg}`);
     }
-    let owner: BrowserOwner | undefined;
-    const unregister = registerCleanup('chromium', () => owner?.close());
-    owner = new BrowserOwner(browser, executablePath ?? null, unregister);
+    const holder: { owner?: BrowserOwner } = {};
+    const unregister = registerCleanup('chromium', () => holder.owner?.close());
+    const owner = new BrowserOwner(browser, executablePath ?? null, unregister);
+    holder.owner = owner;
     return owner;
   }
 

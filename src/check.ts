@@ -14,7 +14,9 @@ import { echoServers, resolveConfig, type ConfigInput, type ResolvedConfig, type
 import { startCoturn, type Coturn } from './coturn.js';
 import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, runGather } from './gather.js';
 import { startProbeServer, type ProbeServer } from './probe-server.js';
-import { Report, SCHEMA_VERSION, summarize, type Candidate, type Check } from './report/schema.js';
+import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from './report/schema.js';
+import { planCalls, runCall } from './calls.js';
+import { startRelay, type RelayServer } from './relay/server.js';
 import { parseIceUri } from './uri.js';
 import { VERSION } from './version.js';
 
@@ -39,6 +41,7 @@ export interface RunContext {
   signal: AbortSignal;
   checks: Check[];
   candidates: Candidate[];
+  calls: Call[];
   embedded: Coturn | null;
   add: (c: Check) => void;
 }
@@ -72,8 +75,8 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 async function openProbePage(browser: BrowserOwner, origin: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${origin}/`, { timeout: 10_000 });
-  await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000 });
+  await page.goto(`${origin}/`, { timeout: 10_000, waitUntil: 'load' });
+  await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000, polling: 10 });
   return page;
 }
 
@@ -118,6 +121,35 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
   );
 }
 
+const browserUsable = (s: ServerSpec) => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+
+/** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
+async function runCalls(ctx: RunContext, browser: BrowserOwner): Promise<void> {
+  const plans = planCalls(ctx.servers, ctx.checks, browserUsable);
+  if (plans.every((p) => p.servers.length === 0)) return;
+  let relay: RelayServer | null = null;
+  let pages: Page[] = [];
+  try {
+    relay = await startRelay({ host: '127.0.0.1', port: 0 });
+    pages = await Promise.all([openProbePage(browser, ctx.probeServer?.origin ?? ''), openProbePage(browser, ctx.probeServer?.origin ?? '')]);
+    const [caller, callee] = pages as [Page, Page];
+    for (const plan of plans) {
+      if (ctx.signal.aborted) break;
+      const { call, check } = await runCall({ caller, callee }, plan, {
+        relayUrl: relay.url,
+        setupTimeoutMs: ctx.config.timeoutMs,
+        durationMs: ctx.config.durationS * 1000,
+        media: ctx.config.media,
+      });
+      ctx.calls.push(call);
+      ctx.add(check);
+    }
+  } finally {
+    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
+    await relay?.close();
+  }
+}
+
 export async function check(options: CheckOptions = {}): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -137,6 +169,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     signal: controller.signal,
     checks: [],
     candidates: [],
+    calls: [],
     embedded: null,
     add: (c) => {
       ctx.checks.push(c);
@@ -171,6 +204,11 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
     await abortable(gatherAll(ctx, page), controller.signal);
     await page.close().catch(() => undefined);
+
+    if (config.calls) {
+      progress({ type: 'stage', stage: 'calls' });
+      await abortable(runCalls(ctx, browser), controller.signal);
+    }
   } catch (e) {
     if (!controller.signal.aborted) throw e;
     partial = true;
@@ -196,6 +234,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     },
     servers: echoServers(ctx.servers),
     checks,
+    ...(config.calls ? { calls: ctx.calls } : {}),
     candidates: ctx.candidates.map((c) => ({ ...c, address: c.address?.replace(/^\[(.*)\]$/, '$1') ?? null })),
     findings: [],
     summary: summarize(checks),

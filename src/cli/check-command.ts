@@ -80,16 +80,19 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     stopListening();
   }
 
-  const written = await writeReports(report, {
-    ...(args.json !== undefined ? { json: args.json } : {}),
-    ...(args.html !== undefined ? { html: args.html } : {}),
-    ...(args.junit !== undefined ? { junit: args.junit } : {}),
-    ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
-    stdout: io.out,
-  });
+  const written = writeReports(
+    report,
+    {
+      ...(args.json !== undefined ? { json: args.json } : {}),
+      ...(args.html !== undefined ? { html: args.html } : {}),
+      ...(args.junit !== undefined ? { junit: args.junit } : {}),
+      ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
+    },
+    { stdout: { write: (chunk: string) => io.out(chunk) } },
+  );
   if (!args.quiet && args.json !== '-') {
     io.out(renderTable(report, { color: io.isTTY && !io.env.NO_COLOR, ...(io.columns ? { width: io.columns } : {}) }));
-    for (const w of written) io.err(`iceprobe: wrote ${w}`);
+    for (const w of written) if (w.path !== '-') io.err(`iceprobe: wrote ${w.format} ${w.path}`);
   }
   if (report.partial) return EXIT.interrupted;
   const strict = args.strict ?? false;

@@ -1,0 +1,381 @@
+/**
+ * In-browser loopback call: one side of a two-peer call through the probe signaling relay.
+ * The caller offers, opens a data channel and pushes data with bufferedAmount flow control;
+ * both sides record the setup timeline. Every wait is bounded; failure says at which phase.
+ */
+import type { CallCandidate, CallResult, CallSample, CallSpec } from './types.js';
+
+const CHUNK = 16 * 1024;
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+
+type Msg = { type: string; [k: string]: unknown };
+
+class Phase extends Error {
+  constructor(readonly phase: string, message: string) {
+    super(message);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, phase: string, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Phase(phase, `${what} did not happen within ${Math.round(ms)} ms`)), Math.max(0, ms));
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e instanceof Phase ? e : new Phase(phase, String((e as Error)?.message ?? e)));
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A tiny client of the relay protocol (src/relay/protocol.ts). */
+class Signal {
+  private waiters: { type: string; resolve: (m: Msg) => void }[] = [];
+  private queue: Msg[] = [];
+  onMessage: ((m: Msg) => void) | null = null;
+  constructor(private readonly ws: WebSocket) {
+    ws.addEventListener('message', (ev) => {
+      let m: Msg;
+      try {
+        m = JSON.parse(String(ev.data)) as Msg;
+      } catch {
+        return;
+      }
+      const i = this.waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) {
+        const [w] = this.waiters.splice(i, 1);
+        w?.resolve(m);
+      } else if (this.onMessage) this.onMessage(m);
+      else this.queue.push(m);
+    });
+  }
+  static open(url: string): Promise<Signal> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.addEventListener('open', () => resolve(new Signal(ws)), { once: true });
+      ws.addEventListener('error', () => reject(new Error(`cannot connect to the signaling relay at ${url}`)), { once: true });
+    });
+  }
+  send(m: Msg): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+  }
+  next(type: string): Promise<Msg> {
+    const i = this.queue.findIndex((m) => m.type === type);
+    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as Msg);
+    return new Promise((resolve) => this.waiters.push({ type, resolve }));
+  }
+  listen(fn: (m: Msg) => void): void {
+    this.onMessage = fn;
+    for (const m of this.queue.splice(0)) fn(m);
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function asRelayProtocol(v: unknown): CallCandidate['relayProtocol'] {
+  return v === 'udp' || v === 'tcp' || v === 'tls' ? v : null;
+}
+
+function candidateOf(s: Record<string, unknown> | undefined): CallCandidate {
+  return {
+    type: (s?.candidateType as CallCandidate['type']) ?? null,
+    protocol: (s?.protocol as string) ?? null,
+    relayProtocol: asRelayProtocol(s?.relayProtocol),
+    address: ((s?.address ?? s?.ip) as string) ?? null,
+    port: (s?.port as number) ?? null,
+    url: (s?.url as string) ?? null,
+  };
+}
+
+interface PairStats {
+  transportBytesSent: number;
+  transportBytesReceived: number;
+  rttMs: number | null;
+  selectedPair: CallResult['selectedPair'];
+  pairChanges: number | null;
+  anyChecked: boolean;
+  media: Record<string, unknown> | null;
+}
+
+async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
+  const report = await pc.getStats();
+  const byId = new Map<string, Record<string, unknown>>();
+  report.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+  let transport: Record<string, unknown> | undefined;
+  let anyChecked = false;
+  const media: Record<string, unknown> = {};
+  for (const s of byId.values()) {
+    if (s.type === 'transport' && s.selectedCandidatePairId) transport = s;
+    if (s.type === 'candidate-pair' && Number(s.requestsSent ?? 0) > 0) anyChecked = true;
+    if (s.type === 'outbound-rtp' && s.kind === 'video') {
+      media.videoBytesSent = s.bytesSent;
+      media.framesPerSecond = s.framesPerSecond ?? null;
+      media.qualityLimitationReason = s.qualityLimitationReason ?? null;
+      media.frameWidth = s.frameWidth ?? null;
+      media.frameHeight = s.frameHeight ?? null;
+    }
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') media.audioBytesSent = s.bytesSent;
+    if (s.type === 'remote-inbound-rtp') {
+      const k = s.kind === 'audio' ? 'audio' : 'video';
+      media[`${k}PacketsLost`] = s.packetsLost ?? null;
+      media[`${k}JitterMs`] = typeof s.jitter === 'number' ? s.jitter * 1000 : null;
+      media[`${k}FractionLost`] = s.fractionLost ?? null;
+    }
+  }
+  const pair = transport ? byId.get(transport.selectedCandidatePairId as string) : undefined;
+  const rtt = typeof pair?.currentRoundTripTime === 'number' ? (pair.currentRoundTripTime as number) * 1000 : null;
+  return {
+    transportBytesSent: Number(transport?.bytesSent ?? 0),
+    transportBytesReceived: Number(transport?.bytesReceived ?? 0),
+    rttMs: rtt,
+    selectedPair: pair
+      ? { local: candidateOf(byId.get(pair.localCandidateId as string)), remote: candidateOf(byId.get(pair.remoteCandidateId as string)) }
+      : null,
+    pairChanges: typeof transport?.selectedCandidatePairChanges === 'number' ? (transport.selectedCandidatePairChanges as number) : null,
+    anyChecked,
+    media: Object.keys(media).length > 0 ? media : null,
+  };
+}
+
+export async function call(spec: CallSpec): Promise<CallResult> {
+  const t0 = performance.now();
+  const since = () => Math.round((performance.now() - t0) * 10) / 10;
+  const deadline = t0 + spec.setupTimeoutMs;
+  const left = () => deadline - performance.now();
+  const r: CallResult = {
+    role: spec.role,
+    ok: false,
+    failedPhase: null,
+    error: null,
+    phases: [],
+    iceStates: [],
+    localCandidates: [],
+    remoteCandidates: [],
+    selectedPair: null,
+    selectedPairChanges: null,
+    samples: [],
+    bytes: 0,
+    appBytes: 0,
+    dataMs: 0,
+    rtts: [],
+    media: null,
+  };
+  const mark = (name: string) => {
+    if (!r.phases.some((p) => p.name === name)) r.phases.push({ name, atMs: since() });
+  };
+  let signal: Signal | null = null;
+  let pc: RTCPeerConnection | null = null;
+  let stream: MediaStream | null = null;
+  try {
+    signal = await withTimeout(Signal.open(spec.relayUrl), left(), 'signaling', 'connecting to the signaling relay');
+    const s = signal;
+    s.send({ type: 'join', room: spec.room, ...(spec.token ? { token: spec.token } : {}) });
+    const joined = await withTimeout(Promise.race([s.next('joined'), s.next('error').then((e) => Promise.reject(new Error(`relay refused join: ${String(e.code)}`)))]), left(), 'signaling', 'joining the room');
+    mark('signaling-connected');
+    if (spec.role === 'caller' && Number(joined.peers) < 2) await withTimeout(s.next('peer-joined'), left(), 'peer', 'the other peer joining');
+
+    const p = new RTCPeerConnection({ iceServers: spec.iceServers, iceTransportPolicy: spec.policy });
+    pc = p;
+    p.addEventListener('iceconnectionstatechange', () => {
+      r.iceStates.push({ state: p.iceConnectionState, atMs: since() });
+      if (p.iceConnectionState === 'connected' || p.iceConnectionState === 'completed') mark('ice-connected');
+    });
+    const dtls = new Promise<void>((resolve, reject) => {
+      p.addEventListener('connectionstatechange', () => {
+        if (p.connectionState === 'connected') {
+          mark('dtls-connected');
+          resolve();
+        } else if (p.connectionState === 'failed') reject(new Phase('ice', 'ICE failed: no candidate pair worked'));
+      });
+    });
+    p.addEventListener('icecandidate', (ev) => {
+      if (ev.candidate && ev.candidate.candidate) {
+        const rp = (ev.candidate as RTCIceCandidate & { relayProtocol?: string }).relayProtocol ?? null;
+        r.localCandidates.push({ type: ev.candidate.type ?? 'host', relayProtocol: rp });
+      }
+      s.send({ type: 'candidate', candidate: ev.candidate ? ev.candidate.toJSON() : null });
+    });
+    s.listen((m) => {
+      if (m.type === 'candidate' && m.candidate) {
+        const c = m.candidate as RTCIceCandidateInit;
+        const type = /typ (\w+)/.exec(c.candidate ?? '')?.[1] ?? 'host';
+        r.remoteCandidates.push({ type });
+        p.addIceCandidate(c).catch(() => undefined);
+      }
+    });
+    // Watch for the first connectivity check during setup.
+    let watching = true;
+    void (async () => {
+      while (watching) {
+        const st = await readStats(p).catch(() => null);
+        if (st?.anyChecked) {
+          mark('first-check');
+          return;
+        }
+        await sleep(5);
+      }
+    })();
+
+    let channel: RTCDataChannel;
+    let receiving: Promise<{ bytes: number; ms: number }> | null = null;
+    if (spec.media) {
+      stream = await withTimeout(navigator.mediaDevices.getUserMedia({ video: true, audio: true }), left(), 'media', 'getting the fake camera');
+      for (const t of stream.getTracks()) p.addTrack(t, stream);
+    }
+    if (spec.role === 'caller') {
+      channel = p.createDataChannel('iceprobe');
+      const offer = await p.createOffer();
+      mark('offer-created');
+      await p.setLocalDescription(offer);
+      s.send({ type: 'offer', sdp: offer.sdp ?? '' });
+      const answer = await withTimeout(s.next('answer'), left(), 'answer', 'the answer arriving');
+      mark('answer-received');
+      await p.setRemoteDescription({ type: 'answer', sdp: String(answer.sdp) });
+    } else {
+      const gotChannel = new Promise<RTCDataChannel>((resolve) => p.addEventListener('datachannel', (ev) => resolve(ev.channel), { once: true }));
+      const offer = await withTimeout(s.next('offer'), left(), 'offer', 'the offer arriving');
+      mark('offer-received');
+      await p.setRemoteDescription({ type: 'offer', sdp: String(offer.sdp) });
+      const answer = await p.createAnswer();
+      await p.setLocalDescription(answer);
+      s.send({ type: 'answer', sdp: answer.sdp ?? '' });
+      mark('answer-sent');
+      channel = await withTimeout(gotChannel, left(), 'datachannel', 'the data channel arriving');
+      receiving = countIncoming(channel, spec);
+    }
+    const opened =
+      channel.readyState === 'open' ? Promise.resolve() : new Promise<void>((resolve) => channel.addEventListener('open', () => resolve(), { once: true }));
+    await withTimeout(dtls, left(), r.phases.some((x) => x.name === 'ice-connected') ? 'dtls' : 'ice', 'the connection');
+    await withTimeout(opened, left(), 'datachannel', 'the data channel opening');
+    mark('datachannel-open');
+    watching = false;
+
+    // ---- data phase
+    if (spec.role === 'caller') {
+      await pushData(p, channel, spec, r);
+    } else {
+      const got = await (receiving ?? countIncoming(channel, spec));
+      r.appBytes = got.bytes;
+      r.dataMs = got.ms;
+    }
+    const fin = await readStats(p);
+    r.selectedPair = fin.selectedPair;
+    r.selectedPairChanges = fin.pairChanges;
+    r.media = fin.media;
+    r.ok = true;
+  } catch (e) {
+    r.failedPhase = e instanceof Phase ? e.phase : 'internal';
+    r.error = String((e as Error)?.message ?? e);
+    if (pc) {
+      const st = await readStats(pc).catch(() => null);
+      if (st) {
+        r.selectedPair = st.selectedPair;
+        r.selectedPairChanges = st.pairChanges;
+      }
+    }
+  } finally {
+    signal?.send({ type: 'bye' });
+    signal?.close();
+    pc?.close();
+    stream?.getTracks().forEach((t) => t.stop());
+  }
+  return r;
+}
+
+async function pushData(pc: RTCPeerConnection, ch: RTCDataChannel, spec: CallSpec, r: CallResult): Promise<void> {
+  const chunk = new Uint8Array(CHUNK);
+  ch.bufferedAmountLowThreshold = LOW_WATER;
+  let lowResolve: (() => void) | null = null;
+  ch.onbufferedamountlow = () => {
+    lowResolve?.();
+    lowResolve = null;
+  };
+  const start = performance.now();
+  const end = start + spec.durationMs;
+  const first = await readStats(pc);
+  let lastBytes = first.transportBytesSent;
+  let lastAt = start;
+  let appBytes = 0;
+  let nextSample = start + spec.sampleMs;
+  while (performance.now() < end && ch.readyState === 'open') {
+    while (ch.bufferedAmount < HIGH_WATER && ch.readyState === 'open') {
+      ch.send(chunk);
+      appBytes += CHUNK;
+    }
+    const waitLow = new Promise<void>((resolve) => (lowResolve = resolve));
+    await Promise.race([waitLow, sleep(Math.max(1, Math.min(nextSample, end) - performance.now()))]);
+    const now = performance.now();
+    if (now >= nextSample) {
+      const st = await readStats(pc);
+      const bits = ((st.transportBytesSent - lastBytes) * 8) / ((now - lastAt) / 1000);
+      const sample: CallSample = { atMs: Math.round(now - start), bitsPerSecond: Math.max(0, Math.round(bits)), rttMs: st.rttMs };
+      r.samples.push(sample);
+      if (st.rttMs !== null) r.rtts.push(st.rttMs);
+      lastBytes = st.transportBytesSent;
+      lastAt = now;
+      nextSample += spec.sampleMs;
+    }
+  }
+  // Unsent backlog is not goodput: count only what left the buffer.
+  appBytes -= ch.bufferedAmount;
+  const done = performance.now();
+  const last = await readStats(pc);
+  r.bytes = last.transportBytesSent - first.transportBytesSent;
+  r.appBytes = appBytes;
+  r.dataMs = done - start;
+  // Tell the callee we are done and wait (bounded) for its receipt, so closing the connection
+  // never discards data still in flight and the callee's count is final.
+  if (ch.readyState === 'open') {
+    const ack = new Promise<void>((resolve) => {
+      const onMsg = (ev: MessageEvent) => {
+        if (typeof ev.data === 'string' && ev.data.startsWith('ACK')) {
+          ch.removeEventListener('message', onMsg);
+          resolve();
+        }
+      };
+      ch.addEventListener('message', onMsg);
+    });
+    ch.send('END');
+    await Promise.race([ack, sleep(3_000)]);
+  }
+}
+
+/** Counts the caller's bytes from the moment the channel exists, until its END marker (bounded). */
+function countIncoming(ch: RTCDataChannel, spec: CallSpec): Promise<{ bytes: number; ms: number }> {
+  ch.binaryType = 'arraybuffer';
+  let bytes = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  return new Promise((resolve) => {
+    const finish = () => resolve({ bytes, ms: lastAt > firstAt ? lastAt - firstAt : 0 });
+    const bound = setTimeout(finish, spec.setupTimeoutMs + spec.durationMs + 3_000);
+    ch.addEventListener('message', (ev) => {
+      if (typeof ev.data === 'string') {
+        if (ev.data === 'END') {
+          clearTimeout(bound);
+          if (ch.readyState === 'open') ch.send(`ACK ${bytes}`);
+          finish();
+        }
+        return;
+      }
+      const now = performance.now();
+      if (firstAt === 0) firstAt = now;
+      lastAt = now;
+      bytes += (ev.data as ArrayBuffer).byteLength;
+    });
+    ch.addEventListener('close', () => {
+      clearTimeout(bound);
+      finish();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * End-to-end loopback calls: two pages in two browser contexts (as two users would be) connect
+ * through iceprobe's signaling relay and, relay forced, through one TURN URL at a time — one call
+ * per TURN transport — plus one call with policy "all" over every server. Each call yields a
+ * `call` check and a `calls[]` entry with the setup timeline, selected pair, RTT and throughput.
+ * The judging (`judgeCall`) is pure and unit-tested.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { CheckCode } from './codes.js';
+import type { ServerSpec } from './config.js';
+import type { Call, Check, Transport } from './report/schema.js';
+import type { CallResult, CallSpec } from '../probes/types.js';
+
+/** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
+export const SLOW_SETUP_MS = 2_000;
+/** Below this, a relay cannot carry a 720p video call. */
+export const LOW_THROUGHPUT_BPS = 1_000_000;
+
+export interface PlannedCall {
+  id: string;
+  policy: 'relay' | 'all';
+  transport: Transport | null;
+  servers: ServerSpec[];
+  /** Why it will not run (e.g. the URL gave no relay candidate). */
+  skip: string | null;
+}
+
+export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport'>): string {
+  return p.policy === 'relay' ? `call:relay/${p.transport}` : 'call:all';
+}
+
+/** One relay-forced call per TURN transport in the config, then one policy-all call. */
+export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): PlannedCall[] {
+  const plans: PlannedCall[] = [];
+  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === `gather:${s.uri.canonical}`)?.status === 'pass';
+  for (const t of ['udp', 'tcp', 'tls'] as const) {
+    const candidates = servers.filter((s) => s.uri.isTurn && s.uri.transport === t && browserUsable(s));
+    if (candidates.length === 0) continue;
+    const good = candidates.find(passed);
+    const chosen = good ?? candidates[0];
+    if (!chosen) continue;
+    plans.push({
+      id: `relay-${t}`,
+      policy: 'relay',
+      transport: t,
+      servers: [chosen],
+      skip: good ? null : `${chosen.uri.canonical} gave no relay candidate in the browser (see its gather check)`,
+    });
+  }
+  const usable = servers.filter(browserUsable);
+  plans.push({ id: 'all', policy: 'all', transport: null, servers: usable, skip: null });
+  return plans;
+}
+
+function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
+  return servers.map((s) => ({
+    urls: s.uri.canonical,
+    ...(s.username !== null ? { username: s.username } : {}),
+    ...(s.credential !== null ? { credential: s.credential } : {}),
+  }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Pure: both sides' observations → the report's call entry and its check. */
+export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallResult | null, durationMs: number): { call: Call; check: Check } {
+  const checkId = callCheckId(plan);
+  const via = plan.servers.map((s) => s.uri.canonical);
+  const okBoth = caller.ok && (callee?.ok ?? false);
+  const failed = !okBoth;
+  const failedPhase = failed ? (caller.failedPhase ?? callee?.failedPhase ?? 'internal') : null;
+  const open = caller.phases.find((p) => p.name === 'datachannel-open');
+  const totalMs = open ? round(open.atMs) : null;
+  const rtts = caller.rtts.filter((x) => Number.isFinite(x));
+  const dataS = caller.dataMs / 1000;
+  const throughput =
+    caller.ok && dataS > 0
+      ? {
+          bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
+          goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
+          bytes: caller.bytes,
+          durationMs: Math.round(caller.dataMs),
+          samples: caller.samples,
+        }
+      : null;
+
+  let status: Check['status'] = 'pass';
+  let code: string = CheckCode.OK;
+  let message: string;
+  const label = plan.policy === 'relay' ? `Relay-forced call over TURN/${plan.transport}` : 'Call with every server (policy all)';
+  const details: Record<string, unknown> = { callId: plan.id, failedPhase, via };
+  if (failed) {
+    status = 'fail';
+    code = plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+    const localRelays = caller.localCandidates.filter((c) => c.type === 'relay').length;
+    const remoteRelays = caller.remoteCandidates.filter((c) => c.type === 'relay').length;
+    details.reason = caller.error ?? callee?.error ?? 'unknown';
+    details.localRelayCandidates = localRelays;
+    details.remoteRelayCandidates = remoteRelays;
+    if (failedPhase === 'ice' && localRelays > 0 && remoteRelays > 0) {
+      details.hint = 'relay candidates were exchanged but no pair worked: the TURN server refused CreatePermission or cannot relay between its allocations';
+    } else if (failedPhase === 'ice' && localRelays === 0) {
+      details.hint = 'no relay candidate was gathered for this call';
+    }
+    message = `${label} failed at phase "${failedPhase}": ${String(details.reason)}`;
+  } else {
+    message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round(throughput.bitsPerSecond / 1e6)} Mbit/s` : '');
+    if (totalMs !== null && totalMs > SLOW_SETUP_MS) {
+      status = 'warn';
+      code = CheckCode.SLOW_SETUP;
+    } else if (throughput && throughput.bitsPerSecond < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
+      status = 'warn';
+      code = CheckCode.LOW_THROUGHPUT;
+    }
+    if (plan.policy === 'relay' && caller.selectedPair && caller.selectedPair.local.type !== 'relay') {
+      // Cannot happen with iceTransportPolicy relay; if it does, the browser ignored the policy.
+      status = 'fail';
+      code = CheckCode.RELAY_CALL_FAILED;
+      details.reason = `selected local candidate is ${caller.selectedPair.local.type}, not relay`;
+    }
+  }
+  const call: Call = {
+    id: plan.id,
+    checkId,
+    policy: plan.policy,
+    via,
+    transport: plan.transport,
+    status,
+    code,
+    failedPhase,
+    setup: { totalMs, phases: [...caller.phases].sort((a, b) => a.atMs - b.atMs).map((p) => ({ name: p.name, atMs: round(p.atMs) })) },
+    selectedPair: caller.selectedPair,
+    selectedPairChanges: caller.selectedPairChanges,
+    rttMs: rtts.length > 0 ? { min: round(Math.min(...rtts), 2), median: round(median(rtts), 2), max: round(Math.max(...rtts), 2) } : null,
+    throughput,
+    media: caller.media,
+  };
+  const check: Check = {
+    id: checkId,
+    kind: 'call',
+    target: plan.policy === 'relay' ? (via[0] ?? 'relay') : 'all servers',
+    transport: plan.transport,
+    status,
+    code,
+    message,
+    durationMs: round(caller.phases.at(-1)?.atMs ?? 0) + Math.round(caller.dataMs),
+    details: { ...details, setupMs: totalMs, bitsPerSecond: throughput?.bitsPerSecond ?? null, selectedPair: caller.selectedPair },
+  };
+  return { call, check };
+}
+
+export interface CallPages {
+  caller: Page;
+  callee: Page;
+}
+
+export interface CallRunOptions {
+  relayUrl: string;
+  setupTimeoutMs: number;
+  durationMs: number;
+  media: boolean;
+}
+
+/** Runs one planned call; never throws for a network outcome. */
+export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOptions): Promise<{ call: Call; check: Check }> {
+  if (plan.skip) {
+    const checkId = callCheckId(plan);
+    const via = plan.servers.map((s) => s.uri.canonical);
+    return {
+      call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status: 'skip', code: CheckCode.SKIPPED, failedPhase: null, setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+      check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status: 'skip', code: CheckCode.SKIPPED, message: `Not called: ${plan.skip}`, durationMs: 0, details: { reason: plan.skip } },
+    };
+  }
+  const room = `${plan.id}-${randomBytes(6).toString('hex')}`;
+  const base: Omit<CallSpec, 'role'> = {
+    relayUrl: o.relayUrl,
+    room,
+    iceServers: iceServersOf(plan.servers),
+    policy: plan.policy,
+    setupTimeoutMs: o.setupTimeoutMs,
+    durationMs: o.durationMs,
+    sampleMs: 250,
+    media: o.media && plan.policy === 'all',
+  };
+  const bound = o.setupTimeoutMs + o.durationMs + 8_000;
+  const run = (page: Page, role: CallSpec['role']) =>
+    Promise.race([
+      page.evaluate(`window.iceprobe.call(${JSON.stringify({ ...base, role })})`) as Promise<CallResult>,
+      new Promise<CallResult>((resolve) => setTimeout(() => resolve(pageFailure(role, `no answer from the page within ${bound} ms`)), bound).unref()),
+    ]).catch((e: Error) => pageFailure(role, e.message.split('\n')[0] ?? 'page error'));
+  const calleeP = run(pages.callee, 'callee');
+  const callerR = await run(pages.caller, 'caller');
+  const calleeR = await calleeP;
+  return judgeCall(plan, callerR, calleeR, o.durationMs);
+}
+
+function pageFailure(role: CallSpec['role'], error: string): CallResult {
+  return {
+    role, ok: false, failedPhase: 'internal', error, phases: [], iceStates: [], localCandidates: [], remoteCandidates: [],
+    selectedPair: null, selectedPairChanges: null, samples: [], bytes: 0, appBytes: 0, dataMs: 0, rtts: [], media: null,
+  };
+}
