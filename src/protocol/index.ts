@@ -1,0 +1,131 @@
+/**
+ * Node-side protocol probes for every configured URL, all concurrent, each bounded:
+ *   dns:<host>, stun-binding:<canonical> (stun:/stuns:), turn-allocate:<canonical> (turn:/turns:),
+ *   tls-handshake:<host>:<port> (every TLS URL), and config:* checks (port policy).
+ * Network outcomes are Checks with stable codes (src/protocol/codes.ts); nothing here throws for them.
+ */
+import type { ServerSpec } from '../config.js';
+import { CheckCode } from '../codes.js';
+import type { Check } from '../report/schema.js';
+import { systemClock, type Clock } from '../net/clock.js';
+import { formatHost } from '../uri.js';
+import { makeCheck } from './check.js';
+import { ProtocolCode } from './codes.js';
+import type { TlsPolicy } from './connect.js';
+import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
+import { configChecks } from './port-policy.js';
+import { probeStunBinding, type ProbeContext } from './stun-binding.js';
+import { probeTls } from './tls-handshake.js';
+import { probeTurnAllocate } from './turn-allocate.js';
+
+export { ProtocolCode, advice, statusOf, turnErrorCode } from './codes.js';
+export { configChecks, browserAllowsTurnPort } from './port-policy.js';
+export { classifyTls, probeTls } from './tls-handshake.js';
+export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
+export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
+export { probeStunBinding } from './stun-binding.js';
+export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
+
+export interface ProtocolProbeOptions {
+  /** Bound for each probe (DNS, and each connection probe separately). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Monotonic ms clock for durations (default performance.now). */
+  now?: () => number;
+  resolver?: Resolver;
+  /** TLS on the protocol connections (certificate problems are reported by tls-handshake either way). */
+  tls?: TlsPolicy;
+  /** When set, a TURN server in another realm is TURN_REALM_MISMATCH. */
+  expectedRealm?: string;
+  /** Initial UDP RTO (RFC 8489 §6.2.1 default 500 ms). */
+  rtoMs?: number;
+  /** SOFTWARE attribute to send. */
+  software?: string;
+  /** Include config:* port-policy checks (default true). */
+  config?: boolean;
+}
+
+const SAFETY_MARGIN_MS = 1_000;
+
+export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolProbeOptions): Promise<Check[]> {
+  const clock: Clock = opts.now ? { now: opts.now, setTimer: systemClock.setTimer } : systemClock;
+  const resolver = opts.resolver ?? systemResolver;
+  const ctx: ProbeContext = {
+    timeoutMs: opts.timeoutMs,
+    clock,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.rtoMs !== undefined ? { rtoMs: opts.rtoMs } : {}),
+    ...(opts.software ? { software: opts.software } : {}),
+  };
+
+  const dns = new Map<string, Promise<Resolved>>();
+  const resolve = (host: string) => {
+    let p = dns.get(host);
+    if (!p) {
+      p = resolveHost(host, resolver, opts.timeoutMs, clock.now);
+      dns.set(host, p);
+    }
+    return p;
+  };
+
+  const jobs: Promise<Check>[] = [];
+  const hosts = [...new Set(servers.map((s) => s.uri.host))];
+  for (const host of hosts) jobs.push(resolve(host).then((r) => dnsCheck(host, r)));
+
+  const onResolved = (host: string, id: string, kind: Check['kind'], target: string, transport: Check['transport'], run: (address: string) => Promise<Check>) =>
+    jobs.push(
+      guard(id, kind, target, transport, opts.timeoutMs, clock, async () => {
+        const r = await resolve(host);
+        if (r.address === null) {
+          return makeCheck({ id, kind, target, transport, code: ProtocolCode.SKIPPED_DNS, message: `${host} did not resolve`, durationMs: 0, details: { dnsCheck: `dns:${host}` } });
+        }
+        return run(r.address);
+      }),
+    );
+
+  const tlsSeen = new Set<string>();
+  for (const s of servers) {
+    const u = s.uri;
+    if (u.transport === 'tls') {
+      const key = `${formatHost(u.host)}:${u.port}`;
+      if (!tlsSeen.has(key)) {
+        tlsSeen.add(key);
+        onResolved(u.host, `tls-handshake:${key}`, 'tls-handshake', key, 'tls', (a) => probeTls(u.host, a, u.port, ctx));
+      }
+    }
+    if (u.isTurn) {
+      const creds = s.username !== null && s.credential !== null ? { username: s.username, password: s.credential } : null;
+      onResolved(u.host, `turn-allocate:${u.canonical}`, 'turn-allocate', u.canonical, u.transport, (a) =>
+        probeTurnAllocate(u, a, creds, { ...ctx, ...(opts.expectedRealm !== undefined ? { expectedRealm: opts.expectedRealm } : {}) }),
+      );
+    } else {
+      onResolved(u.host, `stun-binding:${u.canonical}`, 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx));
+    }
+  }
+
+  const checks = await Promise.all(jobs);
+  return opts.config === false ? checks : [...configChecks(servers), ...checks];
+}
+
+/** Belt and braces: a probe that overruns its bound or throws becomes a check, not a hang or a crash. */
+async function guard(id: string, kind: Check['kind'], target: string, transport: Check['transport'], timeoutMs: number, clock: Clock, run: () => Promise<Check>): Promise<Check> {
+  const start = clock.now();
+  let cancel: (() => void) | undefined;
+  const overrun = new Promise<Check>((resolve) => {
+    cancel = clock.setTimer(
+      () => resolve(makeCheck({ id, kind, target, transport, code: ProtocolCode.TIMEOUT, message: `probe did not finish within ${timeoutMs} ms`, durationMs: clock.now() - start, details: { overrun: true } })),
+      timeoutMs * 2 + SAFETY_MARGIN_MS,
+    );
+  });
+  try {
+    return await Promise.race([
+      run().catch((e: unknown) =>
+        makeCheck({ id, kind, target, transport, code: CheckCode.INTERNAL_ERROR, message: `internal error in the ${kind} probe: ${(e as Error)?.message ?? String(e)}`, durationMs: clock.now() - start, details: {} }),
+      ),
+      overrun,
+    ]);
+  } finally {
+    cancel?.();
+  }
+}
