@@ -22,7 +22,7 @@ export async function gather(spec: GatherSpec): Promise<GatherResult> {
 
   let pc: RTCPeerConnection;
   try {
-    pc = new RTCPeerConnection({ iceServers: [server], iceCandidatePoolSize: 0 });
+    pc = new RTCPeerConnection({ iceServers: spec.iceServers ?? [server], iceCandidatePoolSize: 0 });
   } catch (e) {
     return { url: spec.url, candidates, errors, ended: 'complete', durationMs: since(), firstMs, userAgent: navigator.userAgent, setupError: String((e as Error).message ?? e) };
   }

@@ -7,6 +7,8 @@ export interface GatherSpec {
   url: string;
   username?: string;
   credential?: string;
+  /** Several servers on one RTCPeerConnection (NAT mapping evidence); `url` is then a label. */
+  iceServers?: RTCIceServer[];
   timeoutMs: number;
 }
 

@@ -12,7 +12,7 @@ import { BrowserOwner } from './browser.js';
 import { CheckCode } from './codes.js';
 import { echoServers, resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from './config.js';
 import { startCoturn, type Coturn } from './coturn.js';
-import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, runGather } from './gather.js';
+import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, judgeGatherAll, natEvidenceServers, runGather, GATHER_ALL_ID } from './gather.js';
 import { startProbeServer, type ProbeServer } from './probe-server.js';
 import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from './report/schema.js';
 import { planCalls, runCall } from './calls.js';
@@ -80,10 +80,36 @@ async function openProbePage(browser: BrowserOwner, origin: string): Promise<Pag
   return page;
 }
 
+/** One RTCPeerConnection with every UDP server: does the NAT map per destination? */
+async function gatherShared(ctx: RunContext, page: Page): Promise<void> {
+  const servers = natEvidenceServers(ctx.servers);
+  if (servers.length === 0) return;
+  const t0 = Date.now();
+  let verdict;
+  try {
+    const result = await runGather(page, {
+      url: GATHER_ALL_ID,
+      iceServers: servers.map((s) => ({
+        urls: browserUrl(s),
+        ...(s.username !== null ? { username: s.username } : {}),
+        ...(s.credential !== null ? { credential: s.credential } : {}),
+      })),
+      timeoutMs: ctx.config.timeoutMs,
+    });
+    verdict = judgeGatherAll(servers, result);
+  } catch (e) {
+    if (ctx.signal.aborted) return;
+    verdict = judgeGatherAll(servers, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 });
+  }
+  ctx.candidates.push(...verdict.candidates);
+  ctx.add(verdict.check);
+}
+
 async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
   const { config } = ctx;
-  await Promise.all(
-    ctx.servers.map(async (s) => {
+  await Promise.all([
+    gatherShared(ctx, page),
+    ...ctx.servers.map(async (s) => {
       const id = gatherCheckId(s);
       const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
       if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
@@ -118,7 +144,7 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
       ctx.candidates.push(...verdict.candidates);
       ctx.add(verdict.check);
     }),
-  );
+  ]);
 }
 
 const browserUsable = (s: ServerSpec) => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
@@ -235,7 +261,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     servers: echoServers(ctx.servers),
     checks,
     ...(config.calls ? { calls: ctx.calls } : {}),
-    candidates: ctx.candidates.map((c) => ({ ...c, address: c.address?.replace(/^\[(.*)\]$/, '$1') ?? null })),
+    candidates: ctx.candidates,
     findings: [],
     summary: summarize(checks),
   };

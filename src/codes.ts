@@ -18,6 +18,9 @@ export const CheckCode = {
   PORT_BLOCKED_BY_BROWSER: 'PORT_BLOCKED_BY_BROWSER', // Chromium refuses TURN on this port
   UNSUPPORTED_BY_BROWSER: 'UNSUPPORTED_BY_BROWSER', // e.g. stuns:, which Chromium does not implement
   NO_HOST_CANDIDATE: 'NO_HOST_CANDIDATE',
+  // gather:all — one RTCPeerConnection with every server: NAT mapping evidence
+  ADDRESS_DEPENDENT_MAPPING: 'ADDRESS_DEPENDENT_MAPPING', // one host socket, different srflx ports per server: symmetric NAT
+  NO_SERVER_ANSWERED: 'NO_SERVER_ANSWERED', // gather:all got no srflx/relay candidate from any server
   // ---- config (kind: config)
   NO_TURN_CONFIGURED: 'NO_TURN_CONFIGURED',
   NO_TCP_TLS_RELAY: 'NO_TCP_TLS_RELAY',

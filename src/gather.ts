@@ -39,6 +39,11 @@ export function browserUrl(s: ServerSpec): string {
   return s.uri.canonical;
 }
 
+/** Chromium writes IPv6 candidate addresses in brackets; the report holds bare addresses. */
+function unbracket(a: string | null): string | null {
+  return a === null ? null : a.replace(/^\[(.*)\]$/, '$1');
+}
+
 export interface GatherVerdict {
   check: Check;
   candidates: Candidate[];
@@ -81,13 +86,14 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
   const url = s.uri.canonical;
   const candidates: Candidate[] = result.candidates.map((c) => ({
     url,
+    checkId: id,
     type: c.type,
     protocol: c.protocol,
     // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
     relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
-    address: c.address,
+    address: unbracket(c.address),
     port: c.port,
-    relatedAddress: c.relatedAddress,
+    relatedAddress: unbracket(c.relatedAddress),
     relatedPort: c.relatedPort,
     priority: c.priority,
     foundation: c.foundation,
@@ -127,4 +133,61 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
     return check('fail', CheckCode.NO_SRFLX_CANDIDATE, 'Gathering completed without a server-reflexive candidate');
   }
   return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
+}
+
+export const GATHER_ALL_ID = 'gather:all';
+
+/** URLs whose browser view includes a srflx candidate (STUN over UDP): stun: and turn: over UDP. */
+export function natEvidenceServers(servers: readonly ServerSpec[]): ServerSpec[] {
+  const udp = servers.filter((s) => s.uri.transport === 'udp' && browserAllowsTurnPort(s.uri.port));
+  const destinations = new Set(udp.map((s) => `${s.uri.host}|${s.uri.port}`));
+  return destinations.size >= 2 ? udp : [];
+}
+
+/**
+ * Pure: one RTCPeerConnection with several servers. Chromium keeps one srflx candidate per
+ * distinct mapping, so one host socket with different srflx ports for different servers is
+ * address-dependent mapping (a "symmetric" NAT, RFC 4787 §4.1).
+ */
+export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherResult | { error: string; durationMs: number }): GatherVerdict {
+  const base = { id: GATHER_ALL_ID, kind: 'gather' as const, target: 'all servers', transport: 'udp' as const };
+  if ('error' in result) {
+    return { check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }, candidates: [] };
+  }
+  const candidates: Candidate[] = result.candidates.map((c) => ({
+    url: c.url || 'all',
+    checkId: GATHER_ALL_ID,
+    type: c.type,
+    protocol: c.protocol,
+    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
+    address: unbracket(c.address),
+    port: c.port,
+    relatedAddress: unbracket(c.relatedAddress),
+    relatedPort: c.relatedPort,
+    priority: c.priority,
+    foundation: c.foundation,
+    elapsedMs: c.elapsedMs,
+  }));
+  const srflx = candidates.filter((c) => c.type === 'srflx');
+  const byBase = new Map<string, Map<string, string>>();
+  for (const c of srflx) {
+    const key = `${c.relatedAddress}:${c.relatedPort}`;
+    const m = byBase.get(key) ?? new Map<string, string>();
+    m.set(c.url, `${c.address}:${c.port}`);
+    byBase.set(key, m);
+  }
+  const mappings = [...byBase.entries()].map(([b, m]) => ({ base: b, byServer: Object.fromEntries(m) }));
+  const differing = mappings.filter((m) => new Set(Object.values(m.byServer)).size > 1);
+  const answered = candidates.some((c) => c.type === 'srflx' || c.type === 'relay');
+  const mapping = differing.length > 0 ? 'address-dependent' : srflx.length > 0 ? 'not-address-dependent' : 'unknown';
+  const details = { servers: servers.map((s) => s.uri.canonical), mapping, mappings, ended: result.ended };
+  const mk = (status: Check['status'], code: string, message: string): GatherVerdict => ({
+    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+    candidates,
+  });
+  if (differing.length > 0) {
+    return mk('warn', CheckCode.ADDRESS_DEPENDENT_MAPPING, 'One socket got different public ports for different servers: this network\'s NAT maps per destination (symmetric NAT)');
+  }
+  if (!answered) return mk('skip', CheckCode.NO_SERVER_ANSWERED, 'No server answered on the shared connection, so NAT mapping could not be observed');
+  return mk('pass', CheckCode.OK, srflx.length > 0 ? 'The same public address and port for every server: no address-dependent mapping seen' : 'Relay candidates only');
 }

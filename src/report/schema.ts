@@ -55,6 +55,8 @@ export type CandidateType = z.infer<typeof CandidateType>;
 
 export const Candidate = z.object({
   url: z.string(),
+  /** The gather check that produced it: `gather:<url>` (one URL per RTCPeerConnection) or `gather:all`. */
+  checkId: z.string().optional(),
   type: CandidateType,
   protocol: z.enum(['udp', 'tcp']),
   relayProtocol: Transport.nullable(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeGather, browserAllowsTurnPort } from '../../src/gather.js';
+import { judgeGather, judgeGatherAll, natEvidenceServers, browserAllowsTurnPort } from '../../src/gather.js';
 import type { ServerSpec } from '../../src/config.js';
 import { parseIceUri } from '../../src/uri.js';
 import type { GatherResult, PageCandidate } from '../../probes/types.js';
@@ -62,4 +62,32 @@ describe('browserAllowsTurnPort (Chromium policy)', () => {
     [53, true], [80, true], [443, true], [1024, true], [3478, true], [65535, true],
     [22, false], [25, false], [1023, false], [8, false],
   ])('%i → %s', (port, ok) => expect(browserAllowsTurnPort(port)).toBe(ok));
+});
+
+describe('judgeGatherAll (NAT mapping from one RTCPeerConnection)', () => {
+  const servers = [spec('stun:198.18.0.1'), spec('stun:198.18.0.2')];
+  const srflx = (url: string, port: number, base = 40000): PageCandidate => ({
+    ...cand('srflx'), url, address: '198.18.0.254', port, relatedAddress: '198.19.1.2', relatedPort: base,
+  });
+  it('different public ports for one base and two servers → address-dependent mapping', () => {
+    const v = judgeGatherAll(servers, result({ candidates: [srflx('stun:198.18.0.1:3478', 1111), srflx('stun:198.18.0.2:3478', 2222)] }));
+    expect(v.check).toMatchObject({ id: 'gather:all', status: 'warn', code: 'ADDRESS_DEPENDENT_MAPPING', details: { mapping: 'address-dependent' } });
+    expect(v.candidates.every((c) => c.checkId === 'gather:all')).toBe(true);
+  });
+  it('one mapping (Chromium drops the identical duplicate) → not address-dependent', () => {
+    const v = judgeGatherAll(servers, result({ candidates: [srflx('stun:198.18.0.1:3478', 1111)] }));
+    expect(v.check).toMatchObject({ status: 'pass', code: 'OK', details: { mapping: 'not-address-dependent' } });
+  });
+  it('different bases are different sockets, not evidence', () => {
+    const v = judgeGatherAll(servers, result({ candidates: [srflx('stun:198.18.0.1:3478', 1111, 1), srflx('stun:198.18.0.2:3478', 2222, 2)] }));
+    expect(v.check.code).toBe('OK');
+  });
+  it('nothing answered → skip', () => {
+    expect(judgeGatherAll(servers, result({ candidates: [cand('host')] })).check).toMatchObject({ status: 'skip', code: 'NO_SERVER_ANSWERED' });
+  });
+  it('needs two distinct UDP destinations', () => {
+    expect(natEvidenceServers([spec('stun:198.18.0.1'), spec('turn:198.18.0.1')])).toHaveLength(0);
+    expect(natEvidenceServers([spec('stun:198.18.0.1'), spec('turn:198.18.0.2')])).toHaveLength(2);
+    expect(natEvidenceServers([spec('stun:198.18.0.1'), spec('turn:198.18.0.2?transport=tcp')])).toHaveLength(0);
+  });
 });
