@@ -41,6 +41,7 @@ main{padding:0 16px 32px}
 h1{font-size:1rem;margin:0;font-weight:600;color:var(--muted);letter-spacing:.02em}
 h2{font-size:1.2rem;margin:28px 0 10px}
 h3{font-size:1rem;margin:0 0 6px}
+h3.sub{margin-top:14px}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.86em;overflow-wrap:anywhere}
 .verdict{display:flex;gap:20px;align-items:center;padding:22px 20px;border-radius:10px;border:2px solid}
 .verdict-word{font-size:2.6rem;font-weight:800;letter-spacing:.04em;line-height:1;min-width:4.5ch;text-align:center}
@@ -328,7 +329,7 @@ function environmentBlock(r: Report): string {
   const servers =
     r.servers.length === 0
       ? ''
-      : `<h3 style="margin-top:14px">Servers</h3><div class="scroll"><table class="stack servers"><thead><tr><th>URL</th><th>Transport</th><th>Username</th><th>Credential</th></tr></thead><tbody>${r.servers
+      : `<h3 class="sub">Servers</h3><div class="scroll"><table class="stack servers"><thead><tr><th>URL</th><th>Transport</th><th>Username</th><th>Credential</th></tr></thead><tbody>${r.servers
           .map(
             (s) =>
               '<tr>' +

@@ -52,7 +52,8 @@ export function renderMarkdown(report: Report): string {
   const findings = sortedFindings(report);
   if (findings.length === 0) out.push('No findings.');
   for (const f of findings) {
-    out.push(`- ${SEV_ICON[f.severity]} **${m(f.code)}**: ${m(f.message)}`);
+    // A trailing backslash is a hard line break (CommonMark §6.7): the advice gets its own line.
+    out.push(`- ${SEV_ICON[f.severity]} **${m(f.code)}**: ${m(f.message)}\\`);
     out.push(`  *What to do:* ${m(f.advice)}`);
   }
 

@@ -64,7 +64,17 @@ export function fitColumns(cols: readonly Col[], rows: readonly (readonly string
       const c = cols[i];
       if (c && w > c.min && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
     }
-    if (widest < 0) break; // every column at its minimum: cli-table3 truncates
+    if (widest < 0) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+    total--;
+  }
+  // A very narrow terminal: go below the minimums, widest first, down to 2 characters of text.
+  while (total > avail) {
+    let widest = 0;
+    widths.forEach((w, i) => {
+      if (w > (widths[widest] ?? 0)) widest = i;
+    });
+    if ((widths[widest] ?? 0) <= 4) break;
     widths[widest] = (widths[widest] ?? 0) - 1;
     total--;
   }
@@ -214,9 +224,9 @@ export function renderTable(report: Report, opts: TableOptions): string {
 
   const s = report.summary.status;
   const verdictStyle = s === 'pass' ? 'green' : s === 'warn' ? 'yellow' : s === 'fail' ? 'red' : 'grey';
-  const verdict = `${STATUS_WORD[s]}  ${countsText(report)}${report.partial ? ' · PARTIAL' : ''} — ${t(verdictHeadline(report))}`;
-  const vlines = wrap(verdict, width, '');
-  out.push('', paint('bold', paint(verdictStyle, (vlines[0] ?? '').slice(0, 4))) + (vlines[0] ?? '').slice(4), ...vlines.slice(1));
+  const word = STATUS_WORD[s];
+  const vlines = wrap(`${countsText(report)}${report.partial ? ' · PARTIAL' : ''} — ${t(verdictHeadline(report))}`, width - word.length - 2, '');
+  out.push('', `${paint('bold', paint(verdictStyle, word))}  ${vlines[0] ?? ''}`, ...vlines.slice(1).map((l) => `${' '.repeat(word.length + 2)}${l}`));
   return out.join('\n') + '\n';
 }
 
