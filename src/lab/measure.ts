@@ -62,8 +62,8 @@ export function startTool(ns: string, mode: string, args: readonly (string | num
         .filter((l) => l.startsWith('{'))
         .pop();
       if (code !== 0 || json === undefined) throw fail(`failed (exit ${code})`);
-      const r = JSON.parse(json) as T & { error?: string };
-      if (r.error) throw fail(`reported ${r.error}`);
+      const r = JSON.parse(json) as T & { fatal?: string };
+      if (r.fatal) throw fail(`reported ${r.fatal}`);
       return r;
     },
   };

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 const [mode, ...a] = process.argv.slice(1);
 const out = (o) => { process.stdout.write(JSON.stringify(o) + '\n'); };
 const hp = (s) => { const i = s.lastIndexOf(':'); return [s.slice(0, i), Number(s.slice(i + 1))]; };
-const bail = setTimeout(() => { out({ error: 'tool timeout' }); process.exit(3); }, 60000);
+const bail = setTimeout(() => { out({ fatal: 'tool timeout' }); process.exit(3); }, 60000);
 bail.unref();
 
 function bindingRequest() {
@@ -85,7 +85,7 @@ function tcpEnds(role, ip, port, onSocket) {
     return;
   }
   const c = net.connect({ host: ip, port }, () => onSocket(c));
-  c.on('error', (e) => { out({ error: e.code || e.message }); process.exit(2); });
+  c.on('error', (e) => { out({ fatal: e.code || e.message }); process.exit(2); });
 }
 
 function tcpSend(role, ip, port, durationMs) {
@@ -162,7 +162,7 @@ async function punch(stun, windowMs) {
   });
   const t0 = Date.now();
   while (!me && Date.now() - t0 < 3000) { s.send(req, sp, sh); await new Promise((r) => setTimeout(r, 200)); }
-  if (!me) { out({ error: 'no STUN mapping' }); process.exit(2); }
+  if (!me) { out({ fatal: 'no STUN mapping' }); process.exit(2); }
   process.stdout.write('MAPPED ' + me.address + ':' + me.port + '\n');
   const peer = await new Promise((resolve) => {
     let b = ''; process.stdin.on('data', (d) => { b += d; const i = b.indexOf('\n'); if (i >= 0) resolve(b.slice(0, i).trim()); });
@@ -182,5 +182,5 @@ else if (mode === 'tcp-recv') tcpRecv(a[0], a[1], n(a[2]), n(a[3]));
 else if (mode === 'udp-send') udpSend(a[0], a[1], n(a[2]), n(a[3]));
 else if (mode === 'udp-recv') udpRecv(a[0], a[1], n(a[2]), n(a[3]), n(a[4]));
 else if (mode === 'punch') await punch(a[0], n(a[1]));
-else { out({ error: 'unknown mode ' + mode }); process.exit(2); }
+else { out({ fatal: 'unknown mode ' + mode }); process.exit(2); }
 `;

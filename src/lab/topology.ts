@@ -80,21 +80,24 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
   const created: string[] = [];
 
   let torn: Promise<number> | null = null;
+  let tornDone = false;
   const teardown = () => {
     torn ??= (async () => {
       unregister();
       const t = performance.now();
       // Clients first (their processes hold sockets through the routers), the internet last.
       for (const ns of [...created].reverse()) await deleteNamespace(ns);
+      tornDone = true;
       return performance.now() - t;
     })();
     return torn;
   };
   const unregister = registerCleanup('lab-topology', async () => void (await teardown()), () => {
     // Process exit: no promises any more. Kill by pid, delete by name, bounded.
+    if (tornDone) return;
     for (const ns of [...created].reverse()) {
       try {
-        const pids = execFileSync('ip', ['netns', 'pids', ns], { timeout: 2_000, encoding: 'utf8' });
+        const pids = execFileSync('ip', ['netns', 'pids', ns], { timeout: 2_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         for (const p of pids.split('\n').map(Number).filter((n) => n > 0)) signal(p, 'SIGKILL');
         execFileSync('ip', ['netns', 'delete', ns], { timeout: 2_000, stdio: 'ignore' });
       } catch {

@@ -1,0 +1,65 @@
+/**
+ * Ground truth for the shaping scenarios: the tbf rate limit and the iptables-statistic loss,
+ * measured between the client and the internet namespace with the lab's own tool.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureTcpThroughput, measureUdpLoss, type PathEnds } from '../../src/lab/measure.js';
+import { hostState, startLab, type HostState, type Lab } from './helpers.js';
+
+let before: HostState;
+beforeAll(async () => {
+  before = await hostState();
+});
+afterAll(async () => {
+  const after = await hostState();
+  expect(after.namespaces).toEqual([]);
+  expect(after.turnservers).toEqual([]);
+  expect(after.iptables).toBe(before.iptables);
+});
+
+const ends = (lab: Lab, port: number): PathEnds => ({ clientNs: lab.topo.sites[0]!.client, serverNs: lab.topo.internet, ip: lab.topo.serverIps[1], port });
+
+describe('rate-limited', () => {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await startLab('rate-limited');
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  for (const dir of ['up', 'down'] as const) {
+    it(`TCP ${dir} is within ±15 % of the tbf rate`, async () => {
+      const rate = lab!.scenario.rateLimit!.bitsPerSecond;
+      const r = await measureTcpThroughput(ends(lab!, dir === 'up' ? 41_000 : 41_001), dir, 2_000);
+      console.log(`[lab] rate-limited ${dir}: ${(r.bitsPerSecond / 1e6).toFixed(2)} Mbit/s (configured ${(rate / 1e6).toFixed(2)})`);
+      expect(Math.abs(r.bitsPerSecond - rate) / rate).toBeLessThanOrEqual(0.15);
+    });
+  }
+});
+
+describe('lossy', () => {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await startLab('lossy');
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  for (const dir of ['up', 'down'] as const) {
+    it(`UDP ${dir} loses about the configured share`, async () => {
+      const pct = lab!.scenario.loss!.percent;
+      const near = lab!.scenario.expect.groundTruth.lossNearPercent!;
+      const r = await measureUdpLoss(ends(lab!, dir === 'up' ? 41_002 : 41_003), dir, 3_000);
+      console.log(`[lab] lossy ${dir}: ${r.lossPercent.toFixed(2)} % of ${r.expected} (configured ${pct} %)`);
+      expect(Math.abs(r.lossPercent - pct)).toBeLessThanOrEqual(near);
+    });
+  }
+
+  it('an unshaped path loses nothing (the tool itself does not drop)', async () => {
+    // The same tool between the internet namespace and itself: no router, no loss rule.
+    const r = await measureUdpLoss({ clientNs: lab!.topo.internet, serverNs: lab!.topo.internet, ip: lab!.topo.serverIps[1], port: 41_004 }, 'up', 3_000);
+    expect(r.lossPercent).toBe(0);
+  });
+});
