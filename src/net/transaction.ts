@@ -32,7 +32,7 @@ export interface TransactionOptions {
   rm?: number;
   /** Cap on the doubled RTO (Chromium uses 8000). Default: none, as in RFC 8489. */
   maxRtoMs?: number;
-  /** How long to keep waiting for a valid answer after an invalid datagram. Default: rtoMs. */
+  /** How long to keep waiting for a valid answer after an invalid datagram (a retransmission's worth). Default: 2·rtoMs. */
   invalidGraceMs?: number;
   /** Transaction ids (hex) of earlier transactions on this channel: late answers are ignored. */
   previousTransactionIds?: ReadonlySet<string>;
@@ -118,7 +118,7 @@ export function runTransaction(channel: StunChannel, request: Buffer, opts: Tran
       if (channel.reliable) return fail(code, detail);
       if (pendingInvalid) return;
       pendingInvalid = { code, detail };
-      cancels.push(clock.setTimer(() => fail(code, detail), opts.invalidGraceMs ?? opts.rtoMs ?? DEFAULT_RTO_MS));
+      cancels.push(clock.setTimer(() => fail(code, detail), opts.invalidGraceMs ?? 2 * (opts.rtoMs ?? DEFAULT_RTO_MS)));
     };
 
     const onEvent = (e: ChannelEvent) => {
