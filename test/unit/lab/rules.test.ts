@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { ADDRESS_PLAN, burstBytes, probability, routerRules, tcCommands } from '../../../src/lab/rules.js';
+import { isLabCidr, parseScenario } from '../../../src/lab/scenario.js';
+
+const ctx = { plan: ADDRESS_PLAN.sites[0], serverIps: ADDRESS_PLAN.servers };
+const site = (extra: object) => parseScenario({ name: 't', description: 't', ...extra });
+
+describe('address plan', () => {
+  it('uses only 198.18.0.0/15', () => {
+    const all = [ADDRESS_PLAN.internetCidr, ...ADDRESS_PLAN.servers, ...ADDRESS_PLAN.sites.flatMap((s) => [s.wan, s.lanCidr, s.routerLan, s.client])];
+    for (const a of all) expect(isLabCidr(a), a).toBe(true);
+  });
+});
+
+describe('routerRules', () => {
+  it('cone: MASQUERADE keeping ports; symmetric: --random-fully', () => {
+    expect(routerRules(site({ nat: { mapping: 'endpoint-independent' } }), ctx)).toMatch(/^-A POSTROUTING -o wan -s 198\.19\.1\.0\/24 -j MASQUERADE$/m);
+    expect(routerRules(site({ nat: { mapping: 'address-and-port-dependent' } }), ctx)).toMatch(/-j MASQUERADE --random-fully$/m);
+  });
+
+  it('no NAT: no MASQUERADE, inbound forwarded', () => {
+    const r = routerRules(site({ nat: { mapping: 'none' } }), ctx);
+    expect(r).not.toMatch(/MASQUERADE/);
+    expect(r).toMatch(/^-A FORWARD -i wan -o lan -j ACCEPT$/m);
+  });
+
+  it('default is drop for forwarded traffic; replies pass; the router drops unsolicited input', () => {
+    const r = routerRules(site({}), ctx);
+    expect(r).toMatch(/^:FORWARD DROP/m);
+    expect(r).toMatch(/^-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT$/m);
+    expect(r).toMatch(/^-A INPUT -i wan -j DROP$/m);
+    expect(r).not.toMatch(/-i wan -o lan -j ACCEPT/);
+  });
+
+  it('firewall rules in order, before the default allow', () => {
+    const r = routerRules(site({ firewall: [{ action: 'allow', protocol: 'tcp', ports: [443] }, { action: 'reject', protocol: 'tcp', to: 'server' }, { action: 'drop' }] }), ctx);
+    const lines = r.split('\n').filter((l) => l.startsWith('-A IPB_EGRESS'));
+    expect(lines).toEqual([
+      '-A IPB_EGRESS -p tcp -m multiport --dports 443 -j ACCEPT',
+      '-A IPB_EGRESS -p tcp -d 198.18.0.1,198.18.0.2 -j REJECT --reject-with tcp-reset',
+      '-A IPB_EGRESS -j DROP',
+      '-A IPB_EGRESS -j ACCEPT',
+    ]);
+  });
+
+  it('loss comes before the reply rule, per direction', () => {
+    const r = routerRules(site({ loss: { percent: 5, direction: 'up', protocol: 'udp' } }), ctx).split('\n');
+    const loss = r.findIndex((l) => l.includes('statistic'));
+    expect(r[loss]).toBe('-A FORWARD -i lan -o wan -p udp -m statistic --mode random --probability 0.05 -j DROP');
+    expect(loss).toBeLessThan(r.findIndex((l) => l.includes('ESTABLISHED') && l.startsWith('-A FORWARD')));
+    expect(r.filter((l) => l.includes('statistic'))).toHaveLength(1);
+  });
+
+  it('endpoint-independent and address-dependent filtering open inbound UDP to the client', () => {
+    const eif = routerRules(site({ nat: { mapping: 'endpoint-independent', filtering: 'endpoint-independent' } }), ctx);
+    expect(eif).toMatch(/^-A PREROUTING -i wan -p udp -j DNAT --to-destination 198\.19\.1\.10$/m);
+    const adf = routerRules(site({ nat: { mapping: 'endpoint-independent', filtering: 'address-dependent' } }), ctx);
+    expect(adf).toMatch(/-m recent --name ipb_sent --rdest --set/);
+    expect(adf).toMatch(/-m recent --name ipb_sent --rsource --rcheck -j DNAT/);
+  });
+
+  it('probability keeps small percentages', () => {
+    expect(probability(5)).toBe('0.05');
+    expect(probability(0.5)).toBe('0.005');
+    expect(probability(33.3333)).toBe('0.333333');
+  });
+});
+
+describe('tcCommands', () => {
+  it('tbf on both router sides, burst at least 16 KiB or 10 ms of rate', () => {
+    expect(tcCommands(site({}))).toEqual([]);
+    const cmds = tcCommands(site({ rateLimit: { bitsPerSecond: 4_000_000 } }));
+    expect(cmds.map((c) => c[3])).toEqual(['wan', 'lan']);
+    expect(cmds[0]).toEqual(['qdisc', 'replace', 'dev', 'wan', 'root', 'tbf', 'rate', '4000000bit', 'burst', '16384', 'latency', '100ms']);
+    expect(burstBytes(100_000_000)).toBe(125_000);
+    expect(tcCommands(site({ rateLimit: { bitsPerSecond: 1_000_000, direction: 'down', burstBytes: 3000 } }))).toEqual([
+      ['qdisc', 'replace', 'dev', 'lan', 'root', 'tbf', 'rate', '1000000bit', 'burst', '3000', 'latency', '100ms'],
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UsageError } from '../../../src/errors.js';
+import { isLabCidr, listScenarios, loadScenario, parseScenario, relayNeededBetween, type Site } from '../../../src/lab/scenario.js';
+
+const SHIPPED = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy'];
+const KNOWN_CODES = new Set(['UDP_BLOCKED', 'TCP_BLOCKED', 'ONLY_443_OPEN', 'TURN_AUTH_FAILED', 'SERVER_UNREACHABLE', 'GATHER_TIMEOUT', 'SYMMETRIC_NAT', 'RELAY_REQUIRED', 'NO_RELAY_CANDIDATE', 'LOW_THROUGHPUT']);
+
+describe('shipped scenarios', () => {
+  it('all parse, and each name matches its file', () => {
+    const list = listScenarios();
+    expect(list.map((s) => s.name).sort()).toEqual([...SHIPPED].sort());
+    for (const s of list) expect(s.file.endsWith(`/${s.name}.json`)).toBe(true);
+  });
+
+  it('only use the agreed finding codes, never one both present and absent', () => {
+    for (const name of SHIPPED) {
+      const s = loadScenario(name);
+      for (const c of [...s.expect.findings.present, ...s.expect.findings.absent]) expect(KNOWN_CODES, `${name}: ${c}`).toContain(c);
+      expect(s.expect.findings.present.filter((c) => s.expect.findings.absent.includes(c))).toEqual([]);
+    }
+  });
+
+  it('symmetric-nat uses address-and-port-dependent mapping and expects a relay between its sites', () => {
+    const s = loadScenario('symmetric-nat');
+    expect(s.nat.mapping).toBe('address-and-port-dependent');
+    expect(s.expect.groundTruth.relayNeeded).toBe(relayNeededBetween(s.nat, s.secondSite!.nat));
+    const c = loadScenario('cone-nat');
+    expect(c.expect.groundTruth.relayNeeded).toBe(relayNeededBetween(c.nat, c.secondSite!.nat));
+  });
+
+  it('tcp-443-only puts TURN/TLS on 443 and allows only tcp/443', () => {
+    const s = loadScenario('tcp-443-only');
+    expect(s.turn.tlsPort).toBe(443);
+    expect(s.firewall[0]).toMatchObject({ action: 'allow', protocol: 'tcp', ports: [443] });
+    expect(s.firewall.at(-1)).toMatchObject({ action: 'drop', protocol: 'all', to: 'any' });
+  });
+});
+
+describe('parseScenario', () => {
+  const base = { name: 'mine', description: 'x' };
+
+  it('fills defaults: cone NAT, no firewall, coturn up on 3478/5349', () => {
+    const s = parseScenario(base);
+    expect(s.nat).toEqual({ mapping: 'endpoint-independent' });
+    expect(s.firewall).toEqual([]);
+    expect(s.turn).toEqual({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true });
+  });
+
+  it('reports every problem with its path', () => {
+    try {
+      parseScenario({ ...base, nat: { mapping: 'full-cone' }, firewall: [{ action: 'drop', to: '192.0.2.1' }], loss: { percent: 200 }, bogus: 1 }, 'f.json');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const p = (e as ConfigError).problems.join('\n');
+      expect(p).toMatch(/f\.json: nat\.mapping/);
+      expect(p).toMatch(/firewall\[0\]\.to/);
+      expect(p).toMatch(/loss\.percent/);
+      expect(p).toMatch(/bogus/);
+    }
+  });
+
+  it('refuses ports without a protocol, and ground truth without what it measures', () => {
+    expect(() => parseScenario({ ...base, firewall: [{ action: 'allow', ports: [443] }] })).toThrow(ConfigError);
+    expect(() => parseScenario({ ...base, expect: { groundTruth: { throughputWithinPercent: 15 } } })).toThrow(/rateLimit/);
+    expect(() => parseScenario({ ...base, expect: { groundTruth: { relayNeeded: true } } })).toThrow(/secondSite/);
+  });
+
+  it('refuses non-default filtering without a port-preserving mapping', () => {
+    expect(() => parseScenario({ ...base, nat: { mapping: 'address-and-port-dependent', filtering: 'endpoint-independent' } })).toThrow(/nat\.filtering/);
+    expect(parseScenario({ ...base, nat: { mapping: 'endpoint-independent', filtering: 'address-dependent' } }).nat.filtering).toBe('address-dependent');
+  });
+
+  it('unknown names are a usage error naming the known ones', () => {
+    expect(() => loadScenario('no-such')).toThrow(UsageError);
+    expect(() => loadScenario('no-such')).toThrow(/symmetric-nat/);
+  });
+});
+
+describe('isLabCidr', () => {
+  it('accepts only 198.18.0.0/15', () => {
+    expect(isLabCidr('198.18.0.1')).toBe(true);
+    expect(isLabCidr('198.19.255.0/24')).toBe(true);
+    expect(isLabCidr('198.18.0.0/15')).toBe(true);
+    expect(isLabCidr('198.20.0.1')).toBe(false);
+    expect(isLabCidr('198.16.0.0/12')).toBe(false);
+    expect(isLabCidr('198.18.0.300')).toBe(false);
+    expect(isLabCidr('server')).toBe(false);
+  });
+});
+
+describe('relayNeededBetween (RFC 4787 / classic NAT table)', () => {
+  const n = (mapping: Site['nat']['mapping'], filtering?: Site['nat']['filtering']): Site['nat'] => (filtering ? { mapping, filtering } : { mapping });
+  it.each([
+    [n('none'), n('address-and-port-dependent'), false],
+    [n('endpoint-independent'), n('endpoint-independent'), false],
+    [n('endpoint-independent'), n('address-and-port-dependent'), true],
+    [n('address-and-port-dependent'), n('endpoint-independent'), true],
+    [n('address-and-port-dependent'), n('address-and-port-dependent'), true],
+    [n('address-and-port-dependent'), n('endpoint-independent', 'address-dependent'), false],
+    [n('address-and-port-dependent'), n('endpoint-independent', 'endpoint-independent'), false],
+  ])('%j ↔ %j → %s', (a, b, want) => {
+    expect(relayNeededBetween(a, b)).toBe(want);
+    expect(relayNeededBetween(b, a)).toBe(want);
+  });
+});
