@@ -66,7 +66,8 @@ interface Entry {
   ws: WebSocket;
   alive: boolean;
   lost: boolean;
-  oversized: boolean;
+  /** ws rejected a frame (its error code, e.g. WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and closed. */
+  protocolError: string | undefined;
 }
 
 const CLOSE_GRACE_MS = 1_000;
@@ -139,7 +140,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
   const onConnection = (ws: WebSocket, req: http.IncomingMessage): void => {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const { id, effects } = core.open(remote);
-    const entry: Entry = { ws, alive: true, lost: false, oversized: false };
+    const entry: Entry = { ws, alive: true, lost: false, protocolError: undefined };
     entries.set(id, entry);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const buf = toBuffer(data);
@@ -149,17 +150,18 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
       entry.alive = true;
     });
     ws.on('error', (err: Error & { code?: string }) => {
-      // ws has already closed the connection (1009 for an over-cap frame, 1002 for bad framing).
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') entry.oversized = true;
+      // Frame-level violations: ws has already closed the connection itself (1009 for a frame
+      // over the hard cap, 1002 for bad framing, 1007 for invalid UTF-8).
+      if (err.code?.startsWith('WS_ERR_')) entry.protocolError = err.code;
       else entry.lost = true;
     });
     ws.on('close', (code: number) => {
       entries.delete(id);
       let reason: PeerLeftReason = 'closed';
       let detail: string | undefined;
-      if (entry.oversized) {
+      if (entry.protocolError !== undefined) {
         reason = 'kicked';
-        detail = `code=TOO_LARGE over-cap=${hardCap}`;
+        detail = entry.protocolError === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? `code=TOO_LARGE over-cap=${hardCap}` : `ws=${entry.protocolError}`;
       } else if (entry.lost || code === 1006) reason = 'lost';
       run(core.closed(id, reason, detail));
     });

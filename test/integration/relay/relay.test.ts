@@ -159,9 +159,13 @@ describe('relay over real sockets', () => {
     await withTimeout(new Promise<void>((r) => raw.once('close', () => r())), 5_000, 'server closes garbage connection');
     // A valid handshake, then a frame with a reserved opcode (0x3), unmasked.
     const c = await client();
+    const peer = await client();
+    await peer.join('framing', TOKEN);
+    const cId = await c.join('framing', TOKEN);
     const sock = (c.ws as unknown as { _socket: net.Socket })._socket;
     sock.write(Buffer.from([0x83, 0x02, 0x41, 0x42]));
     expect((await c.waitClosed()).code).toBe(1002);
+    expect(await peer.type('peer-left')).toEqual({ type: 'peer-left', peerId: cId, reason: 'kicked' });
     const { a, b, aId } = await pair('after-framing');
     a.send({ type: 'offer', sdp: 'ok' });
     expect(await b.type('offer')).toMatchObject({ from: aId });
@@ -264,6 +268,31 @@ describe('relay over real sockets', () => {
 });
 
 describe('relay limits on small servers', () => {
+  it('drops a receiver that stops reading instead of buffering without bound', async () => {
+    const small = await startRelay({ messagesPerSecond: Infinity, maxBufferedBytes: 256 * 1024 });
+    const a = await TestClient.connect(small.url);
+    const b = await TestClient.connect(small.url);
+    try {
+      await a.join('slow');
+      const bId = await b.join('slow');
+      await a.type('peer-joined');
+      (b.ws as unknown as { _socket: net.Socket })._socket.pause(); // b stops reading
+      const sdp = 'x'.repeat(60_000);
+      // Bounded: ~30 MB at most, far more than loopback socket buffers hold.
+      for (let i = 0; i < 500 && small.stats().members === 2; i++) {
+        a.send({ type: 'offer', sdp });
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 5));
+      }
+      await until(() => small.stats().members === 1, 10_000, 'slow receiver dropped');
+      expect(await a.type('peer-left')).toEqual({ type: 'peer-left', peerId: bId, reason: 'lost' });
+      expect(a.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      a.close();
+      b.close();
+      await small.close();
+    }
+  });
+
   it('refuses connections beyond maxConnections with TOO_MANY_CONNECTIONS and 1013', async () => {
     const small = await startRelay({ maxConnections: 3 });
     const held: TestClient[] = [];
