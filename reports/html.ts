@@ -103,10 +103,10 @@ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:
 table.stack thead{display:none}
 table.stack{border:0;background:transparent}
 table.stack tr{background:var(--card);border:1px solid var(--line);border-radius:8px;margin-bottom:8px;padding:4px 0}
-table.stack td{display:flex;gap:10px;border:0;padding:3px 10px;text-align:left}
-table.stack td::before{content:attr(data-label);flex:0 0 38%;color:var(--muted);font-weight:600}
-table.stack td.num{justify-content:flex-start}
-table.stack td.row-head{font-weight:700;border-bottom:1px solid var(--line);padding-bottom:6px;margin-bottom:2px}
+table.stack td{position:relative;border:0;padding:3px 10px 3px calc(36% + 14px);text-align:left;overflow-wrap:anywhere}
+table.stack td::before{content:attr(data-label);position:absolute;left:10px;width:36%;color:var(--muted);font-weight:600}
+table.stack td.num{white-space:normal}
+table.stack td.row-head{font-weight:700;border-bottom:1px solid var(--line);padding:3px 10px 6px;margin-bottom:2px}
 table.stack td.row-head::before{display:none}
 .cell .code{display:inline;margin:0 0 0 6px}
 }
