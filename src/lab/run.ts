@@ -211,7 +211,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       try {
         json = JSON.parse(readFileSync(reportPath, 'utf8'));
       } catch (e) {
-        throw new Error(`iceprobe check in the lab wrote no readable report at ${reportPath}: ${(e as Error).message}`);
+        throw new Error(`iceprobe check in the lab wrote no readable report at ${reportPath}: ${(e as Error).message}`, { cause: e });
       }
       const parsed = Report.safeParse({ ...(json as object), scenario: scenario.name });
       if (!parsed.success) throw new Error(`the lab run's report does not match the report schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -242,10 +242,13 @@ export function labList(): ScenarioEntry[] {
   return listScenarios();
 }
 
-/** Removes every `ipb-*` namespace (and what runs in it) that a killed run left behind. */
-export async function labDown(): Promise<{ removed: string[] }> {
+/**
+ * Removes every `ipb-*` namespace (and what runs in it) that a killed run left behind, or only
+ * one run's when `runId` is given. Note: without `runId` this also removes a run in progress.
+ */
+export async function labDown(opts: { runId?: string } = {}): Promise<{ removed: string[] }> {
   await requireLabEnvironment({ needTurnserver: false });
-  const left = await listLabNamespaces();
+  const left = await listLabNamespaces(opts.runId);
   // Clients and routers before the internet namespace, as in teardown.
   const order = (n: string) => (n.endsWith('-inet') ? 1 : 0);
   for (const ns of left.sort((a, b) => order(a) - order(b))) await deleteNamespace(ns);
