@@ -158,7 +158,7 @@ describe('HTML report in headless Chromium', () => {
       await page.emulateMedia({ media: 'print' });
       expect(await page.locator('nav').isVisible()).toBe(false);
       expect(await page.locator('#verdict').isVisible()).toBe(true);
-      const pdf = await page.pdf({ format: 'A4', timeout: 20_000 });
+      const pdf = await page.pdf({ format: 'A4' });
       expect(pdf.length).toBeGreaterThan(10_000);
     } finally {
       await page.close();
