@@ -38,7 +38,6 @@ beforeAll(async () => {
     maxConnections: 5_000,
     maxRooms: 4_000,
     idleTimeoutMs: 60_000,
-    heartbeatIntervalMs: 200,
     token: TOKEN,
     log: (line) => logLines.push(line),
   });
@@ -205,16 +204,6 @@ describe('relay over real sockets', () => {
     await until(() => relay.stats().members === 1, 2_000, 'room shrinks');
   });
 
-  it('notices a peer that stops answering WebSocket pings (heartbeat) and reports it lost', async () => {
-    const silent = await TestClient.connect(relay.url, { autoPong: false });
-    clients.push(silent);
-    const b = await client();
-    await b.join('heartbeat', TOKEN);
-    const sId = await silent.join('heartbeat', TOKEN);
-    // heartbeatIntervalMs is 200: dropped after at most two intervals without a pong.
-    expect(await b.type('peer-left', 3_000)).toEqual({ type: 'peer-left', peerId: sId, reason: 'lost' });
-  });
-
   it('keeps serving other rooms after all of the above', async () => {
     const { a, b, aId, bId } = await pair('afterwards');
     a.send({ type: 'offer', sdp: 'fine' });
@@ -237,11 +226,11 @@ describe('relay over real sockets', () => {
           const ws = new WebSocket(relay.url);
           ws.on('error', () => {});
           sockets.push(ws);
-          return withTimeout(new Promise<void>((r, j) => (ws.once('open', () => r()), ws.once('close', () => j(new Error('closed early'))))), 10_000, 'idle open');
+          return withTimeout(new Promise<void>((r, j) => (ws.once('open', () => r()), ws.once('close', () => j(new Error('closed early'))))), 20_000, 'idle open');
         });
         await Promise.all(opened);
       }
-      await until(() => relay.stats().connections === before + N, 5_000, `all idle sockets registered: ${JSON.stringify(relay.stats())} before=${before} open=${sockets.filter((w) => w.readyState === WebSocket.OPEN).length}`);
+      await until(() => relay.stats().connections === before + N, 15_000, () => `all idle sockets registered: ${JSON.stringify(relay.stats())} before=${before} open=${sockets.filter((w) => w.readyState === WebSocket.OPEN).length}`);
       const health = (await (await fetch(`${relay.httpUrl}/healthz`, { signal: AbortSignal.timeout(5_000) })).json()) as { connections: number };
       expect(health.connections).toBe(before + N);
       // Still responsive while holding them.
@@ -252,7 +241,7 @@ describe('relay over real sockets', () => {
       for (const ws of sockets) ws.terminate();
     }
     for (const c of clients.splice(0)) c.close();
-    await until(() => relay.stats().connections === 0, 10_000, 'idle sockets cleaned up');
+    await until(() => relay.stats().connections === 0, 15_000, () => `idle sockets cleaned up: ${relay.stats().connections} left`);
     expect(relay.stats()).toMatchObject({ connections: 0, rooms: 0, members: 0 });
   });
 
@@ -268,6 +257,23 @@ describe('relay over real sockets', () => {
 });
 
 describe('relay limits on small servers', () => {
+  it('notices a peer that stops answering WebSocket pings (heartbeat) and reports it lost', async () => {
+    const small = await startRelay({ heartbeatIntervalMs: 1_000 });
+    const b = await TestClient.connect(small.url);
+    const silent = await TestClient.connect(small.url, { autoPong: false });
+    try {
+      await b.join('heartbeat');
+      const sId = await silent.join('heartbeat');
+      // Dropped after at most two intervals without a pong; b answers pings and stays.
+      expect(await b.type('peer-left', 5_000)).toEqual({ type: 'peer-left', peerId: sId, reason: 'lost' });
+      expect(b.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      b.close();
+      silent.close();
+      await small.close();
+    }
+  });
+
   it('drops a receiver that stops reading instead of buffering without bound', async () => {
     const small = await startRelay({ messagesPerSecond: Infinity, maxBufferedBytes: 256 * 1024 });
     const a = await TestClient.connect(small.url);
@@ -315,13 +321,13 @@ describe('relay limits on small servers', () => {
   });
 
   it('times out idle sockets with IDLE_TIMEOUT and 4001; pings keep a socket alive', async () => {
-    const small = await startRelay({ idleTimeoutMs: 400, sweepIntervalMs: 50 });
+    const small = await startRelay({ idleTimeoutMs: 1_000, sweepIntervalMs: 50 });
     const idle = await TestClient.connect(small.url);
     const busy = await TestClient.connect(small.url);
     try {
       const keepAlive = setInterval(() => busy.send({ type: 'ping' }), 100);
       try {
-        expect(await idle.error(3_000)).toBe(RelayErrorCode.IDLE_TIMEOUT);
+        expect(await idle.error(5_000)).toBe(RelayErrorCode.IDLE_TIMEOUT);
         expect((await idle.waitClosed()).code).toBe(RelayCloseCode.IDLE_TIMEOUT);
         await new Promise((r) => setTimeout(r, 300));
         expect(busy.ws.readyState).toBe(WebSocket.OPEN);
