@@ -130,7 +130,7 @@ export async function allocateFlow(transact: Transact, o: AllocateFlowOptions): 
   let key: Buffer | null = null;
   let realm: string | null = null;
   let nonce: string | null = null;
-  let granted: StunMessage | null = null;
+  let granted: StunMessage;
 
   const prepped = (s: string) => saslprep(s) ?? s.normalize('NFKC');
   const takeChallenge = (m: StunMessage): boolean => {

@@ -3,7 +3,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoturn, type Coturn } from '../../../src/coturn.js';
-import { mintTurnRestCredential } from '../../../src/credentials.js';
 import { runProtocolProbes, attemptAllocate, ProtocolCode } from '../../../src/protocol/index.js';
 import { systemClock } from '../../../src/net/clock.js';
 import { Check } from '../../../src/report/schema.js';

@@ -137,3 +137,18 @@ describe('RFC 5769 §2.4 long-term authentication', () => {
     expect(out.equals(LONG_TERM)).toBe(true);
   });
 });
+
+describe('SASLprep (RFC 4013)', () => {
+  it.each([
+    ['I\u00ADX', 'IX'], // B.1 soft hyphen mapped to nothing
+    ['user', 'user'],
+    ['a\u00A0b', 'a b'], // C.1.2 non-ASCII space
+    ['\u00AA', 'a'], // NFKC
+    ['\u2168', 'IX'],
+  ])('%j → %j', (input, out) => {
+    expect(saslprep(input)).toBe(out);
+  });
+  it.each(['\u0007', 'a\u200Eb', '\uE000', '\uD800'])('prohibited %j → null', (input) => {
+    expect(saslprep(input)).toBeNull();
+  });
+});
