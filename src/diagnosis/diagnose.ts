@@ -1,0 +1,99 @@
+/**
+ * The diagnosis engine: every rule over the collected checks, then dedup and sort. Pure: the
+ * report so far in, findings out; the same input always gives the same findings.
+ *
+ * Rules are one file per concept in ./rules/. A rule is silent when its evidence is absent, and a
+ * root cause is reported once: the transport rules share one reachability analysis
+ * (./reachability.ts) so, e.g., UDP_BLOCKED stands for every UDP timeout it explains.
+ */
+import { LOW_THROUGHPUT_BPS as CALL_CHECK_LOW_BPS, SLOW_SETUP_MS } from '../calls.js';
+import type { Finding, Severity } from '../report/schema.js';
+import type { DiagnosisInput, DiagnosisOptions, ResolvedOptions, Rule } from './evidence.js';
+import { allGood } from './rules/all-good.js';
+import { turnAuth } from './rules/auth.js';
+import { browserPorts } from './rules/browser-ports.js';
+import { callFailures } from './rules/call-failures.js';
+import { dnsFailure } from './rules/dns.js';
+import { lowThroughput } from './rules/low-throughput.js';
+import { symmetricNat } from './rules/nat.js';
+import { noRelayCandidate } from './rules/no-relay.js';
+import { noTurnConfigured } from './rules/no-turn.js';
+import { only443Open } from './rules/only-443.js';
+import { portUnreachable } from './rules/port-unreachable.js';
+import { relayRequired } from './rules/relay-required.js';
+import { runProblems } from './rules/run.js';
+import { serverUnreachable } from './rules/server-unreachable.js';
+import { slowSetup } from './rules/slow-setup.js';
+import { tcpBlocked } from './rules/tcp-blocked.js';
+import { tcpTlsRelayMissing } from './rules/tcp-tls-relay.js';
+import { tlsProblems } from './rules/tls.js';
+import { turnErrors } from './rules/turn-errors.js';
+import { turnsNotOn443 } from './rules/turns-port.js';
+import { udpBlocked } from './rules/udp-blocked.js';
+
+/**
+ * Below this a relayed call is LOW_THROUGHPUT: 5 Mbit/s carries one HD video call with headroom.
+ * (The call check's own code uses calls.ts' stricter LOW_THROUGHPUT_BPS for "cannot carry video".)
+ */
+export const DEFAULT_LOW_THROUGHPUT_BPS = Math.max(5_000_000, CALL_CHECK_LOW_BPS);
+export const DEFAULT_SLOW_SETUP_MS = SLOW_SETUP_MS;
+
+/** In reading order: causes first, then consequences, then performance. */
+export const RULES: readonly { name: string; rule: Rule }[] = [
+  { name: 'run', rule: runProblems },
+  { name: 'dns', rule: dnsFailure },
+  { name: 'no-turn', rule: noTurnConfigured },
+  { name: 'browser-ports', rule: browserPorts },
+  { name: 'auth', rule: turnAuth },
+  { name: 'turn-errors', rule: turnErrors },
+  { name: 'tls', rule: tlsProblems },
+  { name: 'server-unreachable', rule: serverUnreachable },
+  { name: 'only-443', rule: only443Open },
+  { name: 'udp-blocked', rule: udpBlocked },
+  { name: 'tcp-blocked', rule: tcpBlocked },
+  { name: 'port-unreachable', rule: portUnreachable },
+  { name: 'no-relay', rule: noRelayCandidate },
+  { name: 'call-failures', rule: callFailures },
+  { name: 'symmetric-nat', rule: symmetricNat },
+  { name: 'relay-required', rule: relayRequired },
+  { name: 'tcp-tls-relay', rule: tcpTlsRelayMissing },
+  { name: 'turns-port', rule: turnsNotOn443 },
+  { name: 'slow-setup', rule: slowSetup },
+  { name: 'low-throughput', rule: lowThroughput },
+];
+
+const RANK: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
+
+export function resolveOptions(o: DiagnosisOptions = {}): ResolvedOptions {
+  return { slowSetupMs: o.slowSetupMs ?? DEFAULT_SLOW_SETUP_MS, lowThroughputBps: o.lowThroughputBps ?? DEFAULT_LOW_THROUGHPUT_BPS };
+}
+
+/** Same code and message → one finding with the union of check ids (the first keeps its place). */
+export function dedupFindings(findings: readonly Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Map<string, Finding>();
+  for (const f of findings) {
+    const key = `${f.code}\u0000${f.message}`;
+    const prev = seen.get(key);
+    if (prev) {
+      prev.checkIds = [...new Set([...prev.checkIds, ...f.checkIds])];
+      if (RANK[f.severity] < RANK[prev.severity]) prev.severity = f.severity;
+      continue;
+    }
+    const copy = { ...f, checkIds: [...new Set(f.checkIds)] };
+    seen.set(key, copy);
+    out.push(copy);
+  }
+  return out;
+}
+
+/** Errors first, then warnings, then info; rule order within a severity (stable sort). */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+}
+
+export function diagnose(input: DiagnosisInput, options: DiagnosisOptions = {}): Finding[] {
+  const o = resolveOptions(options);
+  const found = dedupFindings(RULES.flatMap(({ rule }) => rule(input, o)));
+  return sortFindings([...found, ...allGood(input, found)]);
+}

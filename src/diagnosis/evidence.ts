@@ -1,0 +1,122 @@
+/**
+ * The diagnosis input and a read-only index over it, shared by every rule. Pure: a report (or
+ * the part of one that exists before diagnosis) in, lookups out. How each producer names its
+ * checks lives here, in one place:
+ *   gather:<url> / gather:all            browser (src/gather.ts)
+ *   dns:<host>                           Node DNS probe
+ *   stun-binding:<url> / turn-allocate:<url>
+ *   tls-handshake:<host>:<port>          host bracketed when IPv6 (formatHost)
+ *   config:*                             static config checks (src/protocol/port-policy.ts)
+ *   call:relay/<udp|tcp|tls> / call:all  loopback calls (src/calls.ts)
+ * where <url> is the server's canonical URL, as echoed in `report.servers[].url`.
+ */
+import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../report/schema.js';
+import { formatHost } from '../uri.js';
+
+/** A report before diagnosis: findings and summary are not needed (a full Report fits too). */
+export type DiagnosisInput = Pick<Report, 'servers' | 'checks' | 'candidates'> &
+  Partial<Pick<Report, 'calls' | 'environment' | 'partial' | 'scenario'>>;
+
+export interface DiagnosisOptions {
+  /** A connected call slower than this (ms, createOffer → data channel open) is SLOW_SETUP. */
+  slowSetupMs?: number;
+  /** A relayed call below this (bit/s, over at least one second) is LOW_THROUGHPUT. */
+  lowThroughputBps?: number;
+}
+export type ResolvedOptions = Required<DiagnosisOptions>;
+
+/** A rule: one concept, pure, silent when its evidence is absent. */
+export type Rule = (input: DiagnosisInput, options: ResolvedOptions) => Finding[];
+
+export function finding(code: string, severity: Severity, message: string, advice: string, checkIds: readonly string[]): Finding {
+  return { code, severity, message, advice, checkIds: [...new Set(checkIds)] };
+}
+
+/** Only checks that exist in the report are cited. */
+export function ids(...checks: (Check | undefined | null)[]): string[] {
+  return checks.filter((c): c is Check => c !== undefined && c !== null).map((c) => c.id);
+}
+
+export const GATHER_ALL = 'gather:all';
+
+/** "a, b and c" for messages. */
+export function list(items: readonly string[]): string {
+  const xs = [...new Set(items)];
+  if (xs.length <= 1) return xs[0] ?? '';
+  return `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export class Evidence {
+  readonly byId = new Map<string, Check>();
+  readonly servers: readonly ServerEcho[];
+  readonly checks: readonly Check[];
+  readonly calls: readonly Call[];
+
+  constructor(readonly input: DiagnosisInput) {
+    this.checks = input.checks;
+    for (const c of input.checks) if (!this.byId.has(c.id)) this.byId.set(c.id, c);
+    this.servers = input.servers;
+    this.calls = input.calls ?? [];
+  }
+
+  check(id: string): Check | undefined {
+    return this.byId.get(id);
+  }
+
+  ofKind(kind: Check['kind']): Check[] {
+    return this.checks.filter((c) => c.kind === kind);
+  }
+
+  get turnServers(): ServerEcho[] {
+    return this.servers.filter((s) => s.scheme === 'turn' || s.scheme === 'turns');
+  }
+
+  get embedded(): boolean {
+    return this.input.environment?.embeddedServer === true;
+  }
+
+  gather(s: ServerEcho): Check | undefined {
+    return this.check(`gather:${s.url}`);
+  }
+
+  /** The Node probe for the URL: turn-allocate for turn(s):, stun-binding for stun(s):. */
+  node(s: ServerEcho): Check | undefined {
+    return this.check(`${s.scheme === 'turn' || s.scheme === 'turns' ? 'turn-allocate' : 'stun-binding'}:${s.url}`);
+  }
+
+  tls(s: ServerEcho): Check | undefined {
+    return s.transport === 'tls' ? this.check(tlsCheckId(s.host, s.port)) : undefined;
+  }
+
+  dns(host: string): Check | undefined {
+    return this.check(`dns:${host}`);
+  }
+
+  /** Every check about this URL (config, gather, Node probe, TLS). */
+  about(s: ServerEcho): Check[] {
+    return this.checks.filter((c) => c.target === s.url || c.id.endsWith(`:${s.url}`) || (s.transport === 'tls' && c.id === tlsCheckId(s.host, s.port)));
+  }
+
+  /** The call entry for a call check id (calls[] carries the numbers; the check its verdict). */
+  callFor(checkId: string): Call | undefined {
+    return this.calls.find((c) => c.checkId === checkId);
+  }
+}
+
+export function tlsCheckId(host: string, port: number): string {
+  return `tls-handshake:${formatHost(host)}:${port}`;
+}
+
+const cache = new WeakMap<DiagnosisInput, Evidence>();
+export function evidenceOf(input: DiagnosisInput): Evidence {
+  let e = cache.get(input);
+  if (!e) {
+    e = new Evidence(input);
+    cache.set(input, e);
+  }
+  return e;
+}

@@ -1,0 +1,41 @@
+/**
+ * LOW_THROUGHPUT: a connected call measured less than the threshold (over at least one second of
+ * transfer). One finding for all such calls, naming the slowest.
+ */
+import { CheckCode } from '../../codes.js';
+import type { Check } from '../../report/schema.js';
+import { FindingCode } from '../codes.js';
+import { evidenceOf, finding, type Rule } from '../evidence.js';
+
+const MIN_TRANSFER_MS = 1_000;
+
+export const lowThroughput: Rule = (input, o) => {
+  const ev = evidenceOf(input);
+  const low: { c: Check; bps: number | null }[] = [];
+  for (const c of ev.ofKind('call')) {
+    if (c.status !== 'pass' && c.status !== 'warn') continue;
+    const t = ev.callFor(c.id)?.throughput;
+    const bps = t?.bitsPerSecond ?? (typeof c.details.bitsPerSecond === 'number' ? c.details.bitsPerSecond : null);
+    // The measured rate decides (the threshold is an option); the check's own code only when no rate was kept.
+    if (bps === null) {
+      if (c.code === CheckCode.LOW_THROUGHPUT) low.push({ c, bps: null });
+      continue;
+    }
+    const longEnough = t ? t.durationMs >= MIN_TRANSFER_MS : true;
+    if (longEnough && bps < o.lowThroughputBps) low.push({ c, bps });
+  }
+  low.sort((a, b) => (a.bps ?? Infinity) - (b.bps ?? Infinity));
+  const worst = low[0];
+  if (!worst) return [];
+  const mbit = (x: number) => `${(x / 1e6).toFixed(x < 1e6 ? 2 : 1)} Mbit/s`;
+  const label = worst.c.id === 'call:all' ? 'the call with every server' : `the relay call over TURN/${worst.c.transport ?? '?'}`;
+  return [
+    finding(
+      FindingCode.LOW_THROUGHPUT,
+      'warn',
+      `Throughput is low: ${label} moved ${worst.bps === null ? 'less than expected' : mbit(worst.bps)} (threshold ${mbit(o.lowThroughputBps)})${low.length > 1 ? `, and ${low.length - 1} more call(s) were below it too` : ''}, too little for HD video with headroom.`,
+      'Compare with the network\'s own bandwidth: if the network is the limit, clients here need lower video bitrates; if the TURN server is (CPU, its uplink, --max-bps or a bandwidth quota), raise its limits or add relay capacity nearer to users.',
+      low.map((x) => x.c.id),
+    ),
+  ];
+};

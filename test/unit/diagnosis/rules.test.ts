@@ -1,0 +1,444 @@
+/**
+ * Table-driven tests per rule over the fixture reports in fixtures/diagnosis/ (and small edits of
+ * them). Each row names the rule, the report, and the findings it must give: codes, severities and
+ * the check ids they rest on, never message text. Rows with `want: []` are the negative cases: the
+ * rule must stay silent when its evidence is absent.
+ */
+import { describe, expect, test } from 'vitest';
+import { resolveOptions } from '../../../src/diagnosis/diagnose.js';
+import type { DiagnosisOptions, Rule } from '../../../src/diagnosis/evidence.js';
+import { turnAuth } from '../../../src/diagnosis/rules/auth.js';
+import { browserPorts } from '../../../src/diagnosis/rules/browser-ports.js';
+import { callFailures } from '../../../src/diagnosis/rules/call-failures.js';
+import { dnsFailure } from '../../../src/diagnosis/rules/dns.js';
+import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
+import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
+import { noRelayCandidate } from '../../../src/diagnosis/rules/no-relay.js';
+import { noTurnConfigured } from '../../../src/diagnosis/rules/no-turn.js';
+import { only443Open } from '../../../src/diagnosis/rules/only-443.js';
+import { portUnreachable } from '../../../src/diagnosis/rules/port-unreachable.js';
+import { relayRequired } from '../../../src/diagnosis/rules/relay-required.js';
+import { runProblems } from '../../../src/diagnosis/rules/run.js';
+import { serverUnreachable } from '../../../src/diagnosis/rules/server-unreachable.js';
+import { slowSetup } from '../../../src/diagnosis/rules/slow-setup.js';
+import { tcpBlocked } from '../../../src/diagnosis/rules/tcp-blocked.js';
+import { tcpTlsRelayMissing } from '../../../src/diagnosis/rules/tcp-tls-relay.js';
+import { tlsProblems } from '../../../src/diagnosis/rules/tls.js';
+import { turnErrors } from '../../../src/diagnosis/rules/turn-errors.js';
+import { turnsNotOn443 } from '../../../src/diagnosis/rules/turns-port.js';
+import { udpBlocked } from '../../../src/diagnosis/rules/udp-blocked.js';
+import type { Report, Severity } from '../../../src/report/schema.js';
+import { LAB, PROD, check, dropChecks, gatherTimeout, load, refused, setCheck, timeout } from './helpers.js';
+
+interface Want {
+  code: string;
+  severity?: Severity;
+  /** Check ids the finding must cite (a subset of its checkIds). */
+  ids?: string[];
+  /** Check ids it must not cite. */
+  notIds?: string[];
+}
+interface Row {
+  name: string;
+  report: () => Report;
+  want: Want[];
+  options?: DiagnosisOptions;
+}
+
+const g = (url: string) => `gather:${url}`;
+const ta = (url: string) => `turn-allocate:${url}`;
+const sb = (url: string) => `stun-binding:${url}`;
+
+function run(rule: Rule, rows: Row[]) {
+  test.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+    const report = row.report();
+    const got = rule(report, resolveOptions(row.options));
+    expect(got.map((f) => f.code).sort()).toEqual(row.want.map((w) => w.code).sort());
+    const known = new Set(report.checks.map((c) => c.id));
+    for (const f of got) {
+      // Every finding rests on checks that exist in the report (a partial run may have none), and says something.
+      if (f.code !== 'RUN_INTERRUPTED') expect(f.checkIds.length).toBeGreaterThan(0);
+      for (const id of f.checkIds) expect(known, `${f.code} cites unknown check ${id}`).toContain(id);
+      expect(f.message.length).toBeGreaterThan(0);
+      expect(f.advice.length).toBeGreaterThan(0);
+    }
+    for (const w of row.want) {
+      const f = got.find((x) => x.code === w.code && (w.ids ?? []).every((id) => x.checkIds.includes(id)));
+      expect(f, `${w.code} citing ${(w.ids ?? []).join(', ')}: got ${JSON.stringify(got.map((x) => [x.code, x.checkIds]))}`).toBeDefined();
+      if (w.severity) expect(f?.severity).toBe(w.severity);
+      for (const id of w.notIds ?? []) expect(f?.checkIds).not.toContain(id);
+    }
+  });
+}
+
+describe('NO_TURN_CONFIGURED', () =>
+  run(noTurnConfigured, [
+    { name: 'stun only', report: () => load('stun-only'), want: [{ code: 'NO_TURN_CONFIGURED', severity: 'warn', ids: ['config:turn', g('stun:stun.example.com:3478')] }] },
+    { name: 'turn configured', report: () => load('healthy'), want: [] },
+    { name: 'no servers at all, no checks to cite but the config check', report: () => Object.assign(load('stun-only'), { servers: [] }), want: [{ code: 'NO_TURN_CONFIGURED', ids: ['config:turn'] }] },
+  ]));
+
+describe('NO_TCP_TLS_RELAY', () =>
+  run(tcpTlsRelayMissing, [
+    { name: 'turn over udp only', report: () => load('udp-only-turn'), want: [{ code: 'NO_TCP_TLS_RELAY', severity: 'warn', ids: ['config:tcp-tls-relay', g(PROD.udp)] }] },
+    { name: 'tcp and tls offered', report: () => load('healthy'), want: [] },
+    { name: 'no turn at all (NO_TURN_CONFIGURED speaks)', report: () => load('stun-only'), want: [] },
+  ]));
+
+describe('TURNS_NOT_ON_443', () =>
+  run(turnsNotOn443, [
+    { name: 'turns on 5349 only', report: () => load('port-policy'), want: [{ code: 'TURNS_NOT_ON_443', severity: 'warn', ids: ['config:turns-port:turns:turn.example.com:5349?transport=tcp'] }] },
+    { name: 'turns on 443', report: () => load('healthy'), want: [] },
+    { name: 'no turns: URL at all', report: () => load('udp-only-turn'), want: [] },
+    { name: 'embedded loopback server', report: () => load('embedded'), want: [] },
+  ]));
+
+describe('PORT_BLOCKED_BY_BROWSER / UNSUPPORTED_BY_BROWSER', () =>
+  run(browserPorts, [
+    {
+      name: 'turn on port 1000',
+      report: () => load('port-policy'),
+      want: [{ code: 'PORT_BLOCKED_BY_BROWSER', severity: 'error', ids: ['config:port-policy:turn:turn.example.com:1000?transport=tcp', g('turn:turn.example.com:1000?transport=tcp')] }],
+    },
+    { name: 'allowed ports', report: () => load('healthy'), want: [] },
+    {
+      name: 'stuns: URL',
+      report: () => setCheck(load('healthy'), g(PROD.stun), { status: 'warn', code: 'UNSUPPORTED_BY_BROWSER' }),
+      want: [{ code: 'UNSUPPORTED_BY_BROWSER', severity: 'warn', ids: [g(PROD.stun)] }],
+    },
+  ]));
+
+describe('DNS_FAILURE', () =>
+  run(dnsFailure, [
+    {
+      name: 'name does not resolve',
+      report: () => load('dns-failure'),
+      want: [{ code: 'DNS_FAILURE', severity: 'error', ids: ['dns:turn.nxdomain.example.com', ta('turn:turn.nxdomain.example.com:3478?transport=udp'), g('turn:turn.nxdomain.example.com:3478?transport=tcp')] }],
+    },
+    { name: 'resolver error', report: () => setCheck(load('dns-failure'), 'dns:turn.nxdomain.example.com', { code: 'DNS_ERROR' }), want: [{ code: 'DNS_FAILURE', ids: ['dns:turn.nxdomain.example.com'] }] },
+    { name: 'names resolve', report: () => load('healthy'), want: [] },
+    { name: 'IP literals', report: () => load('udp-blocked'), want: [] },
+  ]));
+
+describe('TURN_AUTH_FAILED and its precise forms', () =>
+  run(turnAuth, [
+    {
+      name: 'browser 401 and Node 401: one finding citing both',
+      report: () => load('wrong-credentials'),
+      want: [{ code: 'TURN_AUTH_FAILED', severity: 'error', ids: [g(LAB.udp), ta(LAB.udp), g(LAB.tcp), ta(LAB.tcp), g(LAB.tls), ta(LAB.tls)], notIds: [g(LAB.stunA)] }],
+    },
+    { name: 'browser 401 only (no protocol probes)', report: () => dropChecks(load('wrong-credentials'), (c) => c.kind === 'turn-allocate'), want: [{ code: 'TURN_AUTH_FAILED', ids: [g(LAB.udp), g(LAB.tcp)] }] },
+    { name: 'Node 401 only (no browser)', report: () => dropChecks(load('wrong-credentials'), (c) => c.kind === 'gather'), want: [{ code: 'TURN_AUTH_FAILED', ids: [ta(LAB.udp), ta(LAB.tls)] }] },
+    {
+      name: 'Node 441 counts as credentials',
+      report: () => dropChecks(setCheck(load('wrong-credentials'), ta(LAB.udp), { code: 'TURN_WRONG_CREDENTIALS' }), (c) => c.kind === 'gather'),
+      want: [{ code: 'TURN_AUTH_FAILED', ids: [ta(LAB.udp)] }],
+    },
+    {
+      name: 'expired TURN REST username: its own finding, with the browser 401 of that URL',
+      report: () => setCheck(load('wrong-credentials'), ta(LAB.udp), { code: 'TURN_CREDENTIAL_EXPIRED' }),
+      want: [
+        { code: 'TURN_CREDENTIAL_EXPIRED', ids: [ta(LAB.udp), g(LAB.udp)] },
+        { code: 'TURN_AUTH_FAILED', ids: [ta(LAB.tcp)], notIds: [g(LAB.udp), ta(LAB.udp)] },
+      ],
+    },
+    {
+      name: 'realm mismatch',
+      report: () => dropChecks(setCheck(load('wrong-credentials'), ta(LAB.tcp), { code: 'TURN_REALM_MISMATCH' }), (c) => c.kind === 'turn-allocate' && c.code === 'TURN_AUTH_FAILED'),
+      want: [
+        { code: 'TURN_REALM_MISMATCH', ids: [ta(LAB.tcp), g(LAB.tcp)] },
+        { code: 'TURN_AUTH_FAILED', ids: [g(LAB.udp)] },
+      ],
+    },
+    { name: 'credentials accepted', report: () => load('healthy'), want: [] },
+    { name: 'quota is not an auth problem', report: () => load('quota'), want: [] },
+  ]));
+
+describe('TURN server answers: 403, 486, 508, errors, not STUN, refresh', () =>
+  run(turnErrors, [
+    {
+      name: '486 from browser and Node',
+      report: () => load('quota'),
+      want: [{ code: 'TURN_QUOTA', severity: 'error', ids: [ta(PROD.udp), g(PROD.udp), ta(PROD.tls), g(PROD.tls)] }],
+    },
+    {
+      name: '508 capacity',
+      report: () => setCheck(setCheck(load('quota'), ta(PROD.udp), { code: 'TURN_CAPACITY' }), g(PROD.udp), { code: 'TURN_CAPACITY' }),
+      want: [
+        { code: 'TURN_CAPACITY', ids: [ta(PROD.udp), g(PROD.udp)] },
+        { code: 'TURN_QUOTA', ids: [ta(PROD.tcp)], notIds: [ta(PROD.udp)] },
+      ],
+    },
+    { name: '403 forbidden from Node', report: () => setCheck(load('healthy'), ta(PROD.tcp), { status: 'fail', code: 'TURN_FORBIDDEN' }), want: [{ code: 'TURN_FORBIDDEN', ids: [ta(PROD.tcp)] }] },
+    {
+      name: 'a TLS port that is not TURN',
+      report: () => setCheck(load('healthy'), ta(PROD.tls), { status: 'fail', code: 'NOT_STUN' }),
+      want: [{ code: 'BAD_SERVER_RESPONSE', ids: [ta(PROD.tls)] }],
+    },
+    {
+      name: '420 and 500: one finding per code',
+      report: () => setCheck(setCheck(load('healthy'), ta(PROD.udp), { status: 'fail', code: 'TURN_UNKNOWN_ATTRIBUTE' }), ta(PROD.tcp), { status: 'fail', code: 'TURN_ERROR' }),
+      want: [
+        { code: 'TURN_SERVER_ERROR', ids: [ta(PROD.udp)] },
+        { code: 'TURN_SERVER_ERROR', ids: [ta(PROD.tcp)] },
+      ],
+    },
+    { name: 'refresh failed', report: () => setCheck(load('healthy'), ta(PROD.udp), { status: 'warn', code: 'TURN_REFRESH_FAILED' }), want: [{ code: 'TURN_REFRESH_FAILED', severity: 'warn', ids: [ta(PROD.udp)] }] },
+    { name: 'the browser\'s generic TURN_ERROR alone is not enough', report: () => setCheck(load('healthy'), g(PROD.udp), { status: 'fail', code: 'TURN_ERROR' }), want: [] },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+    { name: 'wrong credentials are the auth rule\'s', report: () => load('wrong-credentials'), want: [] },
+  ]));
+
+describe('TLS certificate problems', () =>
+  run(tlsProblems, [
+    {
+      name: 'expired and for another name: one finding per reason, with the browser 701',
+      report: () => load('bad-cert'),
+      want: [
+        { code: 'TLS_CERT_EXPIRED', severity: 'error', ids: [PROD.tlsProbe, g(PROD.tls)] },
+        { code: 'TLS_CERT_HOSTNAME_MISMATCH', severity: 'error', ids: [PROD.tlsProbe, g(PROD.tls)] },
+      ],
+    },
+    {
+      name: 'run with --insecure-tls: the browser passed, still an error',
+      report: () => setCheck(load('bad-cert'), g(PROD.tls), { status: 'pass', code: 'OK' }),
+      want: [
+        { code: 'TLS_CERT_EXPIRED', severity: 'error', ids: [PROD.tlsProbe] },
+        { code: 'TLS_CERT_HOSTNAME_MISMATCH', severity: 'error', ids: [PROD.tlsProbe] },
+      ],
+    },
+    {
+      name: 'self-signed lab certificate; the auth failure on that URL is not cited',
+      report: () => load('wrong-credentials'),
+      want: [{ code: 'TLS_CERT_SELF_SIGNED', severity: 'error', ids: ['tls-handshake:198.18.0.1:5349'], notIds: [ta(LAB.tls)] }],
+    },
+    {
+      name: 'incomplete chain, untrusted, not yet valid',
+      report: () => setCheck(load('bad-cert'), PROD.tlsProbe, { code: 'TLS_CERT_INCOMPLETE_CHAIN', details: { problems: ['TLS_CERT_INCOMPLETE_CHAIN', 'TLS_CERT_UNTRUSTED', 'TLS_CERT_NOT_YET_VALID'] } }),
+      want: [
+        { code: 'TLS_CERT_INCOMPLETE_CHAIN', ids: [PROD.tlsProbe] },
+        { code: 'TLS_CERT_UNTRUSTED', ids: [PROD.tlsProbe] },
+        { code: 'TLS_CERT_NOT_YET_VALID', ids: [PROD.tlsProbe] },
+      ],
+    },
+    { name: 'embedded loopback server: informational', report: () => load('embedded'), want: [{ code: 'TLS_CERT_SELF_SIGNED', severity: 'info', ids: ['tls-handshake:127.0.0.1:41235'] }] },
+    {
+      name: 'TCP connects, TLS does not',
+      report: () => setCheck(setCheck(load('healthy'), PROD.tlsProbe, { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', details: { problems: [] } }), ta(PROD.tls), { status: 'fail', code: 'TLS_HANDSHAKE_FAILED' }),
+      want: [{ code: 'TLS_HANDSHAKE_FAILED', ids: [PROD.tlsProbe, ta(PROD.tls)] }],
+    },
+    {
+      name: 'browser 701 on turns: and no TLS probe ran',
+      report: () => dropChecks(load('bad-cert'), (c) => c.kind === 'tls-handshake'),
+      want: [{ code: 'TLS_CERT_REJECTED', ids: [g(PROD.tls)] }],
+    },
+    { name: 'valid certificate', report: () => load('healthy'), want: [] },
+    { name: 'server down: a refused TLS probe is not a certificate problem', report: () => load('turn-down'), want: [] },
+  ]));
+
+describe('UDP_BLOCKED', () =>
+  run(udpBlocked, [
+    {
+      name: 'UDP silent in browser and Node, TCP/TLS work; the STUN-only second address is folded in',
+      report: () => load('udp-blocked'),
+      want: [{ code: 'UDP_BLOCKED', severity: 'warn', ids: [g(LAB.udp), ta(LAB.udp), sb(LAB.stunA), sb(LAB.stunB), g(LAB.stunB), ta(LAB.tcp)] }],
+    },
+    { name: 'only 443 open: UDP blocked too', report: () => load('tcp-443-only'), want: [{ code: 'UDP_BLOCKED', ids: [ta(LAB.udp), ta(LAB.tls443)] }] },
+    { name: 'Node view only', report: () => dropChecks(load('udp-blocked'), (c) => c.kind === 'gather'), want: [{ code: 'UDP_BLOCKED', ids: [ta(LAB.udp), ta(LAB.tcp)] }] },
+    { name: 'server down (refused everywhere)', report: () => load('turn-down'), want: [] },
+    { name: 'wrong credentials: UDP answered 401', report: () => load('wrong-credentials'), want: [] },
+    { name: 'everything works', report: () => load('cone-nat'), want: [] },
+    {
+      name: 'UDP refused (nothing listens) while TCP works is not a blocked network',
+      report: () => {
+        const r = load('udp-blocked');
+        for (const u of [LAB.stunA, LAB.stunB]) setCheck(r, sb(u), refused);
+        return setCheck(r, ta(LAB.udp), refused);
+      },
+      want: [],
+    },
+    {
+      name: 'no TCP/TLS evidence: cannot tell blocked from down',
+      report: () => dropChecks(load('udp-blocked'), (c) => c.transport === 'tcp' || c.transport === 'tls'),
+      want: [],
+    },
+  ]));
+
+describe('TCP_BLOCKED', () =>
+  run(tcpBlocked, [
+    {
+      name: 'TCP 3478 and TLS 443 silent, UDP works',
+      report: () => load('tcp-blocked'),
+      want: [{ code: 'TCP_BLOCKED', severity: 'warn', ids: [ta(PROD.tcp), ta(PROD.tls), PROD.tlsProbe, ta(PROD.udp)] }],
+    },
+    { name: 'UDP blocked instead', report: () => load('udp-blocked'), want: [] },
+    { name: 'only 443 open (that finding covers the TCP timeouts)', report: () => load('tcp-443-only'), want: [] },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('ONLY_443_OPEN', () =>
+  run(only443Open, [
+    { name: 'only TURNS on 443 works', report: () => load('tcp-443-only'), want: [{ code: 'ONLY_443_OPEN', severity: 'warn', ids: [ta(LAB.tcp), ta(LAB.tls443)] }] },
+    { name: 'UDP blocked, TCP 3478 works', report: () => load('udp-blocked'), want: [] },
+    { name: 'healthy, with turns on 443', report: () => load('healthy'), want: [] },
+    { name: 'TCP 3478 refused (not a firewall)', report: () => setCheck(load('tcp-443-only'), ta(LAB.tcp), refused), want: [] },
+  ]));
+
+describe('SERVER_UNREACHABLE', () =>
+  run(serverUnreachable, [
+    {
+      name: 'nothing listens anywhere (both addresses)',
+      report: () => load('turn-down'),
+      want: [{ code: 'SERVER_UNREACHABLE', severity: 'error', ids: [ta(LAB.udp), ta(LAB.tcp), ta(LAB.tls), 'tls-handshake:198.18.0.1:5349', sb(LAB.stunB), g(LAB.tcp)] }],
+    },
+    {
+      name: 'all traffic dropped (timeouts everywhere)',
+      report: () => {
+        const r = load('turn-down');
+        for (const c of r.checks) if (c.code === 'CONNECTION_REFUSED') Object.assign(c, timeout);
+        return r;
+      },
+      want: [{ code: 'SERVER_UNREACHABLE', ids: [ta(LAB.udp), ta(LAB.tcp)] }],
+    },
+    {
+      name: 'browser-only view',
+      report: () => dropChecks(load('turn-down'), (c) => ['stun-binding', 'turn-allocate', 'tls-handshake'].includes(c.kind)),
+      want: [{ code: 'SERVER_UNREACHABLE', ids: [g(LAB.udp), g(LAB.tcp)] }],
+    },
+    { name: 'UDP blocked: the STUN-only address is not "down"', report: () => load('udp-blocked'), want: [] },
+    { name: 'only 443 open', report: () => load('tcp-443-only'), want: [] },
+    { name: 'wrong credentials: the server answered', report: () => load('wrong-credentials'), want: [] },
+    { name: 'DNS failure explains it', report: () => load('dns-failure'), want: [] },
+    {
+      name: 'UDP refused at a STUN-only second address while the first works',
+      report: () => setCheck(setCheck(load('cone-nat'), sb(LAB.stunB), refused), g(LAB.stunB), gatherTimeout),
+      want: [{ code: 'SERVER_UNREACHABLE', ids: [sb(LAB.stunB)], notIds: [sb(LAB.stunA)] }],
+    },
+  ]));
+
+describe('PORT_UNREACHABLE', () =>
+  run(portUnreachable, [
+    {
+      name: 'TLS port refused while UDP/TCP work',
+      report: () => setCheck(setCheck(setCheck(load('healthy'), ta(PROD.tls), refused), PROD.tlsProbe, refused), g(PROD.tls), { status: 'fail', code: 'TLS_CERT_REJECTED' }),
+      want: [{ code: 'PORT_UNREACHABLE', severity: 'error', ids: [ta(PROD.tls), PROD.tlsProbe, g(PROD.tls)] }],
+    },
+    {
+      name: 'TLS port silent while UDP/TCP work',
+      report: () => setCheck(setCheck(setCheck(load('healthy'), ta(PROD.tls), timeout), PROD.tlsProbe, timeout), g(PROD.tls), gatherTimeout),
+      want: [{ code: 'PORT_UNREACHABLE', severity: 'warn', ids: [ta(PROD.tls)] }],
+    },
+    { name: 'UDP_BLOCKED subsumes the UDP timeouts', report: () => load('udp-blocked'), want: [] },
+    { name: 'ONLY_443_OPEN subsumes the TCP timeouts', report: () => load('tcp-443-only'), want: [] },
+    { name: 'TCP_BLOCKED subsumes them', report: () => load('tcp-blocked'), want: [] },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('NO_RELAY_CANDIDATE', () =>
+  run(noRelayCandidate, [
+    { name: 'wrong credentials', report: () => load('wrong-credentials'), want: [{ code: 'NO_RELAY_CANDIDATE', severity: 'error', ids: [g(LAB.udp), g(LAB.tcp), g(LAB.tls)] }] },
+    { name: 'server down', report: () => load('turn-down'), want: [{ code: 'NO_RELAY_CANDIDATE', ids: [g(LAB.udp)] }] },
+    { name: 'UDP blocked, TCP/TLS relay works', report: () => load('udp-blocked'), want: [] },
+    { name: 'only 443 open, TLS relay works', report: () => load('tcp-443-only'), want: [] },
+    { name: 'no TURN configured (another finding)', report: () => load('stun-only'), want: [] },
+    { name: 'no browser view', report: () => dropChecks(load('wrong-credentials'), (c) => c.kind === 'gather'), want: [] },
+  ]));
+
+describe('SYMMETRIC_NAT', () =>
+  run(symmetricNat, [
+    { name: 'gather:all srflx ports differ per destination', report: () => load('symmetric-nat'), want: [{ code: 'SYMMETRIC_NAT', severity: 'warn', ids: ['gather:all'] }] },
+    {
+      name: 'from the candidates alone (older gather:all code)',
+      report: () => setCheck(load('symmetric-nat'), 'gather:all', { status: 'pass', code: 'OK' }),
+      want: [{ code: 'SYMMETRIC_NAT', ids: ['gather:all'] }],
+    },
+    {
+      name: 'from an RFC 5780 nat check',
+      report: () => {
+        const r = load('cone-nat');
+        r.checks.push({ id: 'nat:198.18.0.1:3478', kind: 'nat', target: 'stun:198.18.0.1:3478', transport: 'udp', status: 'warn', code: 'ADDRESS_DEPENDENT_MAPPING', durationMs: 820, details: { mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent' } });
+        return r;
+      },
+      want: [{ code: 'SYMMETRIC_NAT', ids: ['nat:198.18.0.1:3478'], notIds: ['gather:all'] }],
+    },
+    { name: 'cone NAT: same mapping for every server', report: () => load('cone-nat'), want: [] },
+    { name: 'no gather:all (one STUN destination)', report: () => load('healthy'), want: [] },
+    { name: 'nobody answered gather:all', report: () => load('udp-blocked'), want: [] },
+  ]));
+
+describe('RELAY_REQUIRED', () =>
+  run(relayRequired, [
+    { name: 'symmetric NAT, relay works', report: () => load('symmetric-nat'), want: [{ code: 'RELAY_REQUIRED', severity: 'info', ids: ['gather:all'] }] },
+    { name: 'the call with every server used a relay pair', report: () => load('relay-selected'), want: [{ code: 'RELAY_REQUIRED', severity: 'info', ids: ['call:all'] }] },
+    {
+      name: 'symmetric NAT and no relay works',
+      report: () => {
+        const r = load('symmetric-nat');
+        for (const u of [LAB.udp, LAB.tcp, LAB.tls]) setCheck(setCheck(r, g(u), { status: 'fail', code: 'TURN_AUTH_FAILED' }), ta(u), { status: 'fail', code: 'TURN_AUTH_FAILED' });
+        for (const t of ['udp', 'tcp', 'tls']) setCheck(r, `call:relay/${t}`, { status: 'skip', code: 'SKIPPED' });
+        return r;
+      },
+      want: [{ code: 'RELAY_REQUIRED', severity: 'error', ids: ['gather:all', g(LAB.udp)] }],
+    },
+    { name: 'cone NAT, direct pair', report: () => load('cone-nat'), want: [] },
+    { name: 'embedded loopback: a relay pair there says nothing about the network', report: () => load('embedded'), want: [] },
+    { name: 'healthy, host pair', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('RELAY_CALL_FAILED / CALL_FAILED', () =>
+  run(callFailures, [
+    { name: 'relay call over UDP failed at ICE', report: () => load('relay-call-failed'), want: [{ code: 'RELAY_CALL_FAILED', severity: 'error', ids: ['call:relay/udp', g(PROD.udp)], notIds: ['call:all'] }] },
+    {
+      name: 'every call failed: call:all joins the first relay finding',
+      report: () => {
+        const r = load('relay-call-failed');
+        const failed = check(r, 'call:relay/udp');
+        for (const t of ['tcp', 'tls']) setCheck(r, `call:relay/${t}`, { status: 'fail', code: 'RELAY_CALL_FAILED', details: { ...failed.details } });
+        return setCheck(r, 'call:all', { status: 'fail', code: 'CALL_FAILED', details: { failedPhase: 'ice', reason: 'ICE failed' } });
+      },
+      want: [
+        { code: 'RELAY_CALL_FAILED', ids: ['call:relay/udp', 'call:all'] },
+        { code: 'RELAY_CALL_FAILED', ids: ['call:relay/tcp'], notIds: ['call:all'] },
+        { code: 'RELAY_CALL_FAILED', ids: ['call:relay/tls'] },
+      ],
+    },
+    {
+      name: 'only the call with every server failed',
+      report: () => setCheck(load('healthy'), 'call:all', { status: 'fail', code: 'CALL_FAILED', details: { failedPhase: 'signaling', reason: 'relay closed' } }),
+      want: [{ code: 'CALL_FAILED', ids: ['call:all'] }],
+    },
+    { name: 'skipped calls are not failures', report: () => load('udp-blocked'), want: [] },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('SLOW_SETUP', () =>
+  run(slowSetup, [
+    { name: 'TLS and UDP relay calls over 2 s', report: () => load('slow-setup'), want: [{ code: 'SLOW_SETUP', severity: 'warn', ids: ['call:relay/tls', 'call:relay/udp'], notIds: ['call:relay/tcp'] }] },
+    { name: 'threshold raised', report: () => load('slow-setup'), options: { slowSetupMs: 5_000 }, want: [] },
+    { name: 'threshold lowered', report: () => load('healthy'), options: { slowSetupMs: 200 }, want: [{ code: 'SLOW_SETUP', ids: ['call:relay/tls'], notIds: ['call:relay/udp'] }] },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+    { name: 'failed calls have no setup time', report: () => load('relay-call-failed'), want: [] },
+  ]));
+
+describe('LOW_THROUGHPUT', () =>
+  run(lowThroughput, [
+    { name: '4 Mbit/s rate limit', report: () => load('rate-limited'), want: [{ code: 'LOW_THROUGHPUT', severity: 'warn', ids: ['call:relay/udp', 'call:relay/tcp', 'call:relay/tls'], notIds: ['call:all'] }] },
+    { name: 'threshold lowered below the rate', report: () => load('rate-limited'), options: { lowThroughputBps: 1_000_000 }, want: [] },
+    {
+      name: 'the call check\'s own LOW_THROUGHPUT code counts when no number was kept',
+      report: () => {
+        const r = load('healthy');
+        r.calls = (r.calls ?? []).filter((c) => c.checkId !== 'call:relay/tcp');
+        return setCheck(r, 'call:relay/tcp', { status: 'warn', code: 'LOW_THROUGHPUT', details: {} });
+      },
+      want: [{ code: 'LOW_THROUGHPUT', ids: ['call:relay/tcp'] }],
+    },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('RUN_INTERRUPTED / INTERNAL_ERROR', () =>
+  run(runProblems, [
+    { name: 'partial report', report: () => Object.assign(load('healthy'), { partial: true }), want: [{ code: 'RUN_INTERRUPTED', severity: 'warn' }] },
+    { name: 'a check failed internally', report: () => setCheck(load('healthy'), g(PROD.udp), { status: 'fail', code: 'INTERNAL_ERROR' }), want: [{ code: 'INTERNAL_ERROR', ids: [g(PROD.udp)] }] },
+    { name: 'complete run', report: () => load('healthy'), want: [] },
+  ]));
