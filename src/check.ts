@@ -18,6 +18,11 @@ import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Chec
 import { planCalls, runCall } from './calls.js';
 import { startRelay, type RelayServer } from './relay/server.js';
 import { parseIceUri } from './uri.js';
+import { diagnose, sortFindings } from './diagnosis/index.js';
+import { evaluateExpectations, expectationFindings, parseExpectations } from './expect.js';
+import { configChecks } from './protocol/port-policy.js';
+import { runProtocolProbes } from './protocol/index.js';
+import { RunError } from './errors.js';
 import { VERSION } from './version.js';
 
 export type ProgressEvent =
@@ -185,7 +190,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   progress({ type: 'stage', stage: 'config' });
-  const config = resolveConfig(options); // throws ConfigError: nothing measured yet
+  // Config and expectation problems throw ConfigError before anything is measured.
+  const config = resolveConfig(options);
+  const expectations = parseExpectations(config.expect, { source: '--expect' });
 
   const ctx: RunContext = {
     config,
@@ -204,52 +211,76 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   };
   let ownBrowser: BrowserOwner | null = null;
   let partial = false;
+  let failure: unknown = null;
   let insecureTls = config.insecureTls;
+  let protocolDone: Promise<void> = Promise.resolve();
 
   try {
+    let extraCa = config.extraCa;
     if (ctx.servers.length === 0) {
       progress({ type: 'stage', stage: 'embedded-server' });
       ctx.embedded = await startCoturn();
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
       insecureTls = true; // our own self-signed certificate, on our own loopback server only
+      if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
+    } else {
+      // Static checks of the user's configuration (port policy, TURN/TCP/TLS coverage).
+      for (const c of configChecks(ctx.servers)) ctx.add(c);
+    }
+
+    if (config.protocol) {
+      progress({ type: 'stage', stage: 'protocol' });
+      protocolDone = runProtocolProbes(ctx.servers, {
+        timeoutMs: config.timeoutMs,
+        signal: controller.signal,
+        config: false,
+        ...(extraCa.length > 0 ? { tls: { extraCa } } : {}),
+      }).then((checks) => {
+        for (const c of checks) ctx.add(c);
+      });
     }
 
     progress({ type: 'stage', stage: 'browser' });
-    const [browser, probeServer] = await abortable(
-      Promise.all([
-        options.browser ?? BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b)),
-        startProbeServer(),
-      ]),
-      controller.signal,
-    );
+    const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
+    const browserStarted = options.browser
+      ? Promise.resolve(options.browser)
+      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b));
+    // Both settle before we go on, so whatever did start is closed below even if the other failed.
+    const [b, srv] = await Promise.allSettled([browserStarted, serverStarted]);
+    if (b.status === 'rejected') throw b.reason;
+    if (srv.status === 'rejected') throw srv.reason;
+    const browser = b.value;
+    const probeServer = srv.value;
     ctx.browser = browser;
-    ctx.probeServer = probeServer;
+    if (controller.signal.aborted) throw controller.signal.reason;
 
     progress({ type: 'stage', stage: 'gather' });
     const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
     await abortable(gatherAll(ctx, page), controller.signal);
     await page.close().catch(() => undefined);
+    await abortable(protocolDone, controller.signal);
 
     if (config.calls) {
       progress({ type: 'stage', stage: 'calls' });
       await abortable(runCalls(ctx, browser), controller.signal);
     }
   } catch (e) {
-    if (!controller.signal.aborted) throw e;
     partial = true;
+    if (!controller.signal.aborted) failure = e;
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
+    controller.abort(new Error('run finished')); // stops any probe still running
+    await protocolDone.catch(() => undefined);
     await Promise.all([ctx.probeServer?.close(), ownBrowser ? (ownBrowser as BrowserOwner).close() : undefined, ctx.embedded?.stop()]);
   }
 
-  progress({ type: 'stage', stage: 'done' });
-  const checks = ctx.checks;
-  const report: Report = {
+  progress({ type: 'stage', stage: 'diagnosis' });
+  const draft = {
     schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'iceprobe', version: VERSION },
+    tool: { name: 'iceprobe' as const, version: VERSION },
     startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+    durationMs: 0,
     ...(partial ? { partial: true } : {}),
     ...(options.scenario ? { scenario: options.scenario } : {}),
     environment: {
@@ -259,12 +290,24 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       embeddedServer: ctx.embedded !== null,
     },
     servers: echoServers(ctx.servers),
-    checks,
+    checks: ctx.checks,
     ...(config.calls ? { calls: ctx.calls } : {}),
     candidates: ctx.candidates,
-    findings: [],
-    summary: summarize(checks),
   };
+  let findings = diagnose(draft);
+  const checks = [...ctx.checks];
+  if (expectations.length > 0 && !partial) {
+    const gates = evaluateExpectations({ ...draft, findings }, expectations);
+    checks.push(...gates);
+    findings = sortFindings([...findings, ...expectationFindings(gates)]);
+  }
+  const report: Report = { ...draft, checks, findings, durationMs: Math.round(performance.now() - t0), summary: summarize(checks) };
+  progress({ type: 'stage', stage: 'done' });
   // Secrets never leave: redact everything, then prove the shape.
-  return Report.parse(config.secrets.redactValue(report));
+  const final = Report.parse(config.secrets.redactValue(report));
+  if (failure !== null) {
+    // Usage/environment/internal problem mid-run: keep what was measured, let the caller decide.
+    throw new RunError(failure, final, config.secrets);
+  }
+  return final;
 }

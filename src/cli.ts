@@ -44,9 +44,22 @@ function build(argv: string[], io: Io): Argv {
 }
 
 /** Runs the CLI; never throws; returns the exit code. */
+/** yargs reads a lone "-" as a positional; "--json -" (stdout) is the one place it is a value. */
+export function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--json' && argv[i + 1] === '-') {
+      out.push('--json=-');
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function main(argv: string[], io: Io = consoleIo()): Promise<number> {
   try {
-    await build(argv, io).parseAsync();
+    await build(joinDashValues(argv), io).parseAsync();
     return io.exitCode ?? EXIT.ok;
   } catch (err) {
     const code = exitCodeFor(err);
@@ -69,5 +82,8 @@ const invokedDirectly = (() => {
 if (invokedDirectly) {
   void main(hideBin(process.argv)).then((code) => {
     process.exitCode = code;
+    // Everything iceprobe starts is closed by now; if a stray handle still holds the event loop,
+    // do not let it turn into a hang.
+    setTimeout(() => process.exit(code), 2_000).unref();
   });
 }

@@ -42,6 +42,8 @@ export const IceprobeSettingsSchema = z
     expect: z.array(z.string()).optional(),
     strict: z.boolean().optional(),
     chromiumPath: z.string().optional(),
+    /** PEM file of a private CA your users' browsers trust (enterprise PKI, a lab): the TLS probe trusts it too. */
+    caFile: z.string().optional(),
   })
   .strict();
 
@@ -70,6 +72,7 @@ export interface ConfigInput {
   expect?: readonly string[];
   strict?: boolean;
   chromiumPath?: string;
+  caFile?: string;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
@@ -97,6 +100,8 @@ export interface ResolvedConfig {
   expect: string[];
   strict: boolean;
   chromiumPath: string | undefined;
+  /** PEM certificates the protocol probes trust in addition to the system store. */
+  extraCa: string[];
   secrets: Secrets;
 }
 
@@ -233,6 +238,18 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     problems.push(`--duration ${durationS}: must be between 0.5 and 120 seconds`);
   }
 
+  const extraCa: string[] = [];
+  const caFile = input.caFile ?? s.caFile;
+  if (caFile !== undefined) {
+    try {
+      const pem = readFileSync(caFile, 'utf8');
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`--ca-file ${caFile}: no PEM certificate in it; give a file with -----BEGIN CERTIFICATE----- blocks`);
+      else extraCa.push(pem);
+    } catch {
+      problems.push(`--ca-file ${caFile}: cannot read it; give the path of a PEM CA certificate`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems.map((p) => secrets.redact(p)));
 
   return {
@@ -246,6 +263,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     expect: [...(s.expect ?? []), ...(input.expect ?? [])],
     strict: input.strict ?? s.strict ?? false,
     chromiumPath: input.chromiumPath ?? s.chromiumPath ?? env.ICEPROBE_CHROMIUM ?? undefined,
+    extraCa,
     secrets,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, accessSync, constants } from 'node:fs';
+import { mkdtempSync, rmSync, accessSync, constants, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,8 @@ export interface Coturn {
   username: string;
   password: string;
   authSecret: string | null;
+  /** PEM of the TLS certificate (self-signed unless one was given), for clients that should trust it. */
+  certPem: string | null;
   /** stun:, turn: udp, turn: tcp, turns: URLs for this server. */
   urls: { stun: string; turnUdp: string; turnTcp: string; turns: string | null };
   logs: () => string;
@@ -245,6 +247,7 @@ export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
     username: first.name,
     password: first.password,
     authSecret: opts.authSecret ?? null,
+    certPem: certs ? readFileSync(certs.cert, 'utf8') : null,
     urls: {
       stun: `stun:${h}:${port}`,
       turnUdp: `turn:${h}:${port}?transport=udp`,

@@ -30,9 +30,26 @@ export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
 }
 
+/**
+ * A run stopped by a usage/environment/internal problem after it had measured something: the
+ * partial report (secrets redacted) travels with the cause, so nothing measured is lost.
+ */
+export class RunError extends Error {
+  override readonly name = 'RunError';
+  constructor(
+    override readonly cause: unknown,
+    readonly report: import('./report/schema.js').Report,
+    redactor?: { redact(text: string): string },
+  ) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    super(redactor ? redactor.redact(msg) : msg);
+  }
+}
+
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof RunError) return exitCodeFor(err.cause);
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof EnvironmentError) return EXIT.usage;
   if (err instanceof InterruptedError) return EXIT.interrupted;
   return EXIT.internal;

@@ -1,11 +1,11 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
 import { check, type ProgressEvent } from '../check.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, RunError, UsageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
 import type { Report } from '../report/schema.js';
 import { renderTable } from '../../reports/table.js';
-import { writeReports } from '../../reports/write.js';
+import { writeReports, type WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
 
 const options = {
@@ -25,6 +25,7 @@ const options = {
   json: { type: 'string', describe: 'Write the JSON report to a path, or - for stdout' },
   html: { type: 'string', describe: 'Write a self-contained HTML report' },
   junit: { type: 'string', describe: 'Write JUnit XML for CI' },
+  'ca-file': { type: 'string', describe: 'PEM of a private CA your users trust (enterprise PKI, a lab); the TLS probe trusts it too' },
   'chromium-path': { type: 'string', describe: 'Chromium/Chrome binary (or ICEPROBE_CHROMIUM); default: system Chromium, then Playwright\'s' },
   scenario: { type: 'string', hidden: true, describe: 'Name of the lab scenario (set by iceprobe lab)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'No table; only errors (and --json - output)' },
@@ -50,6 +51,13 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   const controller = new AbortController();
   const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
   let done = 0;
+  const targets: WriteTargets = {
+    ...(args.json !== undefined ? { json: args.json } : {}),
+    ...(args.html !== undefined ? { html: args.html } : {}),
+    ...(args.junit !== undefined ? { junit: args.junit } : {}),
+    ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
+  };
+  const write = (r: Report) => writeReports(r, targets, { stdout: { write: (chunk: string) => io.out(chunk) } });
   let report: Report;
   try {
     report = await check({
@@ -67,6 +75,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
       ...(args.expect ? { expect: args.expect } : {}),
       ...(args.strict !== undefined ? { strict: args.strict } : {}),
       ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
+      ...(args.caFile !== undefined ? { caFile: args.caFile } : {}),
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       env: io.env,
       signal: controller.signal,
@@ -75,21 +84,18 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
         io.progress?.(describeProgress(e, done));
       },
     });
+  } catch (e) {
+    // Stopped by a usage/environment/internal problem: what was measured is still written.
+    if (e instanceof RunError && e.report.checks.length > 0) {
+      for (const w of write(e.report)) if (w.path !== '-') io.err(`iceprobe: wrote partial ${w.format} ${w.path}`);
+    }
+    throw e;
   } finally {
     io.progress?.(null);
     stopListening();
   }
 
-  const written = writeReports(
-    report,
-    {
-      ...(args.json !== undefined ? { json: args.json } : {}),
-      ...(args.html !== undefined ? { html: args.html } : {}),
-      ...(args.junit !== undefined ? { junit: args.junit } : {}),
-      ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
-    },
-    { stdout: { write: (chunk: string) => io.out(chunk) } },
-  );
+  const written = write(report);
   if (!args.quiet && args.json !== '-') {
     io.out(renderTable(report, { color: io.isTTY && !io.env.NO_COLOR, ...(io.columns ? { width: io.columns } : {}) }));
     for (const w of written) if (w.path !== '-') io.err(`iceprobe: wrote ${w.format} ${w.path}`);
