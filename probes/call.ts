@@ -6,8 +6,8 @@
 import type { CallCandidate, CallResult, CallSample, CallSpec } from './types.js';
 
 const CHUNK = 16 * 1024;
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
+const HIGH_WATER = 65536;
+const LOW_WATER = 16384;
 
 type Msg = { type: string; [k: string]: unknown };
 

@@ -3,9 +3,10 @@
  * CLI; the same functions run when a person opens the page (iceprobe serve).
  */
 import { call } from './call.js';
+import { ceiling } from './ceiling.js';
 import { gather } from './gather.js';
 
-const api = { gather, call, ready: true as const };
+const api = { gather, call, ceiling, ready: true as const };
 declare global {
   interface Window {
     iceprobe: typeof api;

@@ -15,6 +15,9 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, EXIT, UsageError, exitCodeFor } from './errors.js';
 import { runCheckCommand, checkOptions } from './cli/check-command.js';
+import { labCommand } from './cli/lab-command.js';
+import { relayOptions, runRelay } from './cli/relay-command.js';
+import { reportOptions, runReport } from './cli/report-command.js';
 import { VERSION } from './version.js';
 import type { Io } from './cli/io.js';
 import { consoleIo } from './cli/io.js';
@@ -31,6 +34,16 @@ function build(argv: string[], io: Io): Argv {
         io.exitCode = await runCheckCommand(args, io);
       },
     )
+    .command('relay', 'Run the probe signaling relay (WebSocket rooms for two-peer calls) until Ctrl-C', relayOptions, async (args) => {
+      io.exitCode = await runRelay(args, io);
+    })
+    .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, (args) => {
+      io.exitCode = runReport(args, io);
+    })
+    .command('lab', 'NAT lab (Linux, root): reproduce NATs and firewalls with network namespaces', (y) =>
+      labCommand(y, io, (code) => (io.exitCode = code)),
+    )
+    .demandCommand(0)
     .strict()
     .version(VERSION)
     .help()

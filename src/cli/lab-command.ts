@@ -1,0 +1,57 @@
+/** `iceprobe lab run|list|down`: the NAT lab (Linux, root). */
+import type { Argv } from 'yargs';
+import { EXIT } from '../errors.js';
+import { labDown, labList, labRun } from '../lab/run.js';
+import { loadScenario } from '../lab/scenario.js';
+import { writeReports } from '../../reports/write.js';
+import { renderTable } from '../../reports/table.js';
+import type { Io } from './io.js';
+
+export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
+  return y
+    .command(
+      'run <scenario>',
+      'Build the scenario\'s network, run iceprobe check behind its NAT, judge it, tear it all down',
+      (c) =>
+        c
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'A scenario name (iceprobe lab list) or a scenario JSON file' })
+          .options({
+            json: { type: 'string', describe: 'Write the check\'s JSON report here' },
+            html: { type: 'string', describe: 'Write the HTML report here' },
+            junit: { type: 'string', describe: 'Write JUnit XML here' },
+            duration: { type: 'number', default: 2, describe: 'Seconds of data per call' },
+            quiet: { type: 'boolean', alias: 'q' },
+          }),
+      async (args) => {
+        const scenario = loadScenario(String(args.scenario));
+        const result = await labRun(scenario, {
+          checkArgs: ['--duration', String(args.duration)],
+          onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
+        });
+        io.progress?.(null);
+        if (result.report) {
+          writeReports(result.report, {
+            ...(args.json !== undefined ? { json: args.json } : {}),
+            ...(args.html !== undefined ? { html: args.html } : {}),
+            ...(args.junit !== undefined ? { junit: args.junit } : {}),
+          }, { stdout: { write: (s: string) => io.out(s) } });
+          if (!args.quiet && args.json !== '-') io.out(renderTable(result.report, { color: io.isTTY && !io.env.NO_COLOR }));
+        }
+        if (args.json !== '-') {
+          io.out(`Scenario ${scenario.name}: ${result.passed ? 'as expected' : 'NOT as expected'}`);
+          for (const e of result.expectationResults) io.out(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.id} (${e.source}): expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`);
+        }
+        setExit(result.passed ? EXIT.ok : EXIT.checkFailed);
+      },
+    )
+    .command('list', 'List the built-in scenarios', {}, () => {
+      for (const s of labList()) io.out(`${s.name.padEnd(20)} ${s.description}`);
+      setExit(EXIT.ok);
+    })
+    .command('down', 'Remove everything a killed lab run left behind (namespaces, coturn)', {}, async () => {
+      const { removed } = await labDown();
+      io.out(removed.length ? `removed ${removed.join(' ')}` : 'nothing to remove');
+      setExit(EXIT.ok);
+    })
+    .demandCommand(1, 'say which: iceprobe lab run <scenario> | list | down');
+}

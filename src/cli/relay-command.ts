@@ -1,0 +1,33 @@
+/** `iceprobe relay`: run the probe signaling relay alone, until Ctrl-C. */
+import type { Argv } from 'yargs';
+import { runRelayCommand } from '../relay/command.js';
+import type { Io } from './io.js';
+
+export function relayOptions(y: Argv) {
+  return y.options({
+    port: { type: 'number', default: 0, describe: 'Port to listen on (0: a free one, printed)' },
+    host: { type: 'string', default: '127.0.0.1', describe: 'Address to bind; anything but loopback exposes the relay' },
+    token: { type: 'string', describe: 'Shared token clients must send in join (or ICEPROBE_RELAY_TOKEN)' },
+    'max-rooms': { type: 'number', describe: 'Most rooms at once' },
+    'max-connections': { type: 'number', describe: 'Most WebSocket connections at once' },
+    'idle-timeout': { type: 'number', describe: 'Close a connection silent this long (ms)' },
+  });
+}
+
+export async function runRelay(args: { port: number; host: string; token?: string | undefined; maxRooms?: number | undefined; maxConnections?: number | undefined; idleTimeout?: number | undefined }, io: Io): Promise<number> {
+  const relay = await runRelayCommand(
+    {
+      port: args.port,
+      host: args.host,
+      ...(args.token !== undefined ? { token: args.token } : {}),
+      ...(args.maxRooms !== undefined ? { maxRooms: args.maxRooms } : {}),
+      ...(args.maxConnections !== undefined ? { maxConnections: args.maxConnections } : {}),
+      ...(args.idleTimeout !== undefined ? { idleTimeoutMs: args.idleTimeout } : {}),
+    },
+    (line) => io.err(`iceprobe: ${line}`),
+    io.env,
+  );
+  io.out(`${relay.url} (health: ${relay.httpUrl}/healthz)`);
+  await relay.closed;
+  return 0;
+}

@@ -1,0 +1,31 @@
+/** `iceprobe report <report.json>`: re-render a saved report (any of the same schemaVersion). */
+import type { Argv } from 'yargs';
+import { EXIT, UsageError } from '../errors.js';
+import { loadReport, writeReports } from '../../reports/write.js';
+import { renderTable } from '../../reports/table.js';
+import type { Io } from './io.js';
+
+export function reportOptions(y: Argv) {
+  return y
+    .positional('file', { type: 'string', describe: 'A JSON report written by iceprobe check --json', demandOption: true })
+    .options({
+      html: { type: 'string', describe: 'Write a self-contained HTML report' },
+      junit: { type: 'string', describe: 'Write JUnit XML' },
+      markdown: { type: 'string', describe: 'Append a Markdown summary to this file' },
+      quiet: { type: 'boolean', alias: 'q', describe: 'No table' },
+    });
+}
+
+export function runReport(args: { file?: string | undefined; html?: string | undefined; junit?: string | undefined; markdown?: string | undefined; quiet?: boolean | undefined }, io: Io): number {
+  if (!args.file) throw new UsageError('give the report file: iceprobe report <report.json>');
+  const report = loadReport(args.file);
+  const written = writeReports(report, {
+    ...(args.html !== undefined ? { html: args.html } : {}),
+    ...(args.junit !== undefined ? { junit: args.junit } : {}),
+    ...(args.markdown !== undefined ? { markdownSummary: args.markdown } : {}),
+  });
+  if (!args.quiet) io.out(renderTable(report, { color: io.isTTY && !io.env.NO_COLOR, ...(io.columns ? { width: io.columns } : {}) }));
+  for (const w of written) io.err(`iceprobe: wrote ${w.format} ${w.path}`);
+  // The saved verdict, so `iceprobe report` can gate CI on an earlier run too.
+  return report.summary.failed > 0 ? EXIT.checkFailed : EXIT.ok;
+}
