@@ -62,6 +62,11 @@ export const ProtocolCode = {
   NO_TCP_TLS_RELAY: CheckCode.NO_TCP_TLS_RELAY, // TURN configured, but only over UDP (warn)
   NO_TURN_CONFIGURED: CheckCode.NO_TURN_CONFIGURED, // no turn:/turns: URL at all (warn)
   SKIPPED_DNS: 'SKIPPED_DNS', // not probed because the host name did not resolve (skip)
+  // ---- NAT behaviour discovery (kind: nat, RFC 5780); OK = endpoint-independent mapping
+  NAT_ADDRESS_DEPENDENT_MAPPING: 'NAT_ADDRESS_DEPENDENT_MAPPING', // a new public mapping per destination IP: symmetric NAT (warn)
+  NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING: 'NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING', // a new public mapping per destination IP and port: symmetric NAT (warn)
+  NAT_UNSUPPORTED_SERVER: 'NAT_UNSUPPORTED_SERVER', // the server does not do RFC 5780 (no OTHER-ADDRESS, 420 to CHANGE-REQUEST, or ignores it) (skip)
+  NAT_INCOMPLETE: 'NAT_INCOMPLETE', // the server does RFC 5780 but its other address never answered: mapping unknown (warn)
 } as const;
 export type ProtocolCode = (typeof ProtocolCode)[keyof typeof ProtocolCode];
 
@@ -114,6 +119,10 @@ const ADVICE: Record<ProtocolCode, string> = {
   NO_TCP_TLS_RELAY: 'Clients on networks that block UDP get no relay: add a turn: URL with ?transport=tcp and a turns: URL on 443.',
   NO_TURN_CONFIGURED: 'Without a TURN server, clients behind symmetric NATs or UDP-blocking firewalls cannot connect: add turn:/turns: URLs.',
   SKIPPED_DNS: 'Fix DNS for this host first (see the dns check).',
+  NAT_ADDRESS_DEPENDENT_MAPPING: 'This network\'s NAT is symmetric: peers here need a TURN relay to reach peers behind other symmetric or port-restricted NATs; keep TURN (with TCP/TLS on 443) configured, or switch the NAT to endpoint-independent mapping.',
+  NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING: 'This network\'s NAT is symmetric (a new port per destination, e.g. iptables MASQUERADE --random-fully): peers here need a TURN relay to reach peers behind other symmetric or port-restricted NATs; keep TURN configured, or switch the NAT to endpoint-independent mapping.',
+  NAT_UNSUPPORTED_SERVER: 'This server cannot tell the NAT type (no RFC 5780): point the NAT probe at a server with two public IP addresses and RFC 5780 enabled (coturn with two --listening-ip and no --no-rfc5780).',
+  NAT_INCOMPLETE: 'The server\'s second address (OTHER-ADDRESS) did not answer: check that the server\'s alternate IP and port are reachable through the firewall, then run again.',
 };
 
 export function advice(code: string): string {
@@ -121,8 +130,16 @@ export function advice(code: string): string {
 }
 
 /** Codes that mean "works, but with a caveat". */
-const WARN = new Set<string>([ProtocolCode.TURN_REFRESH_FAILED, ProtocolCode.TURNS_NOT_ON_443, ProtocolCode.NO_TCP_TLS_RELAY, ProtocolCode.NO_TURN_CONFIGURED]);
-const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS]);
+const WARN = new Set<string>([
+  ProtocolCode.NAT_ADDRESS_DEPENDENT_MAPPING,
+  ProtocolCode.NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING,
+  ProtocolCode.NAT_INCOMPLETE,
+  ProtocolCode.TURN_REFRESH_FAILED,
+  ProtocolCode.TURNS_NOT_ON_443,
+  ProtocolCode.NO_TCP_TLS_RELAY,
+  ProtocolCode.NO_TURN_CONFIGURED,
+]);
+const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS, ProtocolCode.NAT_UNSUPPORTED_SERVER]);
 
 export function statusOf(code: string): Status {
   if (code === ProtocolCode.OK) return 'pass';
