@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (not type-checked by tsc).
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The CLI shell, scripts and benchmarks are the places allowed to print.
     files: ['src/cli.ts', 'src/cli/**', 'scripts/**', 'bench/**', 'probes/**', 'test/**'],
     rules: { 'no-console': 'off' },

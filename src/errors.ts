@@ -1,3 +1,5 @@
+import type { Report } from './report/schema.js';
+
 /**
  * The only exceptions iceprobe throws on purpose. A network outcome is never one of these:
  * it is a Check with a status and a code. The CLI maps these classes to exit codes in one
@@ -38,7 +40,7 @@ export class RunError extends Error {
   override readonly name = 'RunError';
   constructor(
     override readonly cause: unknown,
-    readonly report: import('./report/schema.js').Report,
+    readonly report: Report,
     redactor?: { redact(text: string): string },
   ) {
     const msg = cause instanceof Error ? cause.message : String(cause);
