@@ -50,7 +50,7 @@ export interface NatDiscoveryOptions {
   clock: Clock;
   /** Bound for test I (the server's primary address). */
   timeoutMs: number;
-  /** Bound for the whole discovery except the lifetime test (default timeoutMs + 20 s). */
+  /** Bound for the whole discovery except the lifetime test (default: test I's bound, then 2·attempts full schedules at the measured RTO). */
   budgetMs?: number;
   minRtoMs?: number;
   rc?: number;
@@ -112,7 +112,8 @@ interface Schedule {
 export async function discoverNat(sock: NatSocket, server: TransportAddress, o: NatDiscoveryOptions): Promise<NatDiscovery> {
   const clock = o.clock;
   const start = clock.now();
-  const budgetEnd = start + (o.budgetMs ?? o.timeoutMs + 20_000);
+  // Until test I has measured the round trip: its own bound; then derived from the RTO (below).
+  let budgetEnd = start + (o.budgetMs ?? o.timeoutMs * 4);
   const attempts = Math.max(1, o.attempts ?? DEFAULT_ATTEMPTS);
   const base: AttributeSpec[] = o.software ? [softwareAttr(o.software)] : [];
 
@@ -156,9 +157,18 @@ export async function discoverNat(sock: NatSocket, server: TransportAddress, o: 
   const first: Schedule = { rtoMs: INITIAL_RTO_MS, rc: 7, rm: 16 };
   observations.testI = await test(server, [], first, 1, Math.min(budgetEnd, start + o.timeoutMs));
   const t1 = observations.testI;
-  // RFC 6298 §2.2 for the first sample (Karn: not from a retransmitted request); RFC 8489: no rounding up to 1 s.
-  const rtoMs = t1.kind === 'answer' && t1.sends === 1 ? Math.min(INITIAL_RTO_MS, Math.max(o.minRtoMs ?? DEFAULT_MIN_RTO_MS, 3 * t1.rttMs)) : INITIAL_RTO_MS;
+  // RFC 6298 §2.2 for the first sample, and Karn: never from a retransmitted request (its answer
+  // could be to any send). When test I needed retransmissions, a few more Bindings get a clean one.
+  let sample = t1.kind === 'answer' && t1.sends === 1 ? t1.rttMs : null;
+  for (let i = 0; sample === null && t1.kind === 'answer' && i < 3; i++) {
+    const again = await test(server, [], first, 1, Math.min(budgetEnd, clock.now() + o.timeoutMs));
+    if (again.kind === 'answer' && again.sends === 1) sample = again.rttMs;
+  }
+  // RFC 8489 §6.2.1: no rounding up to 1 s; never above the initial 500 ms.
+  const rtoMs = sample === null ? INITIAL_RTO_MS : Math.min(INITIAL_RTO_MS, Math.max(o.minRtoMs ?? DEFAULT_MIN_RTO_MS, 3 * sample));
   const later: Schedule = { rtoMs, rc: o.rc ?? DEFAULT_NAT_RC, rm: o.rm ?? DEFAULT_NAT_RM };
+  // Worst case after test I: the filtering pair and the mapping pair, each run `attempts` full schedules, then hairpinning.
+  if (o.budgetMs === undefined) budgetEnd = clock.now() + 2 * attempts * retransmitSchedule(later).giveUpAt + retransmitSchedule({ ...later, rc: 3, rm: 4 }).giveUpAt + 1_000;
   const other = t1.kind === 'answer' ? t1.otherAddress : null;
   const x1 = t1.kind === 'answer' ? t1.mapped : null;
   if (t1.kind !== 'answer' || !other || !x1 || other.family !== server.family || other.address === server.address || other.port === server.port) {
