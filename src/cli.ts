@@ -18,6 +18,7 @@ import { runCheckCommand, checkOptions } from './cli/check-command.js';
 import { labCommand } from './cli/lab-command.js';
 import { relayOptions, runRelay } from './cli/relay-command.js';
 import { reportOptions, runReport } from './cli/report-command.js';
+import { serveOptions, runServe } from './cli/serve-command.js';
 import { VERSION } from './version.js';
 import type { Io } from './cli/io.js';
 import { consoleIo } from './cli/io.js';
@@ -39,6 +40,9 @@ function build(argv: string[], io: Io): Argv {
     })
     .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, (args) => {
       io.exitCode = runReport(args, io);
+    })
+    .command('serve', 'Host the probe page for people\'s browsers (with an echo peer and the signaling relay); store their reports', serveOptions, async (args) => {
+      io.exitCode = await runServe(args, io);
     })
     .command('lab', 'NAT lab (Linux, root): reproduce NATs and firewalls with network namespaces', (y) =>
       labCommand(y, io, (code) => (io.exitCode = code)),

@@ -14,6 +14,8 @@ export const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dis
 const FILES: Record<string, { path: string; type: string }> = {
   '/': { path: 'probes/index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { path: 'probes/index.html', type: 'text/html; charset=utf-8' },
+  // iceprobe serve: the page a person opens (the echo peer loads /index.html).
+  '/serve.html': { path: 'probes/serve.html', type: 'text/html; charset=utf-8' },
 };
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -25,25 +27,33 @@ export interface ProbeServer {
   close: () => Promise<void>;
 }
 
+/**
+ * Answers a GET/HEAD for an allow-listed page or a compiled probe module (`/<name>.js` from
+ * dist/probes/); 404 for anything else. `pathname` overrides the request's path (serve maps `/`).
+ */
+export async function serveProbeFile(req: IncomingMessage, res: ServerResponse, pathname?: string, headers: Record<string, string> = {}): Promise<void> {
+  const path = pathname ?? new URL(req.url ?? '/', 'http://x').pathname;
+  const m = /^\/([a-z0-9-]+\.js)$/.exec(path);
+  const f = FILES[path] ?? (m ? { path: `dist/probes/${m[1]}`, type: 'text/javascript; charset=utf-8' } : undefined);
+  if (!f || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    return;
+  }
+  try {
+    const body = await readFile(new URL(f.path, `file://${PACKAGE_ROOT}`));
+    res.writeHead(200, { 'content-type': f.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`missing ${f.path}: run "npm run build"\n`);
+  }
+}
+
 export async function startProbeServer(opts: { host?: string; port?: number; extra?: Handler } = {}): Promise<ProbeServer> {
   const host = opts.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
     void (async () => {
       if (opts.extra && (await opts.extra(req, res))) return;
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      const m = /^\/([a-z0-9-]+\.js)$/.exec(path);
-      const f = FILES[path] ?? (m ? { path: `dist/probes/${m[1]}`, type: 'text/javascript; charset=utf-8' } : undefined);
-      if (!f || (req.method !== 'GET' && req.method !== 'HEAD')) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      try {
-        const body = await readFile(new URL(f.path, `file://${PACKAGE_ROOT}`));
-        res.writeHead(200, { 'content-type': f.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      } catch {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`missing ${f.path}: run "npm run build"\n`);
-      }
+      await serveProbeFile(req, res);
     })();
   });
   server.keepAliveTimeout = 1_000;

@@ -1,0 +1,126 @@
+/**
+ * `iceprobe serve`: host the probe page for people's browsers; store what they measure.
+ *
+ *   iceprobe serve [--config ice.json] [--port 8080] [--host 127.0.0.1] [--tls-cert c --tls-key k]
+ *                  [--reports-dir ./iceprobe-reports] [--token T]…
+ *
+ * With no servers configured it tests an embedded local coturn (as `check` does). Prints the
+ * link(s) to send, then one line per stored report, and runs until Ctrl-C.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
+import { loadConfigFile, resolveConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { startServe, DEFAULT_SERVE_LIMITS, type ServeServer } from '../serve/server.js';
+import type { Io } from './io.js';
+
+const options = {
+  config: { type: 'string', describe: 'JSON file in RTCConfiguration shape: {"iceServers":[…], "iceprobe":{…}}; default: an embedded local coturn' },
+  url: { type: 'string', array: true, describe: 'A stun:, turn: or turns: URL to test (instead of or besides --config); repeatable' },
+  username: { type: 'string', describe: 'TURN username for --url servers (or ICEPROBE_USERNAME)' },
+  credential: { type: 'string', describe: 'TURN password for --url servers (or ICEPROBE_CREDENTIAL); sent to visitors\' browsers, which need it' },
+  'turn-secret': { type: 'string', describe: 'TURN REST shared secret (or ICEPROBE_TURN_SECRET): visitors get credentials minted per visit, never the secret' },
+  port: { type: 'number', default: 8080, describe: 'Port to listen on (0: a free one, printed)' },
+  host: { type: 'string', default: '127.0.0.1', describe: 'Address to bind (0.0.0.0 for every interface)' },
+  'tls-cert': { type: 'string', describe: 'PEM certificate: serve HTTPS (browsers allow camera/clipboard only on HTTPS or localhost)' },
+  'tls-key': { type: 'string', describe: 'PEM private key for --tls-cert' },
+  'reports-dir': { type: 'string', default: 'iceprobe-reports', describe: 'Where received reports are stored as <time>-<id>.json and .html' },
+  token: { type: 'string', array: true, describe: 'A link token visitors must present (?t=…); repeatable, one per link' },
+  timeout: { type: 'number', describe: 'Bound per URL and per call setup, in ms', defaultDescription: '5000' },
+  duration: { type: 'number', default: 2, describe: 'Seconds of data per call direction' },
+  'both-ways': { type: 'boolean', default: true, describe: 'Also measure the echo peer → visitor direction (--no-both-ways to skip)' },
+  'max-body': { type: 'number', default: DEFAULT_SERVE_LIMITS.maxBodyBytes, describe: 'Largest accepted request body, bytes' },
+  rate: { type: 'number', default: DEFAULT_SERVE_LIMITS.requestsPerMinute, describe: 'API requests per client IP per minute' },
+  'reports-per-token': { type: 'number', default: DEFAULT_SERVE_LIMITS.reportsPerToken, describe: 'Stored reports per link token (or in total without tokens)' },
+  'chromium-path': { type: 'string', describe: 'Chromium/Chrome binary for the echo peer (or ICEPROBE_CHROMIUM)' },
+} as const;
+
+export function serveOptions(y: Argv) {
+  return y
+    .options(options)
+    .example('$0 serve', 'Serve the test page against an embedded local coturn on http://127.0.0.1:8080/')
+    .example('$0 serve --config ice.json --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --token abc123', 'Send people https://your-host:8080/?t=abc123');
+}
+
+export type ServeArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
+
+function readPem(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`${flag} ${path}: cannot read it; give the path of a PEM file`);
+  }
+}
+
+/** Starts the server from parsed flags; prints the link(s). The caller owns close(). */
+export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeServer> {
+  const port = args.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be an integer 0-65535 (got ${String(args.port)})`);
+  if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) throw new UsageError('give --tls-cert and --tls-key together');
+  for (const [flag, v] of [['--max-body', args.maxBody], ['--rate', args.rate], ['--reports-per-token', args.reportsPerToken]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`${flag} must be a positive integer (got ${String(v)})`);
+  }
+  const tokens = (args.token ?? []).map(String);
+  if (tokens.some((t) => t.length < 8 || !/^[A-Za-z0-9._~-]+$/.test(t))) {
+    throw new UsageError('--token: use at least 8 URL-safe characters (letters, digits, . _ ~ -)');
+  }
+  const env = io.env;
+  const config = resolveConfig({
+    ...(args.url ? { urls: args.url } : {}),
+    ...(args.username !== undefined ? { username: args.username } : {}),
+    ...(args.credential !== undefined ? { credential: args.credential } : {}),
+    ...(args.turnSecret !== undefined ? { turnSecret: args.turnSecret } : {}),
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
+    ...(args.duration !== undefined ? { durationS: args.duration } : {}),
+    ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
+    env,
+  });
+  // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
+  const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
+  const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
+  const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? { cert: readPem('--tls-cert', args.tlsCert), key: readPem('--tls-key', args.tlsKey) } : undefined;
+
+  let server: ServeServer;
+  try {
+    server = await startServe({
+      servers: config.servers,
+      turnSecret,
+      host: args.host ?? '127.0.0.1',
+      port,
+      tls,
+      reportsDir: args.reportsDir ?? 'iceprobe-reports',
+      tokens,
+      timeoutMs: config.timeoutMs,
+      durationS: config.durationS,
+      bothWays: args.bothWays ?? true,
+      insecureTls: config.insecureTls,
+      chromiumPath: config.chromiumPath,
+      limits: {
+        ...(args.maxBody !== undefined ? { maxBodyBytes: args.maxBody } : {}),
+        ...(args.rate !== undefined ? { requestsPerMinute: args.rate } : {}),
+        ...(args.reportsPerToken !== undefined ? { reportsPerToken: args.reportsPerToken } : {}),
+      },
+      log: (line) => (line.startsWith('report ') ? io.out(`iceprobe: ${config.secrets.redact(line)}`) : io.err(`iceprobe: ${config.secrets.redact(line)}`)),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${args.host} is already in use`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot bind ${args.host}: no such local address`);
+    if (code === 'EACCES') throw new UsageError(`not allowed to bind ${args.host}:${port}`);
+    throw err;
+  }
+  if (tokens.length === 0) io.out(`iceprobe: open ${server.url}`);
+  for (const t of tokens) io.out(`iceprobe: send this link: ${server.url}?t=${t}`);
+  if (tokens.length === 0 && !/^(127\.|::1$|localhost$)/.test(server.host)) {
+    io.err(`iceprobe: warning: listening on ${server.host} without --token; anyone who can reach it can run tests and store reports`);
+  }
+  return server;
+}
+
+export async function runServe(args: ServeArgs, io: Io): Promise<number> {
+  const server = await startServeCommand(args, io);
+  await server.closed;
+  io.err('iceprobe: serve stopped');
+  return 0;
+}

@@ -1,0 +1,192 @@
+/**
+ * Pure: a visit's raw browser observations → the same Report `iceprobe check` writes.
+ *
+ * The visitor's page runs probes/gather.ts and probes/call.ts (the CLI's own in-browser code);
+ * this module judges what it posted with the CLI's own pure functions (judgeGather,
+ * judgeGatherAll, planCalls, judgeCall, configChecks, diagnose, summarize) and validates the
+ * result with the report schema. Nothing here touches a socket, a clock or a browser.
+ *
+ * Node protocol probes are deliberately absent: they would measure the *server's* network, and
+ * the diagnosis would cross-check them against the visitor's browser as if both stood in one place.
+ */
+import { CheckCode } from '../codes.js';
+import { echoServers, type ServerSpec } from '../config.js';
+import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, judgeGatherAll, natEvidenceServers, GATHER_ALL_ID } from '../gather.js';
+import { callCheckId, judgeCall, planCalls, type PlannedCall } from '../calls.js';
+import { configChecks } from '../protocol/port-policy.js';
+import { diagnose } from '../diagnosis/index.js';
+import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from '../report/schema.js';
+import type { Secrets } from '../redact.js';
+import type { CallResult, GatherResult, GatherSpec } from '../../probes/types.js';
+
+/** What Chromium can use at all (same rule as check.ts). */
+export const browserUsable = (s: ServerSpec): boolean => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+
+export interface GatherPlan {
+  /** In this order the page runs gather() and posts the results. */
+  specs: GatherSpec[];
+  /** Outcomes known without a browser (port policy, unsupported schemes). */
+  staticChecks: Check[];
+}
+
+function iceServer(s: ServerSpec): RTCIceServer {
+  return { urls: browserUrl(s), ...(s.username !== null ? { username: s.username } : {}), ...(s.credential !== null ? { credential: s.credential } : {}) };
+}
+
+/** Which gatherings the page runs: one per usable URL, plus the shared NAT-evidence one. */
+export function planGather(servers: readonly ServerSpec[], timeoutMs: number): GatherPlan {
+  const specs: GatherSpec[] = [];
+  const staticChecks: Check[] = [];
+  for (const s of servers) {
+    const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+    if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
+      staticChecks.push({
+        ...base,
+        status: 'fail',
+        code: CheckCode.PORT_BLOCKED_BY_BROWSER,
+        message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
+        durationMs: 0,
+        details: { port: s.uri.port },
+      });
+      continue;
+    }
+    if (s.uri.scheme === 'stuns') {
+      staticChecks.push({ ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} });
+      continue;
+    }
+    const { urls, ...cred } = iceServer(s);
+    specs.push({ url: String(urls), ...cred, timeoutMs });
+  }
+  const shared = natEvidenceServers(servers);
+  if (shared.length > 0) specs.push({ url: GATHER_ALL_ID, iceServers: shared.map(iceServer), timeoutMs });
+  return { specs, staticChecks };
+}
+
+export class ObservationMismatch extends Error {}
+
+/** Judges the page's gather results against the plan; a result for another URL is a tampered post. */
+export function judgeGathered(servers: readonly ServerSpec[], plan: GatherPlan, results: readonly GatherResult[]): { checks: Check[]; candidates: Candidate[] } {
+  if (results.length !== plan.specs.length) {
+    throw new ObservationMismatch(`results: expected ${plan.specs.length} gather results, got ${results.length}`);
+  }
+  const checks: Check[] = [...plan.staticChecks];
+  const candidates: Candidate[] = [];
+  plan.specs.forEach((spec, i) => {
+    const r = results[i] as GatherResult;
+    if (r.url !== spec.url) throw new ObservationMismatch(`results[${i}].url: expected the result for the planned URL #${i + 1}`);
+    const verdict =
+      spec.url === GATHER_ALL_ID
+        ? judgeGatherAll(natEvidenceServers(servers), r)
+        : judgeGather(servers.find((s) => browserUrl(s) === spec.url) as ServerSpec, r, spec.timeoutMs);
+    checks.push(verdict.check);
+    candidates.push(...verdict.candidates);
+  });
+  return { checks, candidates };
+}
+
+/** The calls to run, from the gather checks (same planner as check). */
+export function planServeCalls(servers: readonly ServerSpec[], gatherChecks: readonly Check[]): PlannedCall[] {
+  return planCalls(servers, gatherChecks, browserUsable);
+}
+
+/** RTCIceServer[] for one planned call. */
+export function callIceServers(plan: PlannedCall): RTCIceServer[] {
+  return plan.servers.map(iceServer);
+}
+
+/** A planned call that did not run (skipped by plan, or the page never posted it). */
+export function notRun(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
+  const checkId = callCheckId(plan);
+  const via = plan.servers.map((s) => s.uri.canonical);
+  const code = status === 'skip' ? CheckCode.SKIPPED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  return {
+    call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+    check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
+  };
+}
+
+/** Both sides of one direction of a call; the caller pushes data to the callee. */
+export interface CallSides {
+  caller: CallResult | null;
+  callee: CallResult | null;
+}
+
+/**
+ * Judges one planned call. `up` is the visitor as caller (data visitor → echo peer): the call
+ * entry's own numbers. `down` (echo peer → visitor), when measured, goes into the check's
+ * `details.download`; a failed download fails a relay call that otherwise passed.
+ */
+export function judgeServeCall(plan: PlannedCall, up: CallSides, down: CallSides | null, durationMs: number): { call: Call; check: Check } {
+  if (plan.skip) return notRun(plan, plan.skip, 'skip');
+  if (!up.caller) return notRun(plan, 'the page did not report this call', 'fail');
+  const upJ = judgeCall(plan, up.caller, up.callee, durationMs);
+  if (!down) return upJ;
+  if (!down.caller || !down.callee) {
+    upJ.check.details.download = { status: 'fail', reason: 'the download direction was not measured' };
+    return upJ;
+  }
+  const d = judgeCall(plan, down.caller, down.callee, durationMs);
+  upJ.check.details.download = {
+    status: d.check.status,
+    code: d.check.code,
+    failedPhase: d.call.failedPhase,
+    setupMs: d.call.setup.totalMs,
+    bitsPerSecond: d.call.throughput?.bitsPerSecond ?? null,
+    goodputBitsPerSecond: d.call.throughput?.goodputBitsPerSecond ?? null,
+    bytes: d.call.throughput?.bytes ?? null,
+    reason: d.check.details.reason ?? null,
+  };
+  if (d.check.status === 'fail' && upJ.check.status !== 'fail') {
+    const code = plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+    upJ.check = { ...upJ.check, status: 'fail', code, message: `${upJ.check.message ?? ''}; the download direction failed: ${String(d.check.details.reason ?? d.check.code)}` };
+    upJ.call = { ...upJ.call, status: 'fail', code, failedPhase: d.call.failedPhase };
+  }
+  return upJ;
+}
+
+export interface ServeReportInput {
+  startedAt: Date;
+  durationMs: number;
+  servers: readonly ServerSpec[];
+  embedded: boolean;
+  /** The visitor's user agent, as its gather results reported it. */
+  userAgent: string | null;
+  gathered: { checks: Check[]; candidates: Candidate[] };
+  calls: { call: Call; check: Check }[];
+  partial: boolean;
+  secrets: Secrets;
+  tool: { version: string; node: string; platform: string };
+}
+
+/** "Chrome/126.0.0.0" → {name: chrome, version}; anything else is kept as the browser's own words. */
+export function browserFromUserAgent(ua: string | null): { name: string; version: string } | null {
+  if (!ua) return null;
+  const m = /(Firefox|Edg|OPR|Chrome|Chromium|Version)\/([\d.]+)/.exec(ua);
+  if (!m) return { name: 'browser', version: ua.slice(0, 200) };
+  const name = m[1] === 'Edg' ? 'edge' : m[1] === 'OPR' ? 'opera' : m[1] === 'Version' ? 'safari' : (m[1] ?? 'browser').toLowerCase();
+  return { name, version: m[2] ?? '' };
+}
+
+export function buildServeReport(i: ServeReportInput): Report {
+  const checks: Check[] = [...(i.embedded ? [] : configChecks(i.servers)), ...i.gathered.checks, ...i.calls.map((c) => c.check)];
+  const draft = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'iceprobe' as const, version: i.tool.version },
+    startedAt: i.startedAt.toISOString(),
+    durationMs: Math.max(0, Math.round(i.durationMs)),
+    ...(i.partial ? { partial: true } : {}),
+    environment: {
+      browser: browserFromUserAgent(i.userAgent),
+      node: i.tool.node,
+      platform: i.tool.platform,
+      embeddedServer: i.embedded,
+    },
+    servers: echoServers(i.servers),
+    checks,
+    calls: i.calls.map((c) => c.call),
+    candidates: i.gathered.candidates,
+  };
+  const findings = diagnose(draft);
+  const report: Report = { ...draft, findings, summary: summarize(checks) };
+  return Report.parse(i.secrets.redactValue(report));
+}

@@ -1,0 +1,105 @@
+/**
+ * Pure: a stored report → what the visitor's page says, in words a non-engineer understands.
+ * Built from finding codes and call outcomes only (never from message text), so the page shows
+ * exactly what the stored report means, and the same report always gives the same words.
+ */
+import { FindingCode } from '../diagnosis/codes.js';
+import type { Call, Report } from '../report/schema.js';
+
+export type Tone = 'good' | 'warn' | 'bad';
+
+export interface PlainVerdict {
+  tone: Tone;
+  /** One sentence. */
+  headline: string;
+  /** A few short lines: what worked, measured speeds. */
+  lines: string[];
+  /** Finding codes, for the operator the person talks to. */
+  codes: string[];
+}
+
+const TRANSPORT_WORD: Record<string, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
+
+function mbps(bps: number | null | undefined): string | null {
+  if (typeof bps !== 'number' || !Number.isFinite(bps)) return null;
+  return bps >= 10e6 ? `${Math.round(bps / 1e6)} Mbit/s` : `${(bps / 1e6).toFixed(1)} Mbit/s`;
+}
+
+function portOf(report: Report, call: Call): number | null {
+  const url = call.via[0];
+  return report.servers.find((s) => s.url === url)?.port ?? null;
+}
+
+/** "TCP port 3478 and TLS port 443" */
+function pathWords(report: Report, calls: readonly Call[]): string {
+  const parts = calls.map((c) => {
+    const port = portOf(report, c);
+    return `${TRANSPORT_WORD[c.transport ?? ''] ?? 'the relay'}${port !== null ? ` port ${port}` : ''}`;
+  });
+  if (parts.length <= 1) return parts[0] ?? '';
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+function downloadBps(report: Report, call: Call): number | null {
+  const d = report.checks.find((c) => c.id === call.checkId)?.details.download as { bitsPerSecond?: unknown; goodputBitsPerSecond?: unknown } | undefined;
+  if (!d) return null;
+  return typeof d.bitsPerSecond === 'number' ? d.bitsPerSecond : null;
+}
+
+export function plainVerdict(report: Report): PlainVerdict {
+  const codes = [...new Set(report.findings.filter((f) => f.severity !== 'info' || f.code === FindingCode.ALL_GOOD).map((f) => f.code))];
+  const has = (...cs: string[]) => cs.some((c) => codes.includes(c));
+  const calls = report.calls ?? [];
+  const relayCalls = calls.filter((c) => c.policy === 'relay');
+  const working = relayCalls.filter((c) => c.status === 'pass' || c.status === 'warn');
+  const broken = relayCalls.filter((c) => c.status === 'fail');
+  const all = calls.find((c) => c.policy === 'all');
+  const direct = all && all.status !== 'fail' && all.selectedPair && all.selectedPair.local.type !== 'relay' && all.selectedPair.remote.type !== 'relay';
+
+  const lines: string[] = [];
+  for (const c of relayCalls) {
+    const port = portOf(report, c);
+    const label = `Relay over ${TRANSPORT_WORD[c.transport ?? ''] ?? '?'}${port !== null ? ` (port ${port})` : ''}`;
+    if (c.status === 'skip') lines.push(`${label}: not tested (no connection to the relay server).`);
+    else if (c.status === 'fail') lines.push(`${label}: did not work.`);
+    else {
+      const up = mbps(c.throughput?.bitsPerSecond);
+      const down = mbps(downloadBps(report, c));
+      const speed = [up ? `${up} up` : null, down ? `${down} down` : null].filter(Boolean).join(', ');
+      lines.push(`${label}: works${c.setup.totalMs !== null ? `, connected in ${Math.round(c.setup.totalMs)} ms` : ''}${speed ? `, ${speed}` : ''}.`);
+    }
+  }
+  if (all) lines.push(all.status === 'fail' ? 'Normal call setup: did not work.' : direct ? 'Normal call setup: works, with a direct connection.' : 'Normal call setup: works, through the relay.');
+
+  const v = (tone: Tone, headline: string): PlainVerdict => ({ tone, headline, lines, codes });
+
+  if (report.partial) return v('bad', 'The test did not finish, so this result is incomplete. Please run it again.');
+  if (has(FindingCode.TURN_AUTH_FAILED, FindingCode.TURN_CREDENTIAL_EXPIRED, FindingCode.TURN_REALM_MISMATCH, FindingCode.TURN_FORBIDDEN) && working.length === 0) {
+    return v('bad', 'The call service refused the test\'s login to its relay server. This is a setup problem on the service\'s side, not your network: please send the result id to them.');
+  }
+  if (has(FindingCode.TURN_QUOTA, FindingCode.TURN_CAPACITY) && working.length === 0) {
+    return v('bad', 'The call service\'s relay server is full right now. This is a problem on the service\'s side: please send the result id to them.');
+  }
+  if (working.length === 0 && (broken.length > 0 || relayCalls.length === 0) && all?.status !== 'pass' && all?.status !== 'warn') {
+    if (has(FindingCode.TLS_CERT_EXPIRED, FindingCode.TLS_CERT_HOSTNAME_MISMATCH, FindingCode.TLS_CERT_INCOMPLETE_CHAIN, FindingCode.TLS_CERT_SELF_SIGNED, FindingCode.TLS_CERT_UNTRUSTED, FindingCode.TLS_CERT_REJECTED) && broken.every((c) => c.transport === 'tls')) {
+      return v('bad', 'Your browser rejected the call service\'s security certificate, so calls cannot connect. This is a problem on the service\'s side.');
+    }
+    return v('bad', 'Video calls are likely to fail from this network: your browser could not connect to the call service at all. Your network (or a firewall) may be blocking it.');
+  }
+  if (working.length > 0 && (has(FindingCode.UDP_BLOCKED) || (broken.some((c) => c.transport === 'udp') && !working.some((c) => c.transport === 'udp')))) {
+    return v('warn', `Your network blocks the connection type video calls prefer (UDP); calls will work through the relay over ${pathWords(report, working)}, perhaps with a little more delay.`);
+  }
+  if (working.length > 0 && broken.length > 0) {
+    return v('warn', `Some connection types are blocked on your network; calls will work through the relay over ${pathWords(report, working)}.`);
+  }
+  if (has(FindingCode.RELAY_REQUIRED, FindingCode.SYMMETRIC_NAT) && working.length > 0) {
+    return v('warn', `Direct connections are not possible from your network; calls will work through the call service's relay over ${pathWords(report, working)}.`);
+  }
+  if (has(FindingCode.LOW_THROUGHPUT, FindingCode.SLOW_SETUP)) {
+    return v('warn', 'Calls will connect, but your connection is slow: video may freeze or look blurry.');
+  }
+  if (report.summary.status === 'fail') {
+    return v('warn', 'Calls should work from your network, but part of the test failed. Please send the result id to the call service.');
+  }
+  return v('good', 'Your network is ready for video calls: every connection type we tested worked.');
+}
