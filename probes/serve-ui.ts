@@ -23,6 +23,7 @@ interface PlannedCallInfo {
   skip: string | null;
 }
 interface Verdict {
+  kind: string;
   tone: 'good' | 'warn' | 'bad';
   headline: string;
   lines: string[];

@@ -161,10 +161,19 @@ export interface ServeReportInput {
 /** "Chrome/126.0.0.0" → {name: chrome, version}; anything else is kept as the browser's own words. */
 export function browserFromUserAgent(ua: string | null): { name: string; version: string } | null {
   if (!ua) return null;
-  const m = /(Firefox|Edg|OPR|Chrome|Chromium|Version)\/([\d.]+)/.exec(ua);
-  if (!m) return { name: 'browser', version: ua.slice(0, 200) };
-  const name = m[1] === 'Edg' ? 'edge' : m[1] === 'OPR' ? 'opera' : m[1] === 'Version' ? 'safari' : (m[1] ?? 'browser').toLowerCase();
-  return { name, version: m[2] ?? '' };
+  // Most specific first: Edge and Opera also say "Chrome/", Chrome also says "Safari/".
+  const tokens: [RegExp, string][] = [
+    [/Edg(?:e|A|iOS)?\/([\d.]+)/, 'edge'],
+    [/OPR\/([\d.]+)/, 'opera'],
+    [/Firefox\/([\d.]+)/, 'firefox'],
+    [/Chrom(?:e|ium)\/([\d.]+)/, 'chrome'],
+    [/Version\/([\d.]+).*Safari\//, 'safari'],
+  ];
+  for (const [re, name] of tokens) {
+    const m = re.exec(ua);
+    if (m) return { name, version: m[1] ?? '' };
+  }
+  return { name: 'browser', version: ua.slice(0, 200) };
 }
 
 export function buildServeReport(i: ServeReportInput): Report {

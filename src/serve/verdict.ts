@@ -8,8 +8,25 @@ import type { Call, Report } from '../report/schema.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
 
+/** Stable: which sentence was chosen. Tests and operators' tooling assert on this, not on words. */
+export type VerdictKind =
+  | 'INCOMPLETE'
+  | 'SERVICE_LOGIN_REFUSED'
+  | 'SERVICE_FULL'
+  | 'SERVICE_CERTIFICATE'
+  | 'NO_CONNECTION'
+  | 'UDP_BLOCKED_RELAY_WORKS'
+  | 'SOME_PATHS_BLOCKED'
+  | 'RELAY_ONLY'
+  | 'SLOW'
+  | 'PARTLY_FAILED'
+  | 'READY';
+
 export interface PlainVerdict {
+  kind: VerdictKind;
   tone: Tone;
+  /** Relay paths that carried a call, e.g. [{transport:'tls', port:443}]. */
+  working: { transport: string; port: number | null }[];
   /** One sentence. */
   headline: string;
   /** A few short lines: what worked, measured speeds. */
@@ -52,7 +69,8 @@ export function plainVerdict(report: Report): PlainVerdict {
   const calls = report.calls ?? [];
   const relayCalls = calls.filter((c) => c.policy === 'relay');
   const working = relayCalls.filter((c) => c.status === 'pass' || c.status === 'warn');
-  const broken = relayCalls.filter((c) => c.status === 'fail');
+  // A skipped relay call means its URL gave no relay candidate: that path does not work either.
+  const broken = relayCalls.filter((c) => c.status === 'fail' || c.status === 'skip');
   const all = calls.find((c) => c.policy === 'all');
   const direct = all && all.status !== 'fail' && all.selectedPair && all.selectedPair.local.type !== 'relay' && all.selectedPair.remote.type !== 'relay';
 
@@ -71,35 +89,36 @@ export function plainVerdict(report: Report): PlainVerdict {
   }
   if (all) lines.push(all.status === 'fail' ? 'Normal call setup: did not work.' : direct ? 'Normal call setup: works, with a direct connection.' : 'Normal call setup: works, through the relay.');
 
-  const v = (tone: Tone, headline: string): PlainVerdict => ({ tone, headline, lines, codes });
+  const paths = working.map((c) => ({ transport: c.transport ?? 'udp', port: portOf(report, c) }));
+  const v = (kind: VerdictKind, tone: Tone, headline: string): PlainVerdict => ({ kind, tone, working: paths, headline, lines, codes });
 
-  if (report.partial) return v('bad', 'The test did not finish, so this result is incomplete. Please run it again.');
+  if (report.partial) return v('INCOMPLETE', 'bad', 'The test did not finish, so this result is incomplete. Please run it again.');
   if (has(FindingCode.TURN_AUTH_FAILED, FindingCode.TURN_CREDENTIAL_EXPIRED, FindingCode.TURN_REALM_MISMATCH, FindingCode.TURN_FORBIDDEN) && working.length === 0) {
-    return v('bad', 'The call service refused the test\'s login to its relay server. This is a setup problem on the service\'s side, not your network: please send the result id to them.');
+    return v('SERVICE_LOGIN_REFUSED', 'bad', 'The call service refused the test\'s login to its relay server. This is a setup problem on the service\'s side, not your network: please send the result id to them.');
   }
   if (has(FindingCode.TURN_QUOTA, FindingCode.TURN_CAPACITY) && working.length === 0) {
-    return v('bad', 'The call service\'s relay server is full right now. This is a problem on the service\'s side: please send the result id to them.');
+    return v('SERVICE_FULL', 'bad', 'The call service\'s relay server is full right now. This is a problem on the service\'s side: please send the result id to them.');
   }
   if (working.length === 0 && (broken.length > 0 || relayCalls.length === 0) && all?.status !== 'pass' && all?.status !== 'warn') {
     if (has(FindingCode.TLS_CERT_EXPIRED, FindingCode.TLS_CERT_HOSTNAME_MISMATCH, FindingCode.TLS_CERT_INCOMPLETE_CHAIN, FindingCode.TLS_CERT_SELF_SIGNED, FindingCode.TLS_CERT_UNTRUSTED, FindingCode.TLS_CERT_REJECTED) && broken.every((c) => c.transport === 'tls')) {
-      return v('bad', 'Your browser rejected the call service\'s security certificate, so calls cannot connect. This is a problem on the service\'s side.');
+      return v('SERVICE_CERTIFICATE', 'bad', 'Your browser rejected the call service\'s security certificate, so calls cannot connect. This is a problem on the service\'s side.');
     }
-    return v('bad', 'Video calls are likely to fail from this network: your browser could not connect to the call service at all. Your network (or a firewall) may be blocking it.');
+    return v('NO_CONNECTION', 'bad', 'Video calls are likely to fail from this network: your browser could not connect to the call service at all. Your network (or a firewall) may be blocking it.');
   }
   if (working.length > 0 && (has(FindingCode.UDP_BLOCKED) || (broken.some((c) => c.transport === 'udp') && !working.some((c) => c.transport === 'udp')))) {
-    return v('warn', `Your network blocks the connection type video calls prefer (UDP); calls will work through the relay over ${pathWords(report, working)}, perhaps with a little more delay.`);
+    return v('UDP_BLOCKED_RELAY_WORKS', 'warn', `Your network blocks the connection type video calls prefer (UDP); calls will work through the relay over ${pathWords(report, working)}, perhaps with a little more delay.`);
   }
   if (working.length > 0 && broken.length > 0) {
-    return v('warn', `Some connection types are blocked on your network; calls will work through the relay over ${pathWords(report, working)}.`);
+    return v('SOME_PATHS_BLOCKED', 'warn', `Some connection types are blocked on your network; calls will work through the relay over ${pathWords(report, working)}.`);
   }
   if (has(FindingCode.RELAY_REQUIRED, FindingCode.SYMMETRIC_NAT) && working.length > 0) {
-    return v('warn', `Direct connections are not possible from your network; calls will work through the call service's relay over ${pathWords(report, working)}.`);
+    return v('RELAY_ONLY', 'warn', `Direct connections are not possible from your network; calls will work through the call service's relay over ${pathWords(report, working)}.`);
   }
   if (has(FindingCode.LOW_THROUGHPUT, FindingCode.SLOW_SETUP)) {
-    return v('warn', 'Calls will connect, but your connection is slow: video may freeze or look blurry.');
+    return v('SLOW', 'warn', 'Calls will connect, but your connection is slow: video may freeze or look blurry.');
   }
   if (report.summary.status === 'fail') {
-    return v('warn', 'Calls should work from your network, but part of the test failed. Please send the result id to the call service.');
+    return v('PARTLY_FAILED', 'warn', 'Calls should work from your network, but part of the test failed. Please send the result id to the call service.');
   }
-  return v('good', 'Your network is ready for video calls: every connection type we tested worked.');
+  return v('READY', 'good', 'Your network is ready for video calls: every connection type we tested worked.');
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { CalledPost, CallResultSchema, describeIssues, GatheredPost, GatherResultSchema, SCHEMA_MATCHES_PAGE_TYPES } from '../../../src/serve/schema.js';
+import { callSide, gatherResult } from './fixtures.js';
+
+const SESSION = '0123456789abcdef0123456789abcdef';
+
+describe('serve post schemas', () => {
+  it('accept what the page really sends', () => {
+    const g = gatherResult('turn:t.test:3478?transport=udp', ['host', 'srflx', 'relay'], 'udp');
+    expect(GatherResultSchema.parse(g)).toEqual(g);
+    expect(CallResultSchema.parse(callSide())).toEqual(callSide());
+    expect(GatheredPost.safeParse({ session: SESSION, results: [g] }).success).toBe(true);
+    expect(CalledPost.safeParse({ session: SESSION, call: 'relay-udp', direction: 'up', result: callSide({ media: { videoBytesSent: 10, qualityLimitationReason: 'none', framesPerSecond: null } }) }).success).toBe(true);
+    expect(SCHEMA_MATCHES_PAGE_TYPES).toBe(true);
+  });
+
+  it('reject tampered observations, naming the path', () => {
+    const g = gatherResult('stun:s.test', ['host', 'srflx']) as unknown as { candidates: Record<string, unknown>[] };
+    (g.candidates[1] as Record<string, unknown>).port = 'lots';
+    const r = GatheredPost.safeParse({ session: SESSION, results: [g] });
+    expect(r.success).toBe(false);
+    if (!r.success) expect(describeIssues(r.error)).toMatch(/^results\[0\]\.candidates\[1\]\.port: /);
+
+    const bad = [
+      { ...callSide(), bytes: -1 },
+      { ...callSide(), bytes: Number.POSITIVE_INFINITY },
+      { ...callSide(), role: 'admin' },
+      { ...callSide(), samples: Array.from({ length: 2_001 }, () => ({ atMs: 1, bitsPerSecond: 1, rttMs: null })) },
+      { ...callSide(), error: 'x'.repeat(5_000) },
+      { ...callSide(), media: { nested: { deep: true } } },
+    ];
+    for (const b of bad) expect(CallResultSchema.safeParse(b).success).toBe(false);
+  });
+
+  it('reject unknown keys, bad session ids and call ids in the envelopes', () => {
+    expect(GatheredPost.safeParse({ session: SESSION, results: [], extra: 1 }).success).toBe(false);
+    expect(GatheredPost.safeParse({ session: '../../etc', results: [] }).success).toBe(false);
+    expect(CalledPost.safeParse({ session: SESSION, call: 'Relay UDP', direction: 'up', result: callSide() }).success).toBe(false);
+    expect(CalledPost.safeParse({ session: SESSION, call: 'relay-udp', direction: 'sideways', result: callSide() }).success).toBe(false);
+  });
+});

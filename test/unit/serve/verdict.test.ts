@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Secrets } from '../../../src/redact.js';
+import type { Report } from '../../../src/report/schema.js';
+import { buildServeReport, judgeGathered, judgeServeCall, planGather, planServeCalls } from '../../../src/serve/assemble.js';
+import { plainVerdict } from '../../../src/serve/verdict.js';
+import type { CallResult, GatherResult } from '../../../probes/types.js';
+import { callSide, failedSide, gatherResult, spec } from './fixtures.js';
+
+const URLS = { stun: 'stun:t.test:3478', udp: 'turn:t.test:3478?transport=udp', tcp: 'turn:t.test:3478?transport=tcp', tls: 'turns:t.test:443?transport=tcp' };
+const servers = [spec(URLS.stun), spec(URLS.udp), spec(URLS.tcp), spec(URLS.tls)];
+
+const timeout = (url: string): GatherResult => ({ ...gatherResult(url, ['host']), ended: 'timeout', durationMs: 5_000 });
+const unauthorized = (url: string): GatherResult => ({ ...gatherResult(url, ['host']), errors: [{ errorCode: 401, errorText: 'Unauthorized', url, address: null, port: null, elapsedMs: 20 }] });
+
+/** Runs the real judging pipeline over scripted page observations. */
+function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: string) => { up: CallResult | null; down?: CallResult | null }, partial = false): Report {
+  const plan = planGather(servers, 5_000);
+  const gathered = judgeGathered(servers, plan, [gathers.stun, gathers.udp, gathers.tcp, gathers.tls]);
+  const judged = planServeCalls(servers, gathered.checks).map((p) => {
+    const c = calls(p.id);
+    const t = p.transport ?? 'udp';
+    const ok = (role: CallResult['role']) => callSide({ role, transport: t });
+    const up = { caller: c.up, callee: c.up ? (c.up.ok ? ok('callee') : failedSide(c.up.failedPhase ?? 'ice', 'callee')) : null };
+    const down = p.policy === 'relay' && c.down !== undefined ? { caller: c.down, callee: c.down ? (c.down.ok ? ok('callee') : failedSide('ice', 'callee')) : null } : null;
+    return judgeServeCall(p, up, down, 2_000);
+  });
+  return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded: false, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' } });
+}
+
+const good = (url: string, t: 'udp' | 'tcp' | 'tls' | null) => gatherResult(url, t === null ? ['host', 'srflx'] : ['host', 'srflx', 'relay'], t);
+const allGather = { stun: good(URLS.stun, null), udp: good(URLS.udp, 'udp'), tcp: good(URLS.tcp, 'tcp'), tls: good(URLS.tls, 'tls') };
+const transportOf = (id: string) => (id === 'all' ? 'udp' : (id.replace('relay-', '') as 'udp' | 'tcp' | 'tls'));
+
+describe('plainVerdict', () => {
+  it('everything works: READY, good, every relay path listed', () => {
+    const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: callSide({ transport: transportOf(id) }) }));
+    const v = plainVerdict(r);
+    expect([v.kind, v.tone]).toEqual(['READY', 'good']);
+    expect(v.working).toEqual([{ transport: 'udp', port: 3478 }, { transport: 'tcp', port: 3478 }, { transport: 'tls', port: 443 }]);
+    expect(v.lines).toHaveLength(4);
+    expect(v.codes).toContain('ALL_GOOD');
+  });
+
+  it('UDP blocked, TCP and TLS relay work: UDP_BLOCKED_RELAY_WORKS names the working paths', () => {
+    const r = visit({ stun: timeout(URLS.stun), udp: timeout(URLS.udp), tcp: allGather.tcp, tls: allGather.tls }, (id) => ({ up: callSide({ transport: id === 'all' ? 'tcp' : transportOf(id) }), down: callSide() }));
+    const v = plainVerdict(r);
+    expect([v.kind, v.tone]).toEqual(['UDP_BLOCKED_RELAY_WORKS', 'warn']);
+    expect(v.working).toEqual([{ transport: 'tcp', port: 3478 }, { transport: 'tls', port: 443 }]);
+    expect(v.headline).toContain('TLS port 443'); // the sentence names the path that works
+  });
+
+  it('the TURN server refuses the login: SERVICE_LOGIN_REFUSED (not the visitor\'s network)', () => {
+    const r = visit({ stun: allGather.stun, udp: unauthorized(URLS.udp), tcp: unauthorized(URLS.tcp), tls: unauthorized(URLS.tls) }, () => ({ up: failedSide('ice') }));
+    const v = plainVerdict(r);
+    expect(v.codes).toContain('TURN_AUTH_FAILED');
+    expect([v.kind, v.tone]).toEqual(['SERVICE_LOGIN_REFUSED', 'bad']);
+  });
+
+  it('nothing answers: NO_CONNECTION', () => {
+    const r = visit({ stun: timeout(URLS.stun), udp: timeout(URLS.udp), tcp: timeout(URLS.tcp), tls: timeout(URLS.tls) }, () => ({ up: failedSide('ice') }));
+    expect(plainVerdict(r)).toMatchObject({ kind: 'NO_CONNECTION', tone: 'bad', working: [] });
+  });
+
+  it('a download that fails makes that path not work', () => {
+    const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: id === 'relay-udp' ? failedSide('ice') : callSide() }));
+    const v = plainVerdict(r);
+    expect(v.working.map((w) => w.transport)).toEqual(['tcp', 'tls']);
+    expect(v.tone).toBe('warn');
+  });
+
+  it('slow but working: SLOW; unfinished: INCOMPLETE', () => {
+    const slow = (id: string) => callSide({ transport: transportOf(id), bytes: 100_000, dataMs: 2_000 });
+    expect(plainVerdict(visit(allGather, (id) => ({ up: slow(id), down: slow(id) }))).kind).toBe('SLOW');
+    expect(plainVerdict(visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }) }), true)).kind).toBe('INCOMPLETE');
+  });
+
+  it('is deterministic: the same report gives the same verdict (the page shows what was stored)', () => {
+    const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: callSide() }));
+    expect(plainVerdict(JSON.parse(JSON.stringify(r)) as Report)).toEqual(plainVerdict(r));
+  });
+});
