@@ -14,6 +14,7 @@ import { ProtocolCode } from './codes.js';
 import type { TlsPolicy } from './connect.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
 import { configChecks } from './port-policy.js';
+import { natCheckId, runNatProbe } from './nat.js';
 import { probeStunBinding, type ProbeContext } from './stun-binding.js';
 import { probeTls } from './tls-handshake.js';
 import { probeTurnAllocate } from './turn-allocate.js';
@@ -24,6 +25,7 @@ export { classifyTls, probeTls } from './tls-handshake.js';
 export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
 export { probeStunBinding } from './stun-binding.js';
+export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
 export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
 
 export interface ProtocolProbeOptions {
@@ -43,9 +45,13 @@ export interface ProtocolProbeOptions {
   software?: string;
   /** Include config:* port-policy checks (default true). */
   config?: boolean;
+  /** RFC 5780 NAT behaviour discovery once per stun: host:port over UDP (default true). */
+  nat?: boolean;
 }
 
 const SAFETY_MARGIN_MS = 1_000;
+/** The nat probe runs several tests, each with a full retransmission schedule: its own budget. */
+export const natBudgetMs = (timeoutMs: number) => Math.max(15_000, 3 * timeoutMs);
 
 export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolProbeOptions): Promise<Check[]> {
   const clock: Clock = opts.now ? { now: opts.now, setTimer: systemClock.setTimer } : systemClock;
@@ -85,6 +91,8 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
     );
 
   const tlsSeen = new Set<string>();
+  const natSeen = new Set<string>();
+  const natJobs: Promise<Check | null>[] = [];
   for (const s of servers) {
     const u = s.uri;
     if (u.transport === 'tls') {
@@ -100,12 +108,31 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
         probeTurnAllocate(u, a, creds, { ...ctx, ...(opts.expectedRealm !== undefined ? { expectedRealm: opts.expectedRealm } : {}) }),
       );
     } else {
-      onResolved(u.host, `stun-binding:${u.canonical}`, 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx));
+      const bindingAt = onResolved(u.host, `stun-binding:${u.canonical}`, 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx)) - 1;
+      const natKey = `${formatHost(u.host)}:${u.port}`;
+      if (opts.nat !== false && u.scheme === 'stun' && u.transport === 'udp' && !natSeen.has(natKey)) {
+        natSeen.add(natKey);
+        const budgetMs = natBudgetMs(opts.timeoutMs);
+        const common = { timeoutMs: opts.timeoutMs, budgetMs, clock, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.software ? { software: opts.software } : {}) };
+        const binding = jobs[bindingAt];
+        // Only a server that answers a plain Binding is worth the RFC 5780 tests; otherwise the
+        // stun-binding check already says why, and there is no nat check.
+        natJobs.push(
+          (binding ?? Promise.resolve(null)).then((b) =>
+            b && b.status !== 'pass' ? null : guard(natCheckId(u), 'nat', u.canonical, 'udp', budgetMs, clock, async () => runNatProbe(u, { ...common, resolver: cachedResolver(await resolve(u.host)) })),
+          ),
+        );
+      }
     }
   }
 
-  const checks = await Promise.all(jobs);
+  const checks = [...(await Promise.all(jobs)), ...(await Promise.all(natJobs)).filter((c): c is Check => c !== null)];
   return opts.config === false ? checks : [...configChecks(servers), ...checks];
+}
+
+/** A resolver that answers from an earlier lookup (the nat probe reuses the run's DNS result). */
+function cachedResolver(r: Resolved): Resolver {
+  return { lookup: async (_host, family) => (family === 4 ? r.v4 : r.v6) };
 }
 
 /** Belt and braces: a probe that overruns its bound or throws becomes a check, not a hang or a crash. */
