@@ -81,7 +81,10 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 async function openProbePage(browser: BrowserOwner, origin: string): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(`${origin}/`, { timeout: 10_000, waitUntil: 'load' });
-  await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000, polling: 10 });
+  // Module scripts run before "load", so this is normally true at once.
+  if ((await page.evaluate('Boolean(window.iceprobe && window.iceprobe.ready)')) !== true) {
+    await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000, polling: 10 });
+  }
   return page;
 }
 
@@ -155,14 +158,14 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
 const browserUsable = (s: ServerSpec) => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
 
 /** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
-async function runCalls(ctx: RunContext, browser: BrowserOwner): Promise<void> {
+async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>): Promise<void> {
   const plans = planCalls(ctx.servers, ctx.checks, browserUsable);
-  if (plans.every((p) => p.servers.length === 0)) return;
   let relay: RelayServer | null = null;
   let pages: Page[] = [];
   try {
+    pages = await pagesReady;
+    if (plans.every((p) => p.servers.length === 0)) return;
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    pages = await Promise.all([openProbePage(browser, ctx.probeServer?.origin ?? ''), openProbePage(browser, ctx.probeServer?.origin ?? '')]);
     const [caller, callee] = pages as [Page, Page];
     for (const plan of plans) {
       if (ctx.signal.aborted) break;
@@ -256,15 +259,19 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     if (controller.signal.aborted) throw controller.signal.reason;
 
     progress({ type: 'stage', stage: 'gather' });
+    // The two call pages (caller, callee: separate contexts) open while gathering runs.
+    const callPages = config.calls ? Promise.all([openProbePage(browser, probeServer.origin), openProbePage(browser, probeServer.origin)]) : null;
+    callPages?.catch(() => undefined);
     const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
     await abortable(gatherAll(ctx, page), controller.signal);
     await page.close().catch(() => undefined);
-    await abortable(protocolDone, controller.signal);
 
-    if (config.calls) {
+    if (callPages) {
       progress({ type: 'stage', stage: 'calls' });
-      await abortable(runCalls(ctx, browser), controller.signal);
+      await abortable(runCalls(ctx, callPages), controller.signal);
     }
+    // Protocol probes ran alongside; the calls never waited for them.
+    await abortable(protocolDone, controller.signal);
   } catch (e) {
     partial = true;
     if (!controller.signal.aborted) failure = e;
