@@ -11,7 +11,7 @@
 import { CheckCode } from '../../codes.js';
 import type { Candidate, Check } from '../../report/schema.js';
 import { FindingCode } from '../codes.js';
-import { evidenceOf, finding, GATHER_ALL, ids, type DiagnosisInput, type Rule } from '../evidence.js';
+import { evidenceOf, finding, GATHER_ALL, ids, list, type DiagnosisInput, type Rule } from '../evidence.js';
 
 export interface MappingEvidence {
   /** host base → destination URL → mapped address:port */
@@ -52,6 +52,11 @@ function natCheckMapping(c: Check): string | null {
   return typeof m === 'string' ? m : null;
 }
 
+function natCheckFiltering(c: Check): string | null {
+  const f = c.details.filtering ?? c.details.filteringBehavior;
+  return typeof f === 'string' && f !== 'unknown' ? f : null;
+}
+
 /** The checks that show a symmetric NAT, or [] when nothing does. Shared with relay-required. */
 export function symmetricNatEvidence(input: DiagnosisInput): { checks: Check[]; differing: MappingEvidence['differing']; labels: string[] } {
   const ev = evidenceOf(input);
@@ -64,23 +69,94 @@ export function symmetricNatEvidence(input: DiagnosisInput): { checks: Check[]; 
     const m = natCheckMapping(c);
     if (m !== null && SYMMETRIC_MAPPINGS.has(m)) {
       checks.push(c);
-      const f = c.details.filtering ?? c.details.filteringBehavior;
-      labels.push(`${m} mapping`, classicNatLabel(m, typeof f === 'string' ? f : null));
+      labels.push(`${m} mapping`, classicNatLabel(m, natCheckFiltering(c)));
     }
   }
   return { checks, differing, labels };
 }
 
+/** host of a canonical stun:/turn: URL (IPv6 brackets kept) and its port. */
+function hostPort(url: string): { host: string; port: string } | null {
+  const m = /^[a-z]+:(\[[^\]]+\]|[^:?]+):(\d+)/.exec(url);
+  return m ? { host: m[1] ?? '', port: m[2] ?? '' } : null;
+}
+
+/**
+ * Pure: what the browser's one-socket view says about mapping. Different mapped addresses for
+ * servers on different IPs prove at least address-dependent mapping; for two URLs on the SAME IP
+ * with different ports, it proves address-and-port-dependent mapping.
+ */
+export function browserMapping(differing: MappingEvidence['differing']): 'address-dependent' | 'address-and-port-dependent' | null {
+  if (differing.length === 0) return null;
+  for (const d of differing) {
+    const entries = Object.entries(d.byServer).map(([url, mapped]) => ({ at: hostPort(url), mapped }));
+    for (const x of entries) for (const y of entries) if (x.at && y.at && x.at.host === y.at.host && x.at.port !== y.at.port && x.mapped !== y.mapped) return 'address-and-port-dependent';
+  }
+  return 'address-dependent';
+}
+
+export interface NatView {
+  /** Where each view came from and what it saw (RFC 4787 terms). */
+  views: { checkId: string; source: 'rfc5780' | 'browser'; mapping: string; filtering: string | null }[];
+  /** The most precise mapping: RFC 5780's when it decided, else the browser's lower bound. */
+  mapping: string;
+  filtering: string | null;
+  /** Classic RFC 3489 label for the pair, e.g. "symmetric NAT". */
+  classicLabel: string;
+  /** Whether the views disagree on "symmetric or not". */
+  disagree: boolean;
+}
+
+/** Pure: both views of the NAT combined (null when neither says anything). */
+export function natView(input: DiagnosisInput): NatView | null {
+  const ev = evidenceOf(input);
+  const views: NatView['views'] = [];
+  for (const c of ev.ofKind('nat')) {
+    const m = natCheckMapping(c);
+    if (m !== null && m !== 'unknown') views.push({ checkId: c.id, source: 'rfc5780', mapping: m, filtering: natCheckFiltering(c) });
+  }
+  const all = ev.check(GATHER_ALL);
+  const { differing } = mappingEvidence(input.candidates);
+  const fromBrowser = browserMapping(differing) ?? (all?.code === CheckCode.ADDRESS_DEPENDENT_MAPPING ? 'address-dependent' : null);
+  if (all && fromBrowser) views.push({ checkId: all.id, source: 'browser', mapping: fromBrowser, filtering: null });
+  else if (all && all.details.mapping === 'not-address-dependent') views.push({ checkId: all.id, source: 'browser', mapping: 'endpoint-independent', filtering: null });
+  if (views.length === 0) return null;
+  const rfc = views.find((v) => v.source === 'rfc5780' && SYMMETRIC_MAPPINGS.has(v.mapping)) ?? views.find((v) => v.source === 'rfc5780');
+  const browser = views.find((v) => v.source === 'browser');
+  const symmetricSaid = views.filter((v) => SYMMETRIC_MAPPINGS.has(v.mapping));
+  // A per-destination mapping seen by either view wins (a one-socket observation cannot be faked).
+  const chosen = symmetricSaid.find((v) => v.source === 'rfc5780') ?? symmetricSaid[0] ?? rfc ?? browser;
+  const mapping = chosen?.mapping ?? 'unknown';
+  const filtering = rfc?.filtering ?? null;
+  return {
+    views,
+    mapping,
+    filtering,
+    classicLabel: classicNatLabel(mapping, filtering),
+    disagree: symmetricSaid.length > 0 && symmetricSaid.length < views.length,
+  };
+}
+
+const terms = (m: string) => m.replace(/-/g, ' ');
+
 export const symmetricNat: Rule = (input) => {
   const { checks, differing } = symmetricNatEvidence(input);
   if (checks.length === 0) return [];
+  const view = natView(input);
   const example = differing[0];
   const shown = example ? Object.values(example.byServer).slice(0, 3).join(' and ') : null;
+  const mapping = view?.mapping ?? 'address-dependent';
+  const rfc4787 = `RFC 4787: ${terms(mapping)} mapping${view?.filtering ? `, ${terms(view.filtering)} filtering` : ''}`;
+  const seenBy = [
+    ...(view?.views.some((v) => v.source === 'rfc5780' && SYMMETRIC_MAPPINGS.has(v.mapping)) ? ['the RFC 5780 NAT probe'] : []),
+    ...(checks.some((c) => c.id === GATHER_ALL) ? [`the browser${shown ? ` (one socket got ${shown} from different servers)` : ''}`] : []),
+  ];
+  const disagreement = view?.disagree ? ' (the other view did not see it; NATs can behave differently per destination)' : '';
   return [
     finding(
       FindingCode.SYMMETRIC_NAT,
       'warn',
-      `This network's NAT maps one socket to a different public port for each destination${shown ? ` (${shown} from the same local port)` : ''}: a "symmetric NAT" (address-dependent mapping), so peers here cannot be reached directly and calls to other NATed peers need a relay.`,
+      `This network is behind a symmetric NAT (${rfc4787}): it maps one socket to a different public port for each destination, as seen by ${list(seenBy)}${disagreement}. Peers behind this NAT need a relay when the other side is also symmetric (or port-restricted), so calls between such networks depend on TURN.`,
       'Make sure a working TURN server (with TCP/TLS on 443 as fallback) is always in the ICE configuration for clients on this network, and size it for their calls; if you run this network, switch the NAT to endpoint-independent mapping (e.g. no --random-fully, or a "full cone"/EIM setting).',
       ids(...checks),
     ),
