@@ -5,10 +5,11 @@
  *   `use-auth-secret`): username = "<expiry unix seconds>:<user>",
  *   password = base64(HMAC-SHA1(shared secret, username)).
  * - Long-term credential key (RFC 8489 §9.2.2, MD5 variant): key = MD5(username ":" realm ":" password),
- *   each part after OpaqueString (SASLprep) processing; iceprobe applies NFKC, which is what
- *   OpaqueString amounts to for the ASCII and common Unicode inputs TURN deployments use.
+ *   each part after SASLprep (RFC 4013; src/stun/saslprep.ts), falling back to NFKC for input
+ *   SASLprep prohibits (so a key is always computed and the server decides).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { saslprep } from './stun/saslprep.js';
 
 export interface RestCredential {
   username: string;
@@ -24,7 +25,7 @@ export function mintTurnRestCredential(secret: string, user: string, nowMs: numb
 }
 
 export function longTermKey(username: string, realm: string, password: string): Buffer {
-  const prep = (s: string) => s.normalize('NFKC');
+  const prep = (s: string) => saslprep(s) ?? s.normalize('NFKC');
   return createHash('md5').update(`${prep(username)}:${prep(realm)}:${prep(password)}`).digest();
 }
 
