@@ -16,6 +16,7 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError, EXIT, UsageError, exitCodeFor } from './errors.js';
 import { runCheckCommand, checkOptions } from './cli/check-command.js';
 import { labCommand } from './cli/lab-command.js';
+import { natOptions, runNat } from './cli/nat-command.js';
 import { relayOptions, runRelay } from './cli/relay-command.js';
 import { reportOptions, runReport } from './cli/report-command.js';
 import { serveOptions, runServe } from './cli/serve-command.js';
@@ -37,6 +38,9 @@ function build(argv: string[], io: Io): Argv {
     )
     .command('relay', 'Run the probe signaling relay (WebSocket rooms for two-peer calls) until Ctrl-C', relayOptions, async (args) => {
       io.exitCode = await runRelay(args, io);
+    })
+    .command('nat', 'RFC 5780 NAT behaviour discovery against one STUN server: mapping, filtering, hairpinning, classic NAT type', natOptions, async (args) => {
+      io.exitCode = await runNat(args, io);
     })
     .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, (args) => {
       io.exitCode = runReport(args, io);
