@@ -128,9 +128,12 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
   if (result.ended === 'timeout') {
     return check('fail', CheckCode.GATHER_TIMEOUT, `No ${wanted} candidate within ${timeoutMs} ms and no answer from the server`);
   }
-  if (!s.uri.isTurn && count('host') > 0 && result.candidates.every((c) => c.type === 'host')) {
-    // Gathering completed with host candidates only: the server answered nothing usable.
-    return check('fail', CheckCode.NO_SRFLX_CANDIDATE, 'Gathering completed without a server-reflexive candidate');
+  if (!s.uri.isTurn && count('host') > 0 && result.errors.length === 0) {
+    // Completed, no error, no srflx: Chromium only completes once its STUN requests are answered
+    // (an unreachable server keeps it gathering for ~40 s) and it drops a srflx candidate that
+    // equals a host candidate. So the server answered with this machine's own address: no NAT.
+    details.srflxSuppressed = true;
+    return check('pass', CheckCode.OK, 'The server answered with an address the browser already has as a host candidate (no NAT on this path)');
   }
   return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
 }
