@@ -65,8 +65,14 @@ export class EchoPeer {
     }
   }
 
-  async close(): Promise<void> {
+  /** Closes every echo page, bounded: a wedged page is left to the browser's own close. */
+  async close(boundMs = 3_000): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.pages].map((p) => p.close().catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.pages].map((p) => p.close().catch(() => undefined))),
+      new Promise<void>((r) => (timer = setTimeout(r, boundMs))),
+    ]);
+    clearTimeout(timer);
   }
 }
