@@ -14,6 +14,7 @@ import { ProtocolCode } from './codes.js';
 import type { TlsPolicy } from './connect.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
 import { configChecks } from './port-policy.js';
+import { probePathQuality } from './path-quality.js';
 import { natCheckId, runNatProbe } from './nat.js';
 import { probeStunBinding, type ProbeContext } from './stun-binding.js';
 import { probeTls } from './tls-handshake.js';
@@ -26,6 +27,7 @@ export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
 export { probeStunBinding } from './stun-binding.js';
 export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
+export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
 export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
 
 export interface ProtocolProbeOptions {
@@ -47,6 +49,8 @@ export interface ProtocolProbeOptions {
   config?: boolean;
   /** RFC 5780 NAT behaviour discovery once per stun: host:port over UDP (default true). */
   nat?: boolean;
+  /** path-quality burst on the first stun: UDP URL of each host (default true). */
+  pathQuality?: boolean;
 }
 
 const SAFETY_MARGIN_MS = 1_000;
@@ -93,6 +97,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
   const tlsSeen = new Set<string>();
   const natSeen = new Set<string>();
   const natJobs: Promise<Check | null>[] = [];
+  const pathSeen = new Set<string>();
   for (const s of servers) {
     const u = s.uri;
     if (u.transport === 'tls') {
@@ -121,6 +126,13 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           (binding ?? Promise.resolve(null)).then((b) =>
             b && b.status !== 'pass' ? null : guard(natCheckId(u), 'nat', u.canonical, 'udp', budgetMs, clock, async () => runNatProbe(u, { ...common, resolver: cachedResolver(await resolve(u.host)) })),
           ),
+        );
+      }
+      // Loss and jitter: one burst per host keeps the probe cheap.
+      if (opts.pathQuality !== false && u.scheme === 'stun' && u.transport === 'udp' && !pathSeen.has(u.host)) {
+        pathSeen.add(u.host);
+        onResolved(u.host, `path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', (a) =>
+          probePathQuality(u, a, { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}) }),
         );
       }
     }

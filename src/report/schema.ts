@@ -30,6 +30,7 @@ export const CheckKind = z.enum([
   'call', // end-to-end loopback call through the probe relay
   'nat', // RFC 5780 behaviour discovery
   'expectation', // a user's --expect gate
+  'path-quality', // paced STUN Binding burst over UDP: round-trip loss, RTT and jitter
 ]);
 export type CheckKind = z.infer<typeof CheckKind>;
 
