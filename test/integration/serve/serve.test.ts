@@ -53,6 +53,7 @@ describe('iceprobe serve, page opened by a driven browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
+      await page.setViewportSize({ width: 360, height: 740 }); // a phone
       const nav = await page.goto(`${serve.url}?t=${TOKEN}`, { timeout: 10_000 });
       expect(nav?.status()).toBe(200);
       expect(nav?.headers()['referrer-policy']).toBe('no-referrer');
@@ -70,6 +71,8 @@ describe('iceprobe serve, page opened by a driven browser', () => {
       const tone = await page.getAttribute('#result', 'data-tone');
       expect(await page.isVisible('#result')).toBe(true);
       expect(rid).toMatch(/^[a-z2-9]{10}$/);
+      // Readable on a phone: nothing wider than the screen.
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
 
       // What was stored: <reports-dir>/<time>-<id>.json and .html, valid, with the same verdict.
       const files = readdirSync(join(dir, 'reports')).filter((f) => f.includes(rid));
