@@ -16,6 +16,7 @@ import { callFailures } from './rules/call-failures.js';
 import { dnsFailure } from './rules/dns.js';
 import { lowThroughput } from './rules/low-throughput.js';
 import { symmetricNat } from './rules/nat.js';
+import { packetLoss } from './rules/packet-loss.js';
 import { noRelayCandidate } from './rules/no-relay.js';
 import { noTurnConfigured } from './rules/no-turn.js';
 import { only443Open } from './rules/only-443.js';
@@ -37,6 +38,8 @@ import { udpBlocked } from './rules/udp-blocked.js';
  */
 export const DEFAULT_LOW_THROUGHPUT_BPS = Math.max(5_000_000, CALL_CHECK_LOW_BPS);
 export const DEFAULT_SLOW_SETUP_MS = SLOW_SETUP_MS;
+/** One-way loss from which PACKET_LOSS is reported: real-time audio/video degrade beyond 1-2 %. */
+export const DEFAULT_PACKET_LOSS_PERCENT = 2;
 
 /** In reading order: causes first, then consequences, then performance. */
 export const RULES: readonly { name: string; rule: Rule }[] = [
@@ -60,12 +63,13 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'turns-port', rule: turnsNotOn443 },
   { name: 'slow-setup', rule: slowSetup },
   { name: 'low-throughput', rule: lowThroughput },
+  { name: 'packet-loss', rule: packetLoss },
 ];
 
 const RANK: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
 
 export function resolveOptions(o: DiagnosisOptions = {}): ResolvedOptions {
-  return { slowSetupMs: o.slowSetupMs ?? DEFAULT_SLOW_SETUP_MS, lowThroughputBps: o.lowThroughputBps ?? DEFAULT_LOW_THROUGHPUT_BPS };
+  return { slowSetupMs: o.slowSetupMs ?? DEFAULT_SLOW_SETUP_MS, lowThroughputBps: o.lowThroughputBps ?? DEFAULT_LOW_THROUGHPUT_BPS, packetLossPercent: o.packetLossPercent ?? DEFAULT_PACKET_LOSS_PERCENT };
 }
 
 /** Same code and message → one finding with the union of check ids (the first keeps its place). */

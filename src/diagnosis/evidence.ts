@@ -22,6 +22,8 @@ export interface DiagnosisOptions {
   slowSetupMs?: number;
   /** A relayed call below this (bit/s, over at least one second) is LOW_THROUGHPUT. */
   lowThroughputBps?: number;
+  /** One-way loss (percent, from path-quality bursts) from which PACKET_LOSS is reported. */
+  packetLossPercent?: number;
 }
 export type ResolvedOptions = Required<DiagnosisOptions>;
 

@@ -29,7 +29,7 @@ describe('lab scenarios: the finding codes fixtures/lab/<scenario>.json expects'
     }
   });
   test('the lab-like fixtures cover these scenarios', () =>
-    expect(scenarios).toEqual(expect.arrayContaining(['udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'symmetric-nat', 'cone-nat', 'rate-limited'])));
+    expect(scenarios).toEqual(expect.arrayContaining(['udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'symmetric-nat', 'cone-nat', 'rate-limited', 'lossy'])));
   test.each(scenarios)('%s', (name) => {
     const scenario = JSON.parse(readFileSync(new URL(`../../../fixtures/lab/${name}.json`, import.meta.url), 'utf8')) as { expect: { findings: { present: string[]; absent: string[] } } };
     const got = codes(name);
@@ -61,7 +61,8 @@ describe('diagnose', () => {
       const s = diagnose(load(name)).map((f) => rank[f.severity]);
       expect(s).toEqual([...s].sort((a, b) => a - b));
     }
-    expect(diagnose(load('symmetric-nat')).map((f) => f.severity)).toEqual(['error', 'warn', 'warn', 'info']);
+    expect(diagnose(load('symmetric-nat')).map((f) => f.severity)).toEqual(['warn', 'warn', 'info']);
+    expect(diagnose(load('bad-cert')).map((f) => f.severity)[0]).toBe('error');
   });
 
   test('one finding per root cause: UDP_BLOCKED stands for the UDP timeouts', () => {

@@ -14,6 +14,7 @@ import { dnsFailure } from '../../../src/diagnosis/rules/dns.js';
 import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
 import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
 import { noRelayCandidate } from '../../../src/diagnosis/rules/no-relay.js';
+import { packetLoss } from '../../../src/diagnosis/rules/packet-loss.js';
 import { noTurnConfigured } from '../../../src/diagnosis/rules/no-turn.js';
 import { only443Open } from '../../../src/diagnosis/rules/only-443.js';
 import { portUnreachable } from '../../../src/diagnosis/rules/port-unreachable.js';
@@ -209,7 +210,13 @@ describe('TLS certificate problems', () =>
     },
     {
       name: 'self-signed lab certificate; the auth failure on that URL is not cited',
-      report: () => load('wrong-credentials'),
+      // The lab runs with --ca-file (the TLS probe then trusts it); without, the probe reports self-signed.
+      report: () =>
+        setCheck(load('wrong-credentials'), 'tls-handshake:198.18.0.1:5349', {
+          status: 'fail',
+          code: 'TLS_CERT_SELF_SIGNED',
+          details: { ...check(load('wrong-credentials'), 'tls-handshake:198.18.0.1:5349').details, problems: ['TLS_CERT_SELF_SIGNED'], trusted: false, verifyError: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+        }),
       want: [{ code: 'TLS_CERT_SELF_SIGNED', severity: 'error', ids: ['tls-handshake:198.18.0.1:5349'], notIds: [ta(LAB.tls)] }],
     },
     {
@@ -434,6 +441,37 @@ describe('LOW_THROUGHPUT', () =>
       want: [{ code: 'LOW_THROUGHPUT', ids: ['call:relay/tcp'] }],
     },
     { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('PACKET_LOSS', () =>
+  run(packetLoss, [
+    { name: 'lab: 5 % random loss each way (path-quality bursts)', report: () => load('lossy'), want: [{ code: 'PACKET_LOSS', severity: 'warn', ids: ['path-quality:stun:198.18.0.1:3478'] }] },
+    { name: 'threshold raised above the loss', report: () => load('lossy'), options: { packetLossPercent: 10 }, want: [] },
+    {
+      name: 'only the lossy burst is cited',
+      report: () => setCheck(load('lossy'), 'path-quality:stun:198.18.0.2:3478', { status: 'pass', code: 'OK', details: { sent: 200, received: 200, roundTripLossPercent: 0, oneWayLossPercent: 0 } }),
+      want: [{ code: 'PACKET_LOSS', ids: ['path-quality:stun:198.18.0.1:3478'], notIds: ['path-quality:stun:198.18.0.2:3478'] }],
+    },
+    {
+      name: 'no answer at all is not loss (UDP_BLOCKED / SERVER_UNREACHABLE say it)',
+      report: () => {
+        const r = load('lossy');
+        for (const id of ['path-quality:stun:198.18.0.1:3478', 'path-quality:stun:198.18.0.2:3478']) setCheck(r, id, { status: 'fail', code: 'TIMEOUT', details: { sent: 200, received: 0, roundTripLossPercent: 100, oneWayLossPercent: 100 } });
+        return r;
+      },
+      want: [],
+    },
+    {
+      name: 'too few requests to say anything',
+      report: () => {
+        const r = load('lossy');
+        for (const id of ['path-quality:stun:198.18.0.1:3478', 'path-quality:stun:198.18.0.2:3478']) setCheck(r, id, { details: { sent: 10, received: 8, roundTripLossPercent: 20, oneWayLossPercent: 10.6 } });
+        return r;
+      },
+      want: [],
+    },
+    { name: 'no path-quality checks', report: () => load('healthy'), want: [] },
+    { name: 'rate limit without loss', report: () => load('rate-limited'), want: [] },
   ]));
 
 describe('RUN_INTERRUPTED / INTERNAL_ERROR', () =>
