@@ -168,16 +168,20 @@ export interface CallRunOptions {
   media: boolean;
 }
 
+/** A planned call that did not run: skipped by plan, or (serve) never reported by the page. */
+export function notRunCall(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
+  const checkId = callCheckId(plan);
+  const via = plan.servers.map((s) => s.uri.canonical);
+  const code = status === 'skip' ? CheckCode.SKIPPED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  return {
+    call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+    check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
+  };
+}
+
 /** Runs one planned call; never throws for a network outcome. */
 export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOptions): Promise<{ call: Call; check: Check }> {
-  if (plan.skip) {
-    const checkId = callCheckId(plan);
-    const via = plan.servers.map((s) => s.uri.canonical);
-    return {
-      call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status: 'skip', code: CheckCode.SKIPPED, failedPhase: null, setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
-      check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status: 'skip', code: CheckCode.SKIPPED, message: `Not called: ${plan.skip}`, durationMs: 0, details: { reason: plan.skip } },
-    };
-  }
+  if (plan.skip) return notRunCall(plan, plan.skip, 'skip');
   const room = `${plan.id}-${randomBytes(6).toString('hex')}`;
   const base: Omit<CallSpec, 'role'> = {
     relayUrl: o.relayUrl,

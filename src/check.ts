@@ -9,10 +9,9 @@
  */
 import type { Page } from 'playwright-core';
 import { BrowserOwner } from './browser.js';
-import { CheckCode } from './codes.js';
 import { echoServers, resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from './config.js';
 import { startCoturn, type Coturn } from './coturn.js';
-import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, judgeGatherAll, natEvidenceServers, runGather, GATHER_ALL_ID } from './gather.js';
+import { browserRefusal, browserUrl, browserUsable, judgeGather, judgeGatherAll, natEvidenceServers, runGather, GATHER_ALL_ID } from './gather.js';
 import { startProbeServer, type ProbeServer } from './probe-server.js';
 import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from './report/schema.js';
 import { planCalls, runCall } from './calls.js';
@@ -118,21 +117,9 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
   await Promise.all([
     gatherShared(ctx, page),
     ...ctx.servers.map(async (s) => {
-      const id = gatherCheckId(s);
-      const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
-      if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
-        ctx.add({
-          ...base,
-          status: 'fail',
-          code: CheckCode.PORT_BLOCKED_BY_BROWSER,
-          message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
-          durationMs: 0,
-          details: { port: s.uri.port },
-        });
-        return;
-      }
-      if (s.uri.scheme === 'stuns') {
-        ctx.add({ ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} });
+      const refused = browserRefusal(s);
+      if (refused) {
+        ctx.add(refused);
         return;
       }
       const t0 = Date.now();
@@ -154,8 +141,6 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
     }),
   ]);
 }
-
-const browserUsable = (s: ServerSpec) => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
 
 /** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
 async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>): Promise<void> {

@@ -18,6 +18,30 @@ export function gatherCheckId(s: ServerSpec): string {
   return `gather:${s.uri.canonical}`;
 }
 
+/** Whether Chromium uses this URL at all (it ignores stuns: and TURN on forbidden ports). */
+export function browserUsable(s: ServerSpec): boolean {
+  return s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+}
+
+/** The gather check of a URL the browser would ignore, known without running it; null if usable. */
+export function browserRefusal(s: ServerSpec): Check | null {
+  const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+  if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
+    return {
+      ...base,
+      status: 'fail',
+      code: CheckCode.PORT_BLOCKED_BY_BROWSER,
+      message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
+      durationMs: 0,
+      details: { port: s.uri.port },
+    };
+  }
+  if (s.uri.scheme === 'stuns') {
+    return { ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} };
+  }
+  return null;
+}
+
 /** Extra bound on top of the page's own, so a wedged page can never hang the run. */
 const PAGE_SLACK_MS = 3_000;
 

@@ -11,16 +11,15 @@
  */
 import { CheckCode } from '../codes.js';
 import { echoServers, type ServerSpec } from '../config.js';
-import { browserAllowsTurnPort, browserUrl, gatherCheckId, judgeGather, judgeGatherAll, natEvidenceServers, GATHER_ALL_ID } from '../gather.js';
-import { callCheckId, judgeCall, planCalls, type PlannedCall } from '../calls.js';
+import { browserRefusal, browserUrl, browserUsable, judgeGather, judgeGatherAll, natEvidenceServers, GATHER_ALL_ID } from '../gather.js';
+import { judgeCall, notRunCall, planCalls, type PlannedCall } from '../calls.js';
 import { configChecks } from '../protocol/port-policy.js';
 import { diagnose } from '../diagnosis/index.js';
 import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from '../report/schema.js';
 import type { Secrets } from '../redact.js';
 import type { CallResult, GatherResult, GatherSpec } from '../../probes/types.js';
 
-/** What Chromium can use at all (same rule as check.ts). */
-export const browserUsable = (s: ServerSpec): boolean => s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+export { browserUsable };
 
 export interface GatherPlan {
   /** In this order the page runs gather() and posts the results. */
@@ -38,20 +37,9 @@ export function planGather(servers: readonly ServerSpec[], timeoutMs: number): G
   const specs: GatherSpec[] = [];
   const staticChecks: Check[] = [];
   for (const s of servers) {
-    const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
-    if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
-      staticChecks.push({
-        ...base,
-        status: 'fail',
-        code: CheckCode.PORT_BLOCKED_BY_BROWSER,
-        message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
-        durationMs: 0,
-        details: { port: s.uri.port },
-      });
-      continue;
-    }
-    if (s.uri.scheme === 'stuns') {
-      staticChecks.push({ ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} });
+    const refused = browserRefusal(s);
+    if (refused) {
+      staticChecks.push(refused);
       continue;
     }
     const { urls, ...cred } = iceServer(s);
@@ -95,15 +83,7 @@ export function callIceServers(plan: PlannedCall): RTCIceServer[] {
 }
 
 /** A planned call that did not run (skipped by plan, or the page never posted it). */
-export function notRun(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
-  const checkId = callCheckId(plan);
-  const via = plan.servers.map((s) => s.uri.canonical);
-  const code = status === 'skip' ? CheckCode.SKIPPED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
-  return {
-    call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
-    check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
-  };
-}
+export const notRun = notRunCall;
 
 /** Both sides of one direction of a call; the caller pushes data to the callee. */
 export interface CallSides {
