@@ -54,8 +54,11 @@ export interface ProtocolProbeOptions {
 }
 
 const SAFETY_MARGIN_MS = 1_000;
-/** The nat probe runs several tests, each with a full retransmission schedule: its own budget. */
-export const natBudgetMs = (timeoutMs: number) => Math.max(15_000, 3 * timeoutMs);
+/**
+ * The nat probe bounds itself (test I by timeoutMs, the rest by full retransmission schedules at
+ * the measured RTO, at most ~50 s at RTO 500 ms); the guard only catches a bug.
+ */
+const natGuardMs = (timeoutMs: number) => 2 * timeoutMs + 30_000;
 
 export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolProbeOptions): Promise<Check[]> {
   const clock: Clock = opts.now ? { now: opts.now, setTimer: systemClock.setTimer } : systemClock;
@@ -96,7 +99,10 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
 
   const tlsSeen = new Set<string>();
   const natSeen = new Set<string>();
-  const natJobs: Promise<Check | null>[] = [];
+  const natChecks: Check[] = [];
+  /** Addresses (ip|port) already covered by a nat probe: its server and that server's OTHER-ADDRESS. */
+  const natCovered = new Set<string>();
+  let natChain: Promise<void> = Promise.resolve();
   const pathSeen = new Set<string>();
   for (const s of servers) {
     const u = s.uri;
@@ -117,16 +123,23 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
       const natKey = `${formatHost(u.host)}:${u.port}`;
       if (opts.nat !== false && u.scheme === 'stun' && u.transport === 'udp' && !natSeen.has(natKey)) {
         natSeen.add(natKey);
-        const budgetMs = natBudgetMs(opts.timeoutMs);
-        const common = { timeoutMs: opts.timeoutMs, budgetMs, clock, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.software ? { software: opts.software } : {}) };
         const binding = jobs[bindingAt];
-        // Only a server that answers a plain Binding is worth the RFC 5780 tests; otherwise the
-        // stun-binding check already says why, and there is no nat check.
-        natJobs.push(
-          (binding ?? Promise.resolve(null)).then((b) =>
-            b && b.status !== 'pass' ? null : guard(natCheckId(u), 'nat', u.canonical, 'udp', budgetMs, clock, async () => runNatProbe(u, { ...common, resolver: cachedResolver(await resolve(u.host)) })),
-          ),
-        );
+        const common = { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.software ? { software: opts.software } : {}) };
+        // One nat probe at a time (they would compete for the same NAT), each only for a server
+        // that answered a plain Binding (else the stun-binding check says why) and that is not the
+        // other address of a server already probed (coturn's second IP: nothing new to learn).
+        const previous = natChain;
+        natChain = (async () => {
+          await previous;
+          const b = await binding;
+          const r = await resolve(u.host);
+          if ((b && b.status !== 'pass') || r.address === null || natCovered.has(`${r.address}|${u.port}`)) return;
+          const c = await guard(natCheckId(u), 'nat', u.canonical, 'udp', natGuardMs(opts.timeoutMs), clock, () => runNatProbe(u, { ...common, resolver: cachedResolver(r) }));
+          natChecks.push(c);
+          natCovered.add(`${r.address}|${u.port}`);
+          const other = /^\[?([^\]]*?)\]?:(\d+)$/.exec(String((c.details.evidence as { otherAddress?: unknown } | undefined)?.otherAddress ?? ''));
+          if (other) for (const port of [u.port, Number(other[2])]) natCovered.add(`${other[1]}|${port}`);
+        })();
       }
       // Loss and jitter: one burst per host keeps the probe cheap.
       if (opts.pathQuality !== false && u.scheme === 'stun' && u.transport === 'udp' && !pathSeen.has(u.host)) {
@@ -138,7 +151,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
     }
   }
 
-  const checks = [...(await Promise.all(jobs)), ...(await Promise.all(natJobs)).filter((c): c is Check => c !== null)];
+  const checks = [...(await Promise.all(jobs)), ...(await natChain.then(() => natChecks))];
   return opts.config === false ? checks : [...configChecks(servers), ...checks];
 }
 

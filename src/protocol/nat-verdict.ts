@@ -231,8 +231,8 @@ export function judgeNat(obs: NatObservations): NatVerdict {
         serverIgnoresChange = true;
       }
     } else if (f3?.kind === 'no-answer') filtering = 'address-and-port-dependent';
-    else if (f3) notes.push(`filtering test III failed (${f3.kind})`);
-  } else if (f2) notes.push(`filtering test II failed (${f2.kind})`);
+    else if (f3) notes.push(`filtering test III ${f3.kind === 'failed' ? `failed (${f3.code}: ${f3.detail})` : 'got no usable answer'}`);
+  } else if (f2) notes.push(`filtering test II ${f2.kind === 'failed' ? `failed (${f2.code}: ${f2.detail})` : 'got no usable answer'}`);
 
   // ---- mapping (§4.3)
   let mapping: NatBehaviour = 'unknown';
@@ -243,14 +243,14 @@ export function judgeNat(obs: NatObservations): NatVerdict {
   else if (answered(m2) && m2.mapped) {
     if (sameAddr(m2.mapped, x1)) mapping = 'endpoint-independent';
     else if (answered(m3) && m3.mapped) mapping = sameAddr(m3.mapped, m2.mapped) ? 'address-dependent' : 'address-and-port-dependent';
-    else {
+    else if (m3?.kind === 'no-answer') {
       notes.push('mapping test III got no answer from the other address and port');
       altSilent = true;
-    }
-  } else if (m2) {
+    } else if (m3) notes.push(`mapping test III ${m3.kind === 'failed' ? `failed (${m3.code}: ${m3.detail})` : 'got no usable answer'}`);
+  } else if (m2?.kind === 'no-answer') {
     notes.push(`mapping test II got no answer from the other address ${fmt({ ...alt, port: server.port })}`);
     altSilent = true;
-  }
+  } else if (m2) notes.push(`mapping test II ${m2.kind === 'failed' ? `failed (${m2.code}: ${m2.detail})` : 'got no usable answer'}`);
 
   const code =
     mapping === 'address-dependent'

@@ -5,7 +5,8 @@
  * Retransmission (RFC 8489 §6.2.1): test I uses the RFC defaults (RTO 500 ms, Rc 7, Rm 16,
  * bounded by `timeoutMs`). Its round trip then sets the RTO of the later tests as RFC 6298 does
  * for a first sample (RTO = 3·RTT, Karn: only from an unretransmitted answer), clamped to
- * [minRtoMs, 500 ms], with Rc 5 and Rm 16 (both "SHOULD be configurable"). A test whose answer
+ * [minRtoMs, 500 ms] (median of three clean samples), with Rc 5 and Rm 8 (both "SHOULD be
+ * configurable"; RTO ≥ 3·RTT already leaves room for the last answer). A test whose answer
  * is missing counts as "no answer" only after that whole schedule, `attempts` times (default 2:
  * the decisive test is repeated), so one lost datagram cannot make a NAT look stricter. A
  * schedule cut short by the overall budget is a failure, never a "no answer".
@@ -41,7 +42,9 @@ export const RESPONSE_PORT = 0x0027;
 export const INITIAL_RTO_MS = 500;
 export const DEFAULT_MIN_RTO_MS = 100;
 export const DEFAULT_NAT_RC = 5;
-export const DEFAULT_NAT_RM = 16;
+export const DEFAULT_NAT_RM = 8;
+/** Clean round-trip samples (test I and extra Bindings) whose median sets the RTO. */
+export const RTT_SAMPLES = 3;
 export const DEFAULT_ATTEMPTS = 2;
 /** Bound on --nat-lifetime, seconds. */
 export const MAX_LIFETIME_SECONDS = 600;
@@ -157,23 +160,25 @@ export async function discoverNat(sock: NatSocket, server: TransportAddress, o: 
   const first: Schedule = { rtoMs: INITIAL_RTO_MS, rc: 7, rm: 16 };
   observations.testI = await test(server, [], first, 1, Math.min(budgetEnd, start + o.timeoutMs));
   const t1 = observations.testI;
-  // RFC 6298 §2.2 for the first sample, and Karn: never from a retransmitted request (its answer
-  // could be to any send). When test I needed retransmissions, a few more Bindings get a clean one.
-  let sample = t1.kind === 'answer' && t1.sends === 1 ? t1.rttMs : null;
-  for (let i = 0; sample === null && t1.kind === 'answer' && i < 3; i++) {
-    const again = await test(server, [], first, 1, Math.min(budgetEnd, clock.now() + o.timeoutMs));
-    if (again.kind === 'answer' && again.sends === 1) sample = again.rttMs;
+  const other = t1.kind === 'answer' ? t1.otherAddress : null;
+  const x1 = t1.kind === 'answer' ? t1.mapped : null;
+  if (t1.kind !== 'answer' || !other || !x1 || other.family !== server.family || other.address === server.address || other.port === server.port) {
+    return { observations, rtoMs: INITIAL_RTO_MS };
   }
+  // RFC 6298 §2.2 for the first sample, and Karn: never from a retransmitted request (its answer
+  // could be to any send). One sample taken while the machine is busy can be far off, so the
+  // median of three clean ones (test I and extra Bindings, which cost one round trip each).
+  const samples = t1.sends === 1 ? [t1.rttMs] : [];
+  for (let i = 0; samples.length < RTT_SAMPLES && i < RTT_SAMPLES + 2; i++) {
+    const again = await test(server, [], first, 1, Math.min(budgetEnd, clock.now() + o.timeoutMs));
+    if (again.kind === 'answer' && again.sends === 1) samples.push(again.rttMs);
+  }
+  const sample = samples.length === 0 ? null : ([...samples].sort((x, y) => x - y)[Math.floor((samples.length - 1) / 2)] ?? null);
   // RFC 8489 §6.2.1: no rounding up to 1 s; never above the initial 500 ms.
   const rtoMs = sample === null ? INITIAL_RTO_MS : Math.min(INITIAL_RTO_MS, Math.max(o.minRtoMs ?? DEFAULT_MIN_RTO_MS, 3 * sample));
   const later: Schedule = { rtoMs, rc: o.rc ?? DEFAULT_NAT_RC, rm: o.rm ?? DEFAULT_NAT_RM };
   // Worst case after test I: the filtering pair and the mapping pair, each run `attempts` full schedules, then hairpinning.
   if (o.budgetMs === undefined) budgetEnd = clock.now() + 2 * attempts * retransmitSchedule(later).giveUpAt + retransmitSchedule({ ...later, rc: 3, rm: 4 }).giveUpAt + 1_000;
-  const other = t1.kind === 'answer' ? t1.otherAddress : null;
-  const x1 = t1.kind === 'answer' ? t1.mapped : null;
-  if (t1.kind !== 'answer' || !other || !x1 || other.family !== server.family || other.address === server.address || other.port === server.port) {
-    return { observations, rtoMs };
-  }
 
   // Filtering first (see nat-verdict.ts): both go to the primary address only, so they may overlap.
   [observations.filterII, observations.filterIII] = await Promise.all([

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCoturn, type Coturn } from '../../../src/coturn.js';
+import { runProtocolProbes } from '../../../src/protocol/index.js';
 import { runNatProbe } from '../../../src/protocol/nat.js';
 import { Check } from '../../../src/report/schema.js';
 import { parseIceUri, type IceUri } from '../../../src/uri.js';
@@ -41,6 +42,16 @@ describe('nat probe against coturn with RFC 5780 (127.0.0.1 + 127.0.0.2)', () =>
     const check = await runNatProbe(uri(c.urls.stun), { timeoutMs: 3_000, lifetimeMaxSeconds: 2 });
     expect(check.code).toBe('OK');
     expect(check.details.lifetime).toMatchObject({ aliveAfterSeconds: 2, expiredBySeconds: null, testedSeconds: [1, 2] });
+  });
+
+  test('runProtocolProbes: one nat check per server, not one per address of the same server', async () => {
+    const urls = [c.urls.stun, `stun:127.0.0.2:${c.port}`];
+    const checks = await runProtocolProbes(
+      urls.map((url) => ({ url, uri: uri(url), username: null, credential: null, credentialSource: 'none' as const, origin: 'test' })),
+      { timeoutMs: 3_000, config: false },
+    );
+    const nat = checks.filter((x) => x.kind === 'nat');
+    expect(nat.map((x) => [x.id, x.code])).toEqual([[`nat:stun:127.0.0.1:${c.port}`, 'OK']]);
   });
 
   test('a turn: URL over UDP is probed the same way', async () => {
