@@ -19,13 +19,13 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
             json: { type: 'string', describe: 'Write the check\'s JSON report here' },
             html: { type: 'string', describe: 'Write the HTML report here' },
             junit: { type: 'string', describe: 'Write JUnit XML here' },
-            duration: { type: 'number', default: 2, describe: 'Seconds of data per call' },
+            duration: { type: 'number', describe: 'Seconds of data per call (raised to what the scenario\'s ground truth needs)', defaultDescription: '2' },
             quiet: { type: 'boolean', alias: 'q' },
           }),
       async (args) => {
         const scenario = loadScenario(String(args.scenario));
         const result = await labRun(scenario, {
-          checkArgs: ['--duration', String(args.duration)],
+          durationS: args.duration ?? 2,
           onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
         });
         io.progress?.(null);
@@ -49,8 +49,9 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
       setExit(EXIT.ok);
     })
     .command('down', 'Remove everything a killed lab run left behind (namespaces, coturn)', {}, async () => {
-      const { removed } = await labDown();
-      io.out(removed.length ? `removed ${removed.join(' ')}` : 'nothing to remove');
+      const { removed, dirs } = await labDown();
+      const all = [...removed, ...dirs];
+      io.out(all.length ? `removed ${all.join(' ')}` : 'nothing to remove');
       setExit(EXIT.ok);
     })
     .demandCommand(1, 'say which: iceprobe lab run <scenario> | list | down');

@@ -4,7 +4,7 @@
  * (which checks count for a transport, where throughput and loss live) is in small named
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
-import type { Report } from '../report/schema.js';
+import type { Check, Report } from '../report/schema.js';
 import type { Scenario } from './scenario.js';
 
 export interface ExpectationResult {
@@ -20,6 +20,8 @@ export interface ExpectationResult {
 /** What the lab knows (addresses) and measured itself. */
 export interface LabFacts {
   routerPublicIp: string;
+  /** The site A client's own address: what a srflx is without NAT. */
+  clientIp?: string;
   measured?: LabMeasurements;
 }
 
@@ -36,32 +38,123 @@ export interface LabMeasurements {
   directPath?: boolean;
 }
 
-const TRANSPORT_KINDS = new Set(['gather', 'turn-allocate']);
+/** Checks that say whether TURN over a transport works: the browser's and Node's view of turn(s): URLs. */
+function isTurnCheck(c: Check): boolean {
+  if (c.kind === 'turn-allocate') return true;
+  return c.kind === 'gather' && /^turns?:/.test(c.target);
+}
 
-/** pass: some gather/allocate check over that transport passed; fail: there were some, none passed. */
+/**
+ * A transport "passes" when TURN over it works: some gather/allocate check of a turn(s): URL
+ * over that transport passed; "fail": there were some, none passed. STUN (stun: URLs over UDP)
+ * is not counted: a working STUN server with a refused TURN allocation is still no relay.
+ */
 export function transportOutcome(report: Report, transport: 'udp' | 'tcp' | 'tls'): 'pass' | 'fail' | 'absent' {
-  const checks = report.checks.filter((c) => c.transport === transport && TRANSPORT_KINDS.has(c.kind));
+  const checks = report.checks.filter((c) => c.transport === transport && isTurnCheck(c));
   if (checks.length === 0) return 'absent';
   return checks.some((c) => c.status === 'pass') ? 'pass' : 'fail';
 }
 
-/** Throughput of the best relayed call (bits/s on the transport), or null. */
-export function reportedThroughput(report: Report): number | null {
-  const xs = (report.calls ?? []).filter((c) => c.policy === 'relay' && c.throughput).map((c) => c.throughput?.bitsPerSecond ?? 0);
-  return xs.length > 0 ? Math.max(...xs) : null;
+/** Samples of the first part of a transfer (SCTP slow start overshooting the shaper) are left out. */
+export const THROUGHPUT_WARMUP_MS = 1_000;
+
+export interface ReportedRate {
+  callId: string;
+  /** Median of the call's per-interval samples after the warm-up: the rate the bottleneck lets through. */
+  steadyBitsPerSecond: number;
+  /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
+  averageBitsPerSecond: number;
+  samples: number;
 }
 
-/** Loss the report measured, in percent: calls[].media.lossPercent or a check's details.lossPercent. */
-export function reportedLossPercent(report: Report): number | null {
-  for (const c of report.calls ?? []) {
-    const v = (c.media as Record<string, unknown> | null | undefined)?.lossPercent;
-    if (typeof v === 'number') return v;
-  }
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/**
+ * The rate of the relay-forced call over TURN/UDP, from iceprobe's report. Why that call and
+ * that statistic: the data channel's throughput is the caller's transport bytes sent, counted in
+ * the browser. Over TURN/UDP nothing sits between that counter and the router's shaper, so after
+ * SCTP's slow start (whose overshoot the shaper drops, but the sender counted) the sender's rate
+ * is the bottleneck's rate. Over TURN/TCP and TLS the kernel's socket buffer sits in between (it
+ * absorbs hundreds of kB that count as "sent"), and the whole-run average includes the slow-start
+ * overshoot, so neither measures the shaper. null when the report has no such call.
+ */
+export function reportedRelayRate(report: Report): ReportedRate | null {
+  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
+  const t = call?.throughput;
+  if (!call || !t) return null;
+  const steady = t.samples.filter((x) => x.atMs > THROUGHPUT_WARMUP_MS).map((x) => x.bitsPerSecond);
+  if (steady.length < 3) return null;
+  return { callId: call.id, steadyBitsPerSecond: Math.round(median(steady)), averageBitsPerSecond: t.bitsPerSecond, samples: steady.length };
+}
+
+/** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */
+export function reportedThroughput(report: Report): number | null {
+  return reportedRelayRate(report)?.steadyBitsPerSecond ?? null;
+}
+
+export interface ReportedLoss {
+  sent: number;
+  received: number;
+  roundTripLossPercent: number;
+  oneWayLossPercent: number;
+  checkIds: string[];
+}
+
+/**
+ * Loss measured by iceprobe's path-quality bursts (STUN Bindings over UDP), pooled over every
+ * burst in the report (more requests, a tighter estimate). A call cannot show loss: the data
+ * channel is reliable. null when no burst got an answer.
+ */
+export function reportedLoss(report: Report): ReportedLoss | null {
+  let sent = 0;
+  let received = 0;
+  const checkIds: string[] = [];
   for (const c of report.checks) {
-    const v = c.details.lossPercent;
-    if (typeof v === 'number') return v;
+    if (c.kind !== 'path-quality') continue;
+    const s = c.details.sent;
+    const r = c.details.received;
+    if (typeof s !== 'number' || typeof r !== 'number' || r === 0) continue;
+    sent += s;
+    received += r;
+    checkIds.push(c.id);
   }
-  return null;
+  if (sent === 0) return null;
+  const rt = (100 * (sent - received)) / sent;
+  return { sent, received, roundTripLossPercent: rt, oneWayLossPercent: (1 - Math.sqrt(1 - rt / 100)) * 100, checkIds };
+}
+
+/** Loss the report measured, in percent one way (path-quality bursts), or null. */
+export function reportedLossPercent(report: Report): number | null {
+  return reportedLoss(report)?.oneWayLossPercent ?? null;
+}
+
+/** What a loss rule on the router does to a UDP round trip: up and down both drop with p. */
+export function expectedLoss(loss: NonNullable<Scenario['loss']>): { oneWay: number | null; roundTrip: number } {
+  const p = loss.protocol === 'tcp' ? 0 : loss.percent / 100;
+  const up = loss.direction === 'down' ? 0 : p;
+  const down = loss.direction === 'up' ? 0 : p;
+  return { oneWay: up === down ? up * 100 : null, roundTrip: (1 - (1 - up) * (1 - down)) * 100 };
+}
+
+/**
+ * srflx candidates of `gather:all` (one RTCPeerConnection, one socket, both STUN servers), by
+ * local base: whether the public port differs per destination.
+ */
+export function srflxPerDestination(report: Report): { bases: number; differing: number; mappings: string[] } {
+  const byBase = new Map<string, Set<string>>();
+  for (const c of report.candidates) {
+    if (c.checkId !== 'gather:all' || c.type !== 'srflx' || c.address === null || c.port === null) continue;
+    const base = `${c.relatedAddress ?? '?'}:${c.relatedPort ?? '?'}`;
+    const set = byBase.get(base) ?? new Set<string>();
+    set.add(`${c.address}:${c.port}`);
+    byBase.set(base, set);
+  }
+  const sets = [...byBase.values()];
+  return { bases: sets.length, differing: sets.filter((x) => x.size > 1).length, mappings: sets.flatMap((x) => [...x]) };
 }
 
 const within = (actual: number, target: number, pct: number) => Math.abs(actual - target) <= (target * pct) / 100;
@@ -74,6 +167,7 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
 
   if (report) {
     const codes = new Set(report.findings.map((f) => f.code));
+    out.push({ id: 'report.scenario', source: 'report', expected: scenario.name, actual: report.scenario ?? null, pass: report.scenario === scenario.name });
     for (const c of e.findings.present) out.push({ id: `findings.present.${c}`, source: 'report', expected: true, actual: codes.has(c), pass: codes.has(c) });
     for (const c of e.findings.absent) out.push({ id: `findings.absent.${c}`, source: 'report', expected: false, actual: codes.has(c), pass: !codes.has(c) });
     for (const t of ['udp', 'tcp', 'tls'] as const) {
@@ -83,21 +177,39 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
       out.push({ id: `transports.${t}`, source: 'report', expected: want, actual: got, pass: got === want });
     }
     if (gt.srflxIsRouterPublic !== undefined) {
+      // Behind the NAT every srflx is the router's public address; without NAT it is the client's own.
       const srflx = report.candidates.filter((c) => c.type === 'srflx').map((c) => c.address);
-      const allRouter = srflx.length > 0 && srflx.every((a) => a === facts.routerPublicIp);
-      const noneRouter = srflx.length > 0 && srflx.every((a) => a !== facts.routerPublicIp);
-      out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'report', expected: gt.srflxIsRouterPublic, actual: srflx, pass: gt.srflxIsRouterPublic ? allRouter : noneRouter });
+      const want = gt.srflxIsRouterPublic ? facts.routerPublicIp : (facts.clientIp ?? null);
+      const pass = srflx.length > 0 && srflx.every((a) => (want !== null ? a === want : a !== facts.routerPublicIp));
+      out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'report', expected: { srflx: want ?? `not ${facts.routerPublicIp}` }, actual: srflx, pass });
+    }
+    if (gt.srflxPortDiffersPerDestination !== undefined) {
+      const d = srflxPerDestination(report);
+      const pass = d.bases > 0 && (gt.srflxPortDiffersPerDestination ? d.differing > 0 : d.differing === 0);
+      out.push({ id: 'groundTruth.srflxPortDiffersPerDestination', source: 'report', expected: gt.srflxPortDiffersPerDestination, actual: d, pass });
     }
     if (gt.throughputWithinPercent !== undefined && scenario.rateLimit) {
-      const bps = reportedThroughput(report);
+      const r = reportedRelayRate(report);
       const target = scenario.rateLimit.bitsPerSecond;
-      out.push({ id: 'groundTruth.throughputWithinPercent', source: 'report', expected: { target, percent: gt.throughputWithinPercent }, actual: bps, pass: bps !== null && within(bps, target, gt.throughputWithinPercent) });
+      out.push({ id: 'groundTruth.throughputWithinPercent', source: 'report', expected: { target, percent: gt.throughputWithinPercent }, actual: r, pass: r !== null && within(r.steadyBitsPerSecond, target, gt.throughputWithinPercent) });
     }
     if (gt.lossNearPercent !== undefined && scenario.loss) {
-      const loss = reportedLossPercent(report);
-      out.push({ id: 'groundTruth.lossNearPercent', source: 'report', expected: { target: scenario.loss.percent, points: gt.lossNearPercent }, actual: loss, pass: loss !== null && Math.abs(loss - scenario.loss.percent) <= gt.lossNearPercent });
+      const loss = reportedLoss(report);
+      const want = expectedLoss(scenario.loss);
+      // Symmetric loss: compare the one-way estimate; otherwise the round trip, which is what the burst sees.
+      const got = loss === null ? null : want.oneWay !== null ? loss.oneWayLossPercent : loss.roundTripLossPercent;
+      const target = want.oneWay ?? want.roundTrip;
+      out.push({
+        id: 'groundTruth.lossNearPercent',
+        source: 'report',
+        expected: { target, points: gt.lossNearPercent, figure: want.oneWay !== null ? 'one-way' : 'round-trip' },
+        actual: loss,
+        pass: got !== null && Math.abs(got - target) <= gt.lossNearPercent,
+      });
     }
     if (gt.relayNeeded !== undefined) {
+      // iceprobe's verdict from site A (RELAY_REQUIRED); the scenario's relayNeeded is checked
+      // against the NAT types when it is parsed, and against real hole punching below.
       const has = codes.has('RELAY_REQUIRED');
       out.push({ id: 'groundTruth.relayNeeded', source: 'report', expected: gt.relayNeeded, actual: has, pass: has === gt.relayNeeded });
     }
@@ -113,8 +225,14 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
   }
   if (gt.srflxIsRouterPublic !== undefined && m.mappings !== undefined) {
     const addrs = m.mappings.map((x) => x?.address ?? null);
-    const ok = addrs.length > 0 && addrs.every((a) => a !== null && (a === facts.routerPublicIp) === gt.srflxIsRouterPublic);
+    const want = gt.srflxIsRouterPublic ? facts.routerPublicIp : (facts.clientIp ?? null);
+    const ok = addrs.length > 0 && addrs.every((a) => a !== null && (want !== null ? a === want : a !== facts.routerPublicIp));
     out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'lab', expected: gt.srflxIsRouterPublic, actual: addrs, pass: ok });
+  }
+  if (gt.srflxPortDiffersPerDestination !== undefined && m.mappings !== undefined) {
+    const got = m.mappings.filter((x): x is { address: string; port: number } => x !== null).map((x) => `${x.address}:${x.port}`);
+    const differs = new Set(got).size > 1;
+    out.push({ id: 'groundTruth.srflxPortDiffersPerDestination', source: 'lab', expected: gt.srflxPortDiffersPerDestination, actual: got, pass: got.length === m.mappings.length && got.length > 1 && differs === gt.srflxPortDiffersPerDestination });
   }
   if (gt.relayNeeded !== undefined && m.directPath !== undefined) {
     out.push({ id: 'groundTruth.relayNeeded', source: 'lab', expected: gt.relayNeeded, actual: !m.directPath, pass: m.directPath === !gt.relayNeeded });

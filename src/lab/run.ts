@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoturn, type Coturn } from '../coturn.js';
@@ -14,7 +14,7 @@ import { registerCleanup } from '../lifecycle.js';
 import { Secrets } from '../redact.js';
 import { Report } from '../report/schema.js';
 import { evaluateExpectations, type ExpectationResult, type LabMeasurements } from './expect.js';
-import { deleteNamespace, listLabNamespaces, requireLabEnvironment } from './netns.js';
+import { deleteNamespace, listLabNamespaces, newRunId, NS_PREFIX, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingsUdp } from './measure.js';
 import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
 import { buildTopology, type Topology } from './topology.js';
@@ -22,6 +22,8 @@ import { buildTopology, type Topology } from './topology.js';
 export { runInNamespace } from './netns.js';
 
 export const LAB_REALM = 'lab.iceprobe.test';
+/** `<tmpdir>/iceprobe-lab-<runId>-XXXXXX`: one per run. */
+export const RUN_DIR_PREFIX = 'iceprobe-lab-';
 export const LAB_USER = 'lab';
 
 /** The lab's TURN server as the client is told about it (credentials included: a file the run deletes). */
@@ -50,6 +52,10 @@ export interface CheckCommandContext {
   clientNs: string;
   configPath: string;
   reportPath: string;
+  /** The scenario's name: the check writes it into the report. */
+  scenario: string;
+  /** PEM of the lab coturn's self-signed certificate (trusted by the TLS probe), or null. */
+  caFile: string | null;
   checkArgs: readonly string[];
   repoRoot: string;
 }
@@ -69,6 +75,9 @@ export function defaultCheckCommand(ctx: CheckCommandContext): { cmd: string; ar
       ctx.configPath,
       '--json',
       ctx.reportPath,
+      '--scenario',
+      ctx.scenario,
+      ...(ctx.caFile !== null ? ['--ca-file', ctx.caFile] : []),
       ...ctx.checkArgs,
     ],
   };
@@ -76,6 +85,8 @@ export function defaultCheckCommand(ctx: CheckCommandContext): { cmd: string; ar
 
 export interface LabRunOptions {
   checkArgs?: readonly string[];
+  /** Seconds of data per call; raised to the scenario's check.minDurationS. */
+  durationS?: number;
   onProgress?: (msg: string) => void;
   /** Replace how the check is started (default: defaultCheckCommand). */
   checkCommand?: (ctx: CheckCommandContext) => { cmd: string; args: string[] };
@@ -107,7 +118,7 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   const m: LabMeasurements = {};
   const [s1, s2] = topo.serverIps;
   const ends = { clientNs: site.client, serverNs: topo.internet, ip: s1, port: 40_000 };
-  if (gt.srflxIsRouterPublic !== undefined && server) {
+  if ((gt.srflxIsRouterPublic !== undefined || gt.srflxPortDiffersPerDestination !== undefined) && server) {
     const r = await stunBindingsUdp(site.client, [`${s1}:${server.port}`, `${s2}:${server.port}`]);
     m.mappings = r.results.map((x) => x.mapped);
     onProgress(`lab: mappings ${m.mappings.map((x) => (x ? `${x.address}:${x.port}` : 'none')).join(' ')}`);
@@ -152,16 +163,35 @@ function runCheck(cmd: string, args: string[], timeoutMs: number, secrets: Secre
   });
 }
 
+/** `--duration`: the caller's, but at least what the scenario's ground truth needs. */
+export function effectiveDurationS(scenario: Scenario, requested: number | undefined): number | undefined {
+  const min = scenario.check.minDurationS;
+  if (min === undefined) return requested;
+  return requested === undefined ? min : Math.max(requested, min);
+}
+
+function durationArgs(scenario: Scenario, requested: number | undefined, onProgress: (m: string) => void): string[] {
+  const d = effectiveDurationS(scenario, requested);
+  if (d === undefined) return [];
+  if (requested !== undefined && d !== requested) onProgress(`calls run ${d} s (the scenario's ground truth needs at least that), not ${requested} s`);
+  return ['--duration', String(d)];
+}
+
 export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Promise<LabRunResult> {
   const onProgress = opts.onProgress ?? (() => {});
   await requireLabEnvironment({ needTurnserver: !scenario.turn.down });
   const timings = { buildMs: 0, coturnMs: 0, measureMs: 0, checkMs: 0, teardownMs: 0 };
-  const dir = mkdtempSync(join(tmpdir(), 'iceprobe-lab-'));
+  const runId = newRunId();
+  // The run dir holds the client's config (with the TURN password): removed on return, on
+  // Ctrl-C (registered cleanup) and, after a kill -9, by labDown (its name carries the run id).
+  const dir = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${runId}-`));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const unregisterDir = registerCleanup('lab-run-dir', removeDir, removeDir);
   const secrets = new Secrets();
   let topo: Topology | null = null;
   let coturn: Coturn | null = null;
   try {
-    topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite }, { onProgress });
+    topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite }, { onProgress, runId });
     timings.buildMs = topo.buildMs;
     onProgress(`topology ${topo.runId} built in ${topo.buildMs.toFixed(0)} ms`);
 
@@ -198,9 +228,24 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       const configPath = join(dir, 'config.json');
       writeFileSync(configPath, JSON.stringify(labCheckConfig(server), null, 2), { mode: 0o600 });
       const reportPath = join(dir, 'report.json');
+      // The lab's certificate is self-signed: the check trusts it as a private CA (as an enterprise
+      // PKI would be), so the report carries no TLS_CERT_SELF_SIGNED the scenario is not about.
+      let caFile: string | null = null;
+      if (coturn?.certPem) {
+        caFile = join(dir, 'lab-ca.pem');
+        writeFileSync(caFile, coturn.certPem, { mode: 0o644 });
+      }
       const site = topo.sites[0];
       if (!site) throw new Error('internal: topology without a site');
-      const { cmd, args } = (opts.checkCommand ?? defaultCheckCommand)({ clientNs: site.client, configPath, reportPath, checkArgs: opts.checkArgs ?? [], repoRoot: packageRoot() });
+      const { cmd, args } = (opts.checkCommand ?? defaultCheckCommand)({
+        clientNs: site.client,
+        configPath,
+        reportPath,
+        scenario: scenario.name,
+        caFile,
+        checkArgs: [...(opts.checkArgs ?? []), ...durationArgs(scenario, opts.durationS, onProgress)],
+        repoRoot: packageRoot(),
+      });
       const t3 = performance.now();
       const r = await runCheck(cmd, args, opts.checkTimeoutMs ?? 180_000, secrets, onProgress);
       timings.checkMs = performance.now() - t3;
@@ -213,12 +258,17 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       } catch (e) {
         throw new Error(`iceprobe check in the lab wrote no readable report at ${reportPath}: ${(e as Error).message}`, { cause: e });
       }
-      const parsed = Report.safeParse({ ...(json as object), scenario: scenario.name });
+      // The check itself names the scenario (--scenario); the expectations verify it did.
+      const parsed = Report.safeParse(json);
       if (!parsed.success) throw new Error(`the lab run's report does not match the report schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       report = secrets.redactValue(parsed.data);
     }
 
-    const expectationResults = evaluateExpectations(scenario, report, { routerPublicIp: topo.sites[0]?.publicIp ?? '', measured: measurements });
+    const expectationResults = evaluateExpectations(scenario, report, {
+      routerPublicIp: topo.sites[0]?.publicIp ?? '',
+      clientIp: topo.sites[0]?.clientIp ?? '',
+      measured: measurements,
+    });
     return {
       scenario: scenario.name,
       runId: topo.runId,
@@ -234,7 +284,8 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       timings.teardownMs = await topo.teardown();
       onProgress(`topology ${topo.runId} removed in ${timings.teardownMs.toFixed(0)} ms`);
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    unregisterDir();
   }
 }
 
@@ -243,14 +294,25 @@ export function labList(): ScenarioEntry[] {
 }
 
 /**
- * Removes every `ipb-*` namespace (and what runs in it) that a killed run left behind, or only
- * one run's when `runId` is given. Note: without `runId` this also removes a run in progress.
+ * Removes every `ipb-*` namespace (and what runs in it: coturn, the check, Chromium, lab tools)
+ * that a killed run left behind, and the run directories of runs that no longer have a
+ * namespace; or only one run's when `runId` is given. Iptables rules and qdiscs live inside the
+ * namespaces and go with them. Note: without `runId` this also removes a run in progress.
  */
-export async function labDown(opts: { runId?: string } = {}): Promise<{ removed: string[] }> {
+export async function labDown(opts: { runId?: string; tmp?: string } = {}): Promise<{ removed: string[]; dirs: string[] }> {
   await requireLabEnvironment({ needTurnserver: false });
   const left = await listLabNamespaces(opts.runId);
   // Clients and routers before the internet namespace, as in teardown.
   const order = (n: string) => (n.endsWith('-inet') ? 1 : 0);
   for (const ns of left.sort((a, b) => order(a) - order(b))) await deleteNamespace(ns);
-  return { removed: left };
+  const alive = new Set((await listLabNamespaces()).map((n) => n.slice(NS_PREFIX.length).split('-')[0]));
+  const tmp = opts.tmp ?? tmpdir();
+  const dirs: string[] = [];
+  for (const d of readdirSync(tmp)) {
+    const m = new RegExp(`^${RUN_DIR_PREFIX}([0-9a-f]+)-`).exec(d);
+    if (!m?.[1] || alive.has(m[1]) || (opts.runId !== undefined && m[1] !== opts.runId)) continue;
+    rmSync(join(tmp, d), { recursive: true, force: true });
+    dirs.push(join(tmp, d));
+  }
+  return { removed: left, dirs };
 }

@@ -105,12 +105,14 @@ export const Expectations = z
       .default({}),
     groundTruth: z
       .object({
-        /** Measured call throughput within ±N % of rateLimit.bitsPerSecond. */
+        /** The steady rate of the TURN/UDP relay call within ±N % of rateLimit.bitsPerSecond (see lab/expect.ts). */
         throughputWithinPercent: z.number().min(1).max(100).optional(),
-        /** Reported loss within ±N percentage points of loss.percent. */
+        /** Loss from iceprobe's path-quality bursts within ±N percentage points of loss.percent. */
         lossNearPercent: z.number().min(0.1).max(50).optional(),
-        /** true: every srflx address is the router's public address; false: none is. */
+        /** true: every srflx address is the router's public address; false: every one is the client's own (no NAT). */
         srflxIsRouterPublic: z.boolean().optional(),
+        /** One socket, two STUN destinations: the public port differs per destination (symmetric NAT) or not. */
+        srflxPortDiffersPerDestination: z.boolean().optional(),
         /** A call between the two sites needs a relay (what the NAT types say). */
         relayNeeded: z.boolean().optional(),
       })
@@ -123,6 +125,14 @@ export type Expectations = z.infer<typeof Expectations>;
 export const Scenario = z
   .object({
     $schema: z.string().optional(),
+    /** How the lab runs the check for this scenario. */
+    check: z
+      .object({
+        /** At least this many seconds of data per call (ground truth needs a transfer past slow start). */
+        minDurationS: z.number().min(0.5).max(10).optional(),
+      })
+      .strict()
+      .default({}),
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and dashes'),
     description: z.string().min(1),
     ...Site.shape,
@@ -141,6 +151,13 @@ export const Scenario = z
     }
     if (s.expect.groundTruth.relayNeeded !== undefined && !s.secondSite) {
       ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'relayNeeded'], message: 'needs a secondSite' });
+    }
+    if (s.expect.groundTruth.relayNeeded !== undefined && s.secondSite && s.expect.groundTruth.relayNeeded !== relayNeededBetween(s.nat, s.secondSite.nat)) {
+      // A scenario cannot claim what its NAT types contradict (RFC 4787; relayNeededBetween).
+      ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'relayNeeded'], message: `the NAT types say ${String(relayNeededBetween(s.nat, s.secondSite.nat))}` });
+    }
+    if (s.expect.groundTruth.lossNearPercent !== undefined && s.loss?.protocol === 'tcp') {
+      ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'lossNearPercent'], message: 'loss is measured over UDP: needs loss.protocol "udp" or "all"' });
     }
     for (const [path, site] of [[[], s], [['secondSite'], s.secondSite]] as const) {
       const f = site?.nat.filtering;

@@ -2,7 +2,8 @@
  * Shared by the lab tests: start a scenario's network + coturn, and take the host-state
  * snapshot that proves nothing is left behind (namespaces, lab turnservers, host iptables).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { startCoturn, type Coturn } from '../../src/coturn.js';
 import { exec } from '../../src/lab/exec.js';
@@ -77,10 +78,66 @@ async function save(bin: string): Promise<string> {
     .join('\n');
 }
 
+/**
+ * Processes living in a network namespace that no longer has a name: what a run that deleted
+ * its namespaces but not their processes (Chromium, coturn, the check) would leave. Processes in
+ * the host's namespace or in named ones (another suite's live lab) are not counted.
+ */
+export function orphanNetnsProcesses(): { pid: number; cmd: string }[] {
+  const inode = (p: string) => {
+    try {
+      return readlinkSync(p);
+    } catch {
+      return null;
+    }
+  };
+  const known = new Set<string | null>([inode('/proc/1/ns/net'), inode(`/proc/${process.pid}/ns/net`)]);
+  let named: string[] = [];
+  try {
+    named = readdirSync('/run/netns');
+  } catch {
+    /* none */
+  }
+  // /run/netns/<name> is a bind mount of the namespace: its inode is the one /proc/<pid>/ns/net names.
+  const namedInodes = new Set<string>();
+  for (const n of named) {
+    try {
+      namedInodes.add(`net:[${statIno(`/run/netns/${n}`)}]`);
+    } catch {
+      /* gone */
+    }
+  }
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const ns = inode(`/proc/${d}/ns/net`);
+    if (ns === null || known.has(ns) || namedInodes.has(ns)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, 2).join(' ');
+    } catch {
+      continue;
+    }
+    out.push({ pid: Number(d), cmd });
+  }
+  return out;
+}
+
+function statIno(path: string): number {
+  return Number(statSync(path).ino);
+}
+
+/** Run directories (`iceprobe-lab-<runId>-*`, holding the client config) left in the temp dir. */
+export function labRunDirs(): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith('iceprobe-lab-'));
+}
+
 export interface HostState {
   namespaces: string[];
   turnservers: number[];
   iptables: string;
+  orphans: { pid: number; cmd: string }[];
+  runDirs: string[];
 }
 
 export async function hostState(): Promise<HostState> {
@@ -88,5 +145,7 @@ export async function hostState(): Promise<HostState> {
     namespaces: await listLabNamespaces(),
     turnservers: labTurnservers(),
     iptables: `${await save('iptables-save')}\n${await save('iptables-legacy-save')}`,
+    orphans: orphanNetnsProcesses(),
+    runDirs: labRunDirs(),
   };
 }

@@ -91,12 +91,12 @@ function fakeCheck(ctx: CheckCommandContext) {
   const src = `
     const fs = await import('node:fs');
     const os = await import('node:os');
-    const [configPath, reportPath] = process.argv.slice(1);
+    const [configPath, reportPath, scenario] = process.argv.slice(1);
     const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
     const turn = cfg.iceServers.find((s) => s.username);
     const host = Object.values(os.networkInterfaces()).flat().find((i) => i.family === 'IPv4' && !i.internal);
     fs.writeFileSync(reportPath, JSON.stringify({
-      schemaVersion: 1, tool: { name: 'iceprobe', version: 'test' }, startedAt: new Date().toISOString(), durationMs: 1,
+      schemaVersion: 1, tool: { name: 'iceprobe', version: 'test' }, startedAt: new Date().toISOString(), durationMs: 1, scenario,
       environment: { browser: null, node: process.version, platform: process.platform },
       servers: [], checks: [], findings: [],
       candidates: [{ url: 'echo', type: 'host', protocol: 'udp', relayProtocol: null, address: host.address, port: 1, elapsedMs: 0 }],
@@ -106,7 +106,7 @@ function fakeCheck(ctx: CheckCommandContext) {
       summary: { status: 'pass', passed: 0, warned: 0, failed: 0, skipped: 0 },
     }));
   `;
-  return { cmd: 'ip', args: ['netns', 'exec', ctx.clientNs, process.execPath, '--input-type=module', '-e', src, ctx.configPath, ctx.reportPath] };
+  return { cmd: 'ip', args: ['netns', 'exec', ctx.clientNs, process.execPath, '--input-type=module', '-e', src, ctx.configPath, ctx.reportPath, ctx.scenario] };
 }
 
 describe('labRun', () => {

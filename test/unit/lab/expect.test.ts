@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, transportOutcome } from '../../../src/lab/expect.js';
+import { evaluateExpectations, expectedLoss, reportedLoss, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/lab/expect.js';
 import { labCheckConfig } from '../../../src/lab/run.js';
 import { parseScenario } from '../../../src/lab/scenario.js';
 import type { Check, Report } from '../../../src/report/schema.js';
@@ -24,15 +24,93 @@ function report(over: Partial<Report>): Report {
   };
 }
 
-const srflx = (address: string) => ({ url: 'stun:198.18.0.1:3478', type: 'srflx' as const, protocol: 'udp' as const, relayProtocol: null, address, port: 1, elapsedMs: 1 });
+const srflx = (address: string, port = 1, url = 'stun:198.18.0.1:3478', base = '198.19.1.10:5000') => ({
+  url,
+  checkId: 'gather:all',
+  type: 'srflx' as const,
+  protocol: 'udp' as const,
+  relayProtocol: null,
+  address,
+  port,
+  relatedAddress: base.split(':')[0] ?? null,
+  relatedPort: Number(base.split(':')[1]),
+  elapsedMs: 1,
+});
 const finding = (code: string) => ({ code, severity: 'error' as const, message: 'm', advice: 'a', checkIds: [] });
+const gatherCheck = (target: string, transport: Check['transport'], status: Check['status']): Check => ({ ...check('gather', transport, status), id: `gather:${target}`, target });
+const pathQuality = (host: string, sent: number, received: number): Check => ({
+  id: `path-quality:stun:${host}:3478`,
+  kind: 'path-quality',
+  target: `stun:${host}:3478`,
+  transport: 'udp',
+  status: 'pass',
+  code: 'OK',
+  durationMs: 1,
+  details: { sent, received },
+});
+/** A relay call over TURN/UDP whose samples every 250 ms are `mbit` (the first second: `warm`). */
+function relayUdpCall(mbit: number[], warm = 9): NonNullable<Report['calls']>[number] {
+  const samples = [warm, warm, warm, warm, ...mbit].map((m, i) => ({ atMs: 250 * (i + 1), bitsPerSecond: m * 1e6, rttMs: null }));
+  return {
+    id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
+    setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
+    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: 3e6, bytes: 1, durationMs: 3000, samples },
+  };
+}
 
 describe('transportOutcome', () => {
-  it('pass if any gather/allocate check passed, fail if none did, absent without checks', () => {
-    const r = report({ checks: [check('gather', 'udp', 'fail'), check('turn-allocate', 'udp', 'pass'), check('gather', 'tcp', 'fail'), check('config', 'tls', 'pass')] });
+  it('TURN over the transport: pass if a gather/allocate check of a turn(s): URL passed, fail if none did, absent without', () => {
+    const r = report({
+      checks: [
+        gatherCheck('turn:198.18.0.1:3478?transport=udp', 'udp', 'fail'),
+        check('turn-allocate', 'udp', 'pass'),
+        gatherCheck('turn:198.18.0.1:3478?transport=tcp', 'tcp', 'fail'),
+        check('config', 'tls', 'pass'),
+      ],
+    });
     expect(transportOutcome(r, 'udp')).toBe('pass');
     expect(transportOutcome(r, 'tcp')).toBe('fail');
     expect(transportOutcome(r, 'tls')).toBe('absent');
+  });
+
+  it('a working STUN server does not make TURN over UDP pass (wrong credentials)', () => {
+    const r = report({ checks: [gatherCheck('stun:198.18.0.1:3478', 'udp', 'pass'), gatherCheck('turn:198.18.0.1:3478?transport=udp', 'udp', 'fail'), { ...check('turn-allocate', 'udp', 'fail'), code: 'TURN_AUTH_FAILED' }] });
+    expect(transportOutcome(r, 'udp')).toBe('fail');
+  });
+});
+
+describe('report readers', () => {
+  it('relay rate: median of the TURN/UDP call after the warm-up, not its whole-run average', () => {
+    const r = report({ calls: [relayUdpCall([3.8, 3.6, 9, 3.7, 3.5])] });
+    expect(reportedRelayRate(r)).toEqual({ callId: 'relay-udp', steadyBitsPerSecond: 3_700_000, averageBitsPerSecond: 6e6, samples: 5 });
+    expect(reportedRelayRate(report({ calls: [relayUdpCall([3.8])] }))).toBeNull();
+    expect(reportedRelayRate(report({}))).toBeNull();
+  });
+
+  it('loss: pooled over every path-quality burst, one-way = 1 - sqrt(1 - round trip)', () => {
+    const r = report({ checks: [pathQuality('198.18.0.1', 200, 180), pathQuality('198.18.0.2', 200, 182), pathQuality('198.18.0.3', 200, 0)] });
+    const l = reportedLoss(r);
+    expect(l?.sent).toBe(400);
+    expect(l?.received).toBe(362);
+    expect(l?.roundTripLossPercent).toBeCloseTo(9.5, 6);
+    expect(l?.oneWayLossPercent).toBeCloseTo((1 - Math.sqrt(0.905)) * 100, 6);
+    expect(l?.checkIds).toHaveLength(2);
+    expect(reportedLoss(report({ checks: [pathQuality('198.18.0.1', 200, 0)] }))).toBeNull();
+  });
+
+  it('expected loss: one way for symmetric loss, round trip otherwise; TCP-only loss is none over UDP', () => {
+    expect(expectedLoss({ percent: 5, protocol: 'all', direction: 'both' }).oneWay).toBeCloseTo(5, 9);
+    expect(expectedLoss({ percent: 5, protocol: 'all', direction: 'both' }).roundTrip).toBeCloseTo(9.75, 9);
+    expect(expectedLoss({ percent: 5, protocol: 'udp', direction: 'up' }).oneWay).toBeNull();
+    expect(expectedLoss({ percent: 5, protocol: 'udp', direction: 'up' }).roundTrip).toBeCloseTo(5, 9);
+    expect(expectedLoss({ percent: 5, protocol: 'tcp', direction: 'both' })).toEqual({ oneWay: 0, roundTrip: 0 });
+  });
+
+  it('srflx per destination: grouped by base, from gather:all only', () => {
+    const sym = report({ candidates: [srflx('198.18.0.10', 2000), srflx('198.18.0.10', 3000, 'stun:198.18.0.2:3478')] });
+    expect(srflxPerDestination(sym)).toMatchObject({ bases: 1, differing: 1 });
+    const cone = report({ candidates: [srflx('198.18.0.10', 2000), srflx('198.18.0.10', 2000, 'stun:198.18.0.2:3478'), { ...srflx('198.18.0.10', 9), checkId: 'gather:stun:198.18.0.1:3478' }] });
+    expect(srflxPerDestination(cone)).toMatchObject({ bases: 1, differing: 0 });
   });
 });
 
@@ -41,50 +119,72 @@ describe('evaluateExpectations', () => {
     name: 's',
     description: 'd',
     rateLimit: { bitsPerSecond: 4_000_000 },
+    loss: { percent: 5 },
     secondSite: { nat: { mapping: 'address-and-port-dependent' } },
     nat: { mapping: 'address-and-port-dependent' },
     expect: {
       findings: { present: ['SYMMETRIC_NAT'], absent: ['UDP_BLOCKED'] },
       transports: { udp: 'pass' },
-      groundTruth: { srflxIsRouterPublic: true, throughputWithinPercent: 15, relayNeeded: true },
+      groundTruth: { srflxIsRouterPublic: true, srflxPortDiffersPerDestination: true, throughputWithinPercent: 15, lossNearPercent: 2, relayNeeded: true },
     },
   });
-  const facts = { routerPublicIp: '198.18.0.10' };
+  const facts = { routerPublicIp: '198.18.0.10', clientIp: '198.19.1.10' };
+  const ALL = [
+    'report.scenario',
+    'findings.present.SYMMETRIC_NAT',
+    'findings.absent.UDP_BLOCKED',
+    'transports.udp',
+    'groundTruth.srflxIsRouterPublic',
+    'groundTruth.srflxPortDiffersPerDestination',
+    'groundTruth.throughputWithinPercent',
+    'groundTruth.lossNearPercent',
+    'groundTruth.relayNeeded',
+  ].sort();
 
   it('all pass for a report that says what the scenario expects', () => {
     const r = report({
+      scenario: 's',
       findings: [finding('SYMMETRIC_NAT'), finding('RELAY_REQUIRED')],
-      checks: [check('gather', 'udp', 'pass')],
-      candidates: [srflx('198.18.0.10'), srflx('198.18.0.10')],
-      calls: [
-        {
-          id: 'c', checkId: 'c', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
-          setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
-          throughput: { bitsPerSecond: 3_700_000, goodputBitsPerSecond: 3_500_000, bytes: 1, durationMs: 1, samples: [] },
-        },
-      ],
+      checks: [gatherCheck('turn:198.18.0.1:3478?transport=udp', 'udp', 'pass'), pathQuality('198.18.0.1', 200, 181), pathQuality('198.18.0.2', 200, 180)],
+      candidates: [srflx('198.18.0.10', 2000), srflx('198.18.0.10', 3000, 'stun:198.18.0.2:3478')],
+      calls: [relayUdpCall([3.7, 3.6, 3.8, 3.7])],
     });
     const res = evaluateExpectations(scenario, r, facts);
-    expect(res.map((x) => x.id).sort()).toEqual(
-      ['findings.present.SYMMETRIC_NAT', 'findings.absent.UDP_BLOCKED', 'transports.udp', 'groundTruth.srflxIsRouterPublic', 'groundTruth.throughputWithinPercent', 'groundTruth.relayNeeded'].sort(),
-    );
+    expect(res.map((x) => x.id).sort()).toEqual(ALL);
     expect(res.filter((x) => !x.pass)).toEqual([]);
   });
 
   it('each wrong answer fails its own expectation', () => {
-    const r = report({ findings: [finding('UDP_BLOCKED')], checks: [check('gather', 'udp', 'fail')], candidates: [srflx('198.19.1.10')] });
+    const r = report({
+      findings: [finding('UDP_BLOCKED')],
+      checks: [gatherCheck('turn:198.18.0.1:3478?transport=udp', 'udp', 'fail'), pathQuality('198.18.0.1', 200, 200)],
+      candidates: [srflx('198.19.1.10', 2000), srflx('198.19.1.10', 2000, 'stun:198.18.0.2:3478')],
+      // A whole-run average inside the band does not count: the steady rate is 6 Mbit/s.
+      calls: [{ ...relayUdpCall([6, 6, 6, 6]), throughput: { ...relayUdpCall([6, 6, 6, 6]).throughput!, bitsPerSecond: 4e6 } }],
+    });
     const failed = evaluateExpectations(scenario, r, facts).filter((x) => !x.pass).map((x) => x.id).sort();
-    expect(failed).toEqual(
-      ['findings.present.SYMMETRIC_NAT', 'findings.absent.UDP_BLOCKED', 'transports.udp', 'groundTruth.srflxIsRouterPublic', 'groundTruth.throughputWithinPercent', 'groundTruth.relayNeeded'].sort(),
-    );
+    expect(failed).toEqual(ALL);
+  });
+
+  it('without NAT every srflx must be the client\'s own address', () => {
+    const open = parseScenario({ name: 'o', description: 'd', nat: { mapping: 'none' }, expect: { groundTruth: { srflxIsRouterPublic: false } } });
+    const pass = (addr: string) => evaluateExpectations(open, report({ scenario: 'o', candidates: [srflx(addr)] }), facts).find((x) => x.id === 'groundTruth.srflxIsRouterPublic')?.pass;
+    expect(pass('198.19.1.10')).toBe(true);
+    expect(pass('198.18.0.99')).toBe(false);
+    expect(pass('198.18.0.10')).toBe(false);
   });
 
   it('judges the lab measurements on their own', () => {
-    const res = evaluateExpectations(scenario, null, { ...facts, measured: { upBitsPerSecond: 5_000_000, mappings: [{ address: '198.18.0.10', port: 1 }, null], directPath: false } });
+    const res = evaluateExpectations(scenario, null, {
+      ...facts,
+      measured: { upBitsPerSecond: 5_000_000, upLossPercent: 5.5, mappings: [{ address: '198.18.0.10', port: 1 }, null], directPath: false },
+    });
     expect(res.every((x) => x.source === 'lab')).toBe(true);
     expect(Object.fromEntries(res.map((x) => [x.id, x.pass]))).toEqual({
       'groundTruth.throughputWithinPercent': false,
+      'groundTruth.lossNearPercent': true,
       'groundTruth.srflxIsRouterPublic': false,
+      'groundTruth.srflxPortDiffersPerDestination': false,
       'groundTruth.relayNeeded': true,
     });
   });

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { FindingCode } from '../../../src/diagnosis/codes.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
+import { effectiveDurationS } from '../../../src/lab/run.js';
 import { isLabCidr, listScenarios, loadScenario, parseScenario, relayNeededBetween, type Site } from '../../../src/lab/scenario.js';
 
 const SHIPPED = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy'];
-const KNOWN_CODES = new Set(['UDP_BLOCKED', 'TCP_BLOCKED', 'ONLY_443_OPEN', 'TURN_AUTH_FAILED', 'SERVER_UNREACHABLE', 'GATHER_TIMEOUT', 'SYMMETRIC_NAT', 'RELAY_REQUIRED', 'NO_RELAY_CANDIDATE', 'LOW_THROUGHPUT']);
+// Every code a scenario names is a finding code of the diagnosis engine (a typo would make an 'absent' expectation pass vacuously).
+const KNOWN_CODES = new Set<string>(Object.values(FindingCode));
 
 describe('shipped scenarios', () => {
   it('all parse, and each name matches its file', () => {
     const list = listScenarios();
-    expect(list.map((s) => s.name).sort()).toEqual([...SHIPPED].sort());
+    // Users (and other suites) may add scenario files; the shipped ones are always there.
+    expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(SHIPPED));
     for (const s of list) expect(s.file.endsWith(`/${s.name}.json`)).toBe(true);
   });
 
@@ -64,6 +68,23 @@ describe('parseScenario', () => {
     expect(() => parseScenario({ ...base, firewall: [{ action: 'allow', ports: [443] }] })).toThrow(ConfigError);
     expect(() => parseScenario({ ...base, expect: { groundTruth: { throughputWithinPercent: 15 } } })).toThrow(/rateLimit/);
     expect(() => parseScenario({ ...base, expect: { groundTruth: { relayNeeded: true } } })).toThrow(/secondSite/);
+    expect(() => parseScenario({ ...base, loss: { percent: 5, protocol: 'tcp' }, expect: { groundTruth: { lossNearPercent: 2 } } })).toThrow(/loss\.protocol/);
+  });
+
+  it('refuses a relayNeeded the NAT types contradict', () => {
+    const sym = { mapping: 'address-and-port-dependent' } as const;
+    expect(() => parseScenario({ ...base, nat: sym, secondSite: { nat: sym }, expect: { groundTruth: { relayNeeded: false } } })).toThrow(/NAT types say true/);
+    expect(() => parseScenario({ ...base, secondSite: {}, expect: { groundTruth: { relayNeeded: true } } })).toThrow(/NAT types say false/);
+    expect(parseScenario({ ...base, nat: sym, secondSite: { nat: sym }, expect: { groundTruth: { relayNeeded: true } } }).expect.groundTruth.relayNeeded).toBe(true);
+  });
+
+  it('check.minDurationS raises the call duration, never lowers it', () => {
+    const s = parseScenario({ ...base, check: { minDurationS: 3 } });
+    expect(effectiveDurationS(s, 1)).toBe(3);
+    expect(effectiveDurationS(s, 5)).toBe(5);
+    expect(effectiveDurationS(s, undefined)).toBe(3);
+    expect(effectiveDurationS(parseScenario(base), 1)).toBe(1);
+    expect(() => parseScenario({ ...base, check: { minDurationS: 60 } })).toThrow(/check\.minDurationS/);
   });
 
   it('refuses non-default filtering without a port-preserving mapping', () => {
