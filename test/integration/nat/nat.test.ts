@@ -87,3 +87,20 @@ describe('nat probe: nothing listens', () => {
     expect(performance.now() - t0).toBeLessThan(3_000);
   });
 });
+
+describe('nat probe over IPv6 ([::1])', () => {
+  let c: Coturn;
+  beforeAll(async () => {
+    c = await startCoturn({ listeningIps: ['::1'], tls: null });
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  test('probes from an IPv6 socket; one IPv6 address cannot do RFC 5780, and it says so', async () => {
+    const check = await runNatProbe(uri(`stun:[::1]:${c.port}`), { timeoutMs: 3_000 });
+    expect(check).toMatchObject({ id: `nat:stun:[::1]:${c.port}`, code: 'NAT_UNSUPPORTED_SERVER', status: 'skip' });
+    expect(check.details).toMatchObject({ family: 6, natPresent: false });
+    expect(String((check.details.evidence as { mappedAddress: string }).mappedAddress)).toMatch(/^\[::1\]:\d+$/);
+  });
+});
