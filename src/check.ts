@@ -207,7 +207,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     let extraCa = config.extraCa;
     if (ctx.servers.length === 0) {
       progress({ type: 'stage', stage: 'embedded-server' });
-      ctx.embedded = await startCoturn();
+      // Two loopback addresses on Linux (all of 127/8 is local there): coturn then answers
+      // RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST), so the nat probe has something to work with.
+      ctx.embedded = await startCoturn(process.platform === 'linux' ? { listeningIps: ['127.0.0.1', '127.0.0.2'], relayIp: '127.0.0.1' } : {});
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
       insecureTls = true; // our own self-signed certificate, on our own loopback server only
