@@ -4,7 +4,10 @@
  * stand-in, so the plumbing (config file, report reading, scenario name, expectations) is
  * tested before `iceprobe check` exists.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoturn } from '../../src/coturn.js';
 import { runCleanups } from '../../src/lifecycle.js';
@@ -12,9 +15,25 @@ import { exec } from '../../src/lab/exec.js';
 import { startTool } from '../../src/lab/measure.js';
 import { createNamespace, listLabNamespaces, namespacePids, newRunId, nsName } from '../../src/lab/netns.js';
 import { labDown, labList, labRun, type CheckCommandContext } from '../../src/lab/run.js';
-import { loadScenario } from '../../src/lab/scenario.js';
+import { loadScenario, packageRoot } from '../../src/lab/scenario.js';
 import { buildTopology } from '../../src/lab/topology.js';
 import { hostState, labTurnservers, type HostState } from './helpers.js';
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function procState(pid: number): string {
+  try {
+    return /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
+  } catch {
+    return 'gone';
+  }
+}
 
 let before: HostState;
 beforeAll(async () => {
@@ -56,6 +75,55 @@ describe('cleanup', () => {
     expect(await listLabNamespaces()).toEqual([]);
     await new Promise((r) => setTimeout(r, 100));
     expect(orphan.child.exitCode !== null || orphan.child.signalCode !== null).toBe(true);
+  });
+
+  it('labDown removes the run directory (client config with the TURN password) a killed run left', async () => {
+    const runId = newRunId();
+    const dir = mkdtempSync(join(tmpdir(), `iceprobe-lab-${runId}-`));
+    writeFileSync(join(dir, 'config.json'), '{}');
+    const { dirs } = await labDown({ runId });
+    expect(dirs).toEqual([dir]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('Ctrl-C on `iceprobe lab run` mid-check leaves no namespace, process, run dir or iptables rule', { timeout: 60_000 }, async () => {
+    const cli = join(packageRoot(), 'dist', 'src', 'cli.js');
+    const known = new Set(await listLabNamespaces());
+    const child = spawn(process.execPath, [cli, 'lab', 'run', 'open', '--duration', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      // Wait (bounded) until Chromium runs in the run's client namespace: the check is under way.
+      let ours: string[] = [];
+      let pids: number[] = [];
+      const until = Date.now() + 40_000;
+      for (;;) {
+        if (Date.now() > until) throw new Error(`the check never started Chromium: ${out.slice(-500)}`);
+        ours = (await listLabNamespaces()).filter((n) => !known.has(n));
+        const client = ours.find((n) => n.endsWith('-ca'));
+        const inClient = client ? await namespacePids(client) : [];
+        if (inClient.some((p) => cmdline(p).includes('chromium'))) {
+          pids = (await Promise.all(ours.map((n) => namespacePids(n)))).flat();
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const runId = ours[0]?.split('-')[1] ?? '';
+      expect(pids.some((p) => cmdline(p).includes('turnserver'))).toBe(true);
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+      expect(code).toBe(130);
+      expect(await listLabNamespaces(runId)).toEqual([]);
+      // Processes may take a moment to be reaped after the CLI's exit; a live one is a leak.
+      const alive = () => pids.filter((p) => existsSync(`/proc/${p}`) && procState(p) !== 'Z').map((p) => `${p} ${procState(p)} ${cmdline(p).slice(0, 80)}`);
+      for (let i = 0; i < 50 && alive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toEqual([]);
+      expect(readdirSync(tmpdir()).filter((d) => d.startsWith(`iceprobe-lab-${runId}-`))).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('a failed build leaves nothing (bad tc rate → error, namespaces removed)', async () => {
