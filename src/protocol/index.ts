@@ -104,6 +104,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
   const natCovered = new Set<string>();
   let natChain: Promise<void> = Promise.resolve();
   const pathSeen = new Set<string>();
+  const pathJobs: Promise<Check | null>[] = [];
   for (const s of servers) {
     const u = s.uri;
     if (u.transport === 'tls') {
@@ -142,16 +143,29 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
         })();
       }
       // Loss and jitter: one burst per host keeps the probe cheap.
+      // Only towards a server that answered a plain Binding: a burst at a silent or garbage-
+      // answering server measures nothing (the stun-binding check already says what is wrong).
       if (opts.pathQuality !== false && u.scheme === 'stun' && u.transport === 'udp' && !pathSeen.has(u.host)) {
         pathSeen.add(u.host);
-        onResolved(u.host, `path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', (a) =>
-          probePathQuality(u, a, { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}) }),
+        const binding = jobs[bindingAt];
+        pathJobs.push(
+          (async () => {
+            const b = await binding;
+            if (b && b.status !== 'pass') return null;
+            const r = await resolve(u.host);
+            if (r.address === null) return null;
+            const address = r.address;
+            return guard(`path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', opts.timeoutMs, clock, () =>
+              probePathQuality(u, address, { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}) }),
+            );
+          })(),
         );
       }
     }
   }
 
-  const checks = [...(await Promise.all(jobs)), ...(await natChain.then(() => natChecks))];
+  const paths = (await Promise.all(pathJobs)).filter((c): c is Check => c !== null);
+  const checks = [...(await Promise.all(jobs)), ...paths, ...(await natChain.then(() => natChecks))];
   return opts.config === false ? checks : [...configChecks(servers), ...checks];
 }
 
