@@ -17,6 +17,16 @@ export const SLOW_SETUP_MS = 2_000;
 /** Below this, a relay cannot carry a 720p video call. */
 export const LOW_THROUGHPUT_BPS = 1_000_000;
 
+/**
+ * The rate a call really delivered: the callee's application goodput (bytes that arrived, first
+ * to last byte) when measured, else the caller's transport counter. The sender's counter also
+ * counts what a shaper or a socket buffer swallowed, so it reads high on constrained paths.
+ */
+export function deliveredBitsPerSecond(t: { bitsPerSecond: number; goodputBitsPerSecond: number } | null | undefined): number | null {
+  if (!t) return null;
+  return t.goodputBitsPerSecond > 0 ? t.goodputBitsPerSecond : t.bitsPerSecond;
+}
+
 export interface PlannedCall {
   id: string;
   policy: 'relay' | 'all';
@@ -111,11 +121,11 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
     }
     message = `${label} failed at phase "${failedPhase}": ${String(details.reason)}`;
   } else {
-    message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round(throughput.bitsPerSecond / 1e6)} Mbit/s` : '');
+    message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round((deliveredBitsPerSecond(throughput) ?? 0) / 1e6)} Mbit/s delivered` : '');
     if (totalMs !== null && totalMs > SLOW_SETUP_MS) {
       status = 'warn';
       code = CheckCode.SLOW_SETUP;
-    } else if (throughput && throughput.bitsPerSecond < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
+    } else if (throughput && (deliveredBitsPerSecond(throughput) ?? 0) < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
       status = 'warn';
       code = CheckCode.LOW_THROUGHPUT;
     }
@@ -151,7 +161,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
     code,
     message,
     durationMs: round(caller.phases.at(-1)?.atMs ?? 0) + Math.round(caller.dataMs),
-    details: { ...details, setupMs: totalMs, bitsPerSecond: throughput?.bitsPerSecond ?? null, selectedPair: caller.selectedPair },
+    details: { ...details, setupMs: totalMs, bitsPerSecond: deliveredBitsPerSecond(throughput), selectedPair: caller.selectedPair },
   };
   return { call, check };
 }

@@ -24,6 +24,7 @@
  * call ran): an unmeasured expectation fails too. details = { rule, actual, wanted }.
  * parseExpectations throws one ConfigError listing every bad rule, one line each with the fix.
  */
+import { deliveredBitsPerSecond } from './calls.js';
 import { ConfigError } from './errors.js';
 import type { Call, Check, Finding, Report, Transport } from './report/schema.js';
 
@@ -185,7 +186,7 @@ function judge(input: ExpectationInput, e: Expectation): Verdict {
     case 'setup':
       return { ...measure(input, e.call, (c) => c.setup.totalMs, (v) => v < e.maxMs, `< ${e.maxMs} ms`, 'setup time'), transport: e.call && e.call !== 'all' ? e.call : null };
     case 'throughput':
-      return { ...measure(input, e.call, (c) => c.throughput?.bitsPerSecond ?? null, (v) => v > e.minBps, `> ${e.minBps} bit/s`, 'throughput'), transport: e.call && e.call !== 'all' ? e.call : null };
+      return { ...measure(input, e.call, (c) => deliveredBitsPerSecond(c.throughput), (v) => v > e.minBps, `> ${e.minBps} bit/s`, 'throughput'), transport: e.call && e.call !== 'all' ? e.call : null };
     case 'rtt':
       return { ...measure(input, e.call, (c) => c.rttMs?.median ?? null, (v) => v < e.maxMs, `< ${e.maxMs} ms`, 'median RTT'), transport: e.call && e.call !== 'all' ? e.call : null };
     case 'no-warn': {

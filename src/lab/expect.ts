@@ -4,6 +4,7 @@
  * (which checks count for a transport, where throughput and loss live) is in small named
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
+import { deliveredBitsPerSecond } from '../calls.js';
 import type { Check, Report } from '../report/schema.js';
 import type { Scenario } from './scenario.js';
 
@@ -61,7 +62,10 @@ export const THROUGHPUT_WARMUP_MS = 1_000;
 export interface ReportedRate {
   callId: string;
   /** Median of the call's per-interval samples after the warm-up: the rate the bottleneck lets through. */
+  /** What the call delivered (receiver-side goodput): the figure judged. */
   steadyBitsPerSecond: number;
+  /** The sender's transport-counter median after warm-up, for the record. */
+  senderSteadyBitsPerSecond: number | null;
   /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
   averageBitsPerSecond: number;
   samples: number;
@@ -74,21 +78,19 @@ function median(xs: readonly number[]): number {
 }
 
 /**
- * The rate of the relay-forced call over TURN/UDP, from iceprobe's report. Why that call and
- * that statistic: the data channel's throughput is the caller's transport bytes sent, counted in
- * the browser. Over TURN/UDP nothing sits between that counter and the router's shaper, so after
- * SCTP's slow start (whose overshoot the shaper drops, but the sender counted) the sender's rate
- * is the bottleneck's rate. Over TURN/TCP and TLS the kernel's socket buffer sits in between (it
- * absorbs hundreds of kB that count as "sent"), and the whole-run average includes the slow-start
- * overshoot, so neither measures the shaper. null when the report has no such call.
+ * The rate iceprobe says the relay-forced call over TURN/UDP delivered: the callee's goodput
+ * (application bytes that arrived, first to last byte; src/calls.ts deliveredBitsPerSecond).
+ * Receiver-side, so neither SCTP's slow-start overshoot that the shaper drops nor a socket buffer
+ * that absorbs "sent" bytes inflates it. It sits a few per cent under the shaper's rate (DTLS,
+ * SCTP, TURN, UDP and IP headers). null when the report has no such call.
  */
 export function reportedRelayRate(report: Report): ReportedRate | null {
   const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
   const t = call?.throughput;
-  if (!call || !t) return null;
+  const delivered = deliveredBitsPerSecond(t);
+  if (!call || !t || delivered === null) return null;
   const steady = t.samples.filter((x) => x.atMs > THROUGHPUT_WARMUP_MS).map((x) => x.bitsPerSecond);
-  if (steady.length < 3) return null;
-  return { callId: call.id, steadyBitsPerSecond: Math.round(median(steady)), averageBitsPerSecond: t.bitsPerSecond, samples: steady.length };
+  return { callId: call.id, steadyBitsPerSecond: Math.round(delivered), averageBitsPerSecond: t.bitsPerSecond, samples: steady.length, senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null };
 }
 
 /** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */

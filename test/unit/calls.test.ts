@@ -73,7 +73,9 @@ describe('judgeCall', () => {
     const slow = side({ phases: [{ name: 'datachannel-open', atMs: SLOW_SETUP_MS + 1 }] });
     expect(judgeCall(plan, slow, side({}), 3000).check).toMatchObject({ status: 'warn', code: 'SLOW_SETUP' });
     const low = side({ bytes: 100_000 });
-    expect(judgeCall(plan, low, side({}), 3000).check).toMatchObject({ status: 'warn', code: 'LOW_THROUGHPUT' });
+    // Judged on what the callee received: the sender's counter alone does not decide.
+    expect(judgeCall(plan, low, side({ role: 'callee', appBytes: 100_000 }), 3000).check).toMatchObject({ status: 'warn', code: 'LOW_THROUGHPUT' });
+    expect(judgeCall(plan, low, side({ role: 'callee', appBytes: 30_000_000 }), 3000).check).toMatchObject({ status: 'pass', code: 'OK' });
   });
   it('a relay call whose selected pair is not relay fails', () => {
     const host = { ...relayCand, type: 'host' as const };

@@ -4,6 +4,7 @@
  */
 import { CheckCode } from '../../codes.js';
 import type { Check } from '../../report/schema.js';
+import { deliveredBitsPerSecond } from '../../calls.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 
@@ -15,7 +16,7 @@ export const lowThroughput: Rule = (input, o) => {
   for (const c of ev.ofKind('call')) {
     if (c.status !== 'pass' && c.status !== 'warn') continue;
     const t = ev.callFor(c.id)?.throughput;
-    const bps = t?.bitsPerSecond ?? (typeof c.details.bitsPerSecond === 'number' ? c.details.bitsPerSecond : null);
+    const bps = deliveredBitsPerSecond(t) ?? (typeof c.details.bitsPerSecond === 'number' ? c.details.bitsPerSecond : null);
     // The measured rate decides (the threshold is an option); the check's own code only when no rate was kept.
     if (bps === null) {
       if (c.code === CheckCode.LOW_THROUGHPUT) low.push({ c, bps: null });

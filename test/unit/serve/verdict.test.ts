@@ -20,8 +20,10 @@ function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: str
     const c = calls(p.id);
     const t = p.transport ?? 'udp';
     const ok = (role: CallResult['role']) => callSide({ role, transport: t });
-    const up = { caller: c.up, callee: c.up ? (c.up.ok ? ok('callee') : failedSide(c.up.failedPhase ?? 'ice', 'callee')) : null };
-    const down = p.policy === 'relay' && c.down !== undefined ? { caller: c.down, callee: c.down ? (c.down.ok ? ok('callee') : failedSide('ice', 'callee')) : null } : null;
+    // The callee received what the caller delivered (its goodput is the figure judged).
+    const calleeOf = (x: CallResult) => (x.ok ? { ...ok('callee'), appBytes: x.appBytes, dataMs: x.dataMs } : failedSide(x.failedPhase ?? 'ice', 'callee'));
+    const up = { caller: c.up, callee: c.up ? calleeOf(c.up) : null };
+    const down = p.policy === 'relay' && c.down !== undefined ? { caller: c.down, callee: c.down ? calleeOf(c.down) : null } : null;
     return judgeServeCall(p, up, down, 2_000);
   });
   return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded: false, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' } });
@@ -69,7 +71,7 @@ describe('plainVerdict', () => {
   });
 
   it('slow but working: SLOW; unfinished: INCOMPLETE', () => {
-    const slow = (id: string) => callSide({ transport: transportOf(id), bytes: 100_000, dataMs: 2_000 });
+    const slow = (id: string) => callSide({ transport: transportOf(id), bytes: 100_000, appBytes: 100_000, dataMs: 2_000 });
     expect(plainVerdict(visit(allGather, (id) => ({ up: slow(id), down: slow(id) }))).kind).toBe('SLOW');
     expect(plainVerdict(visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }) }), true)).kind).toBe('INCOMPLETE');
   });
