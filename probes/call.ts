@@ -264,9 +264,13 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     if (spec.role === 'caller') {
       await pushData(p, channel, spec, r);
     } else {
+      // The callee's transport counter over the data phase: on a saturated bottleneck this is
+      // the bottleneck's output rate, whatever the sender overshoots or retransmits.
+      const before = (await readStats(p)).transportBytesReceived;
       const got = await (receiving ?? countIncoming(channel, spec));
       r.appBytes = got.bytes;
       r.dataMs = got.ms;
+      r.bytes = (await readStats(p)).transportBytesReceived - before;
     }
     const fin = await readStats(p);
     r.selectedPair = fin.selectedPair;

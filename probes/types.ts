@@ -94,8 +94,9 @@ export interface CallResult {
   selectedPair: { local: CallCandidate; remote: CallCandidate } | null;
   selectedPairChanges: number | null;
   samples: CallSample[];
-  /** Caller: transport bytes sent during the data phase. Callee: application bytes received. */
+  /** Caller: transport bytes sent during the data phase. Callee: transport bytes received. */
   bytes: number;
+  /** Callee: application bytes received (goodput); caller: application bytes handed to the channel. */
   appBytes: number;
   dataMs: number;
   rtts: number[];

@@ -62,10 +62,12 @@ export const THROUGHPUT_WARMUP_MS = 1_000;
 export interface ReportedRate {
   callId: string;
   /** Median of the call's per-interval samples after the warm-up: the rate the bottleneck lets through. */
-  /** What the call delivered (receiver-side goodput): the figure judged. */
+  /** The callee's transport receive rate: the figure judged. */
   steadyBitsPerSecond: number;
   /** The sender's transport-counter median after warm-up, for the record. */
   senderSteadyBitsPerSecond: number | null;
+  /** What the callee's application received (goodput), for the record. */
+  deliveredBitsPerSecond: number | null;
   /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
   averageBitsPerSecond: number;
   samples: number;
@@ -78,19 +80,26 @@ function median(xs: readonly number[]): number {
 }
 
 /**
- * The rate iceprobe says the relay-forced call over TURN/UDP delivered: the callee's goodput
- * (application bytes that arrived, first to last byte; src/calls.ts deliveredBitsPerSecond).
- * Receiver-side, so neither SCTP's slow-start overshoot that the shaper drops nor a socket buffer
- * that absorbs "sent" bytes inflates it. It sits a few per cent under the shaper's rate (DTLS,
- * SCTP, TURN, UDP and IP headers). null when the report has no such call.
+ * The rate the shaper let through, from iceprobe's report: the relay-forced TURN/UDP call's
+ * `receivedBitsPerSecond` — the callee's transport counter over its receiving time. The caller
+ * overshoots a tbf link (its counter read 5.9–6.4 Mbit/s on 4 Mbit/s: dcSCTP keeps sending into
+ * the drops) and the callee's goodput sits far below it (1.9–2.3: loss recovery), but while the
+ * sender overshoots, the bottleneck is saturated, so what arrives is the bottleneck's rate.
+ * The sender's steady median and the goodput are kept for the record. null without such a call.
  */
 export function reportedRelayRate(report: Report): ReportedRate | null {
   const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
   const t = call?.throughput;
-  const delivered = deliveredBitsPerSecond(t);
-  if (!call || !t || delivered === null) return null;
+  if (!call || !t || t.receivedBitsPerSecond === undefined) return null;
   const steady = t.samples.filter((x) => x.atMs > THROUGHPUT_WARMUP_MS).map((x) => x.bitsPerSecond);
-  return { callId: call.id, steadyBitsPerSecond: Math.round(delivered), averageBitsPerSecond: t.bitsPerSecond, samples: steady.length, senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null };
+  return {
+    callId: call.id,
+    steadyBitsPerSecond: t.receivedBitsPerSecond,
+    senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null,
+    averageBitsPerSecond: t.bitsPerSecond,
+    samples: steady.length,
+    deliveredBitsPerSecond: deliveredBitsPerSecond(t),
+  };
 }
 
 /** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */

@@ -112,6 +112,8 @@ export const Call = z.object({
     .object({
       bitsPerSecond: z.number().nonnegative(),
       goodputBitsPerSecond: z.number().nonnegative(),
+      /** The callee's transport counter over its receiving time: the bottleneck's rate when saturated. */
+      receivedBitsPerSecond: z.number().nonnegative().optional(),
       bytes: z.number().nonnegative(),
       durationMs: z.number().nonnegative(),
       samples: z.array(ThroughputSample),

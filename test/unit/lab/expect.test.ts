@@ -54,7 +54,7 @@ function relayUdpCall(mbit: number[], warm = 9, goodputMbit = 3.7): NonNullable<
   return {
     id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
     setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
-    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, bytes: 1, durationMs: 3000, samples },
+    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, bytes: 1, durationMs: 3000, samples },
   };
 }
 
@@ -80,10 +80,14 @@ describe('transportOutcome', () => {
 });
 
 describe('report readers', () => {
-  it('relay rate: what the TURN/UDP call delivered (callee goodput), not what the sender counted', () => {
-    const r = report({ calls: [relayUdpCall([3.8, 3.6, 9, 3.7, 3.5])] });
-    expect(reportedRelayRate(r)).toEqual({ callId: 'relay-udp', steadyBitsPerSecond: 3_700_000, senderSteadyBitsPerSecond: 3_700_000, averageBitsPerSecond: 6e6, samples: 5 });
-    expect(reportedRelayRate(report({ calls: [relayUdpCall([3.8], 9, 5.2)] }))?.steadyBitsPerSecond).toBe(5_200_000);
+  it('relay rate: what reached the callee\'s transport, not what the sender counted or the goodput', () => {
+    const call = relayUdpCall([3.8, 3.6, 9, 3.7, 3.5], 9, 2.3);
+    const r = report({ calls: [{ ...call, throughput: { ...call.throughput!, receivedBitsPerSecond: 3_850_000 } }] });
+    expect(reportedRelayRate(r)).toEqual({
+      callId: 'relay-udp', steadyBitsPerSecond: 3_850_000, senderSteadyBitsPerSecond: 3_700_000, deliveredBitsPerSecond: 2_300_000, averageBitsPerSecond: 6e6, samples: 5,
+    });
+    const old = { ...call, throughput: { ...call.throughput!, receivedBitsPerSecond: undefined } };
+    expect(reportedRelayRate(report({ calls: [old] }))).toBeNull();
     expect(reportedRelayRate(report({}))).toBeNull();
   });
 
@@ -159,8 +163,8 @@ describe('evaluateExpectations', () => {
       findings: [finding('UDP_BLOCKED')],
       checks: [gatherCheck('turn:198.18.0.1:3478?transport=udp', 'udp', 'fail'), pathQuality('198.18.0.1', 200, 200)],
       candidates: [srflx('198.19.1.10', 2000), srflx('198.19.1.10', 2000, 'stun:198.18.0.2:3478')],
-      // A sender-side average inside the band does not count: the call delivered 6 Mbit/s.
-      calls: [{ ...relayUdpCall([6, 6, 6, 6], 9, 6), throughput: { ...relayUdpCall([6, 6, 6, 6], 9, 6).throughput!, bitsPerSecond: 4e6 } }],
+      // A whole-run average inside the band does not count: the steady rate is 6 Mbit/s.
+      calls: [{ ...relayUdpCall([6, 6, 6, 6]), throughput: { ...relayUdpCall([6, 6, 6, 6]).throughput!, bitsPerSecond: 4e6 } }],
     });
     const failed = evaluateExpectations(scenario, r, facts).filter((x) => !x.pass).map((x) => x.id).sort();
     expect(failed).toEqual(ALL);
