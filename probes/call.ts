@@ -169,6 +169,7 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     dataMs: 0,
     rtts: [],
     media: null,
+    receiveMs: 0,
   };
   const mark = (name: string) => {
     if (!r.phases.some((p) => p.name === name)) r.phases.push({ name, atMs: since() });
@@ -266,11 +267,30 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     } else {
       // The callee's transport counter over the data phase: on a saturated bottleneck this is
       // the bottleneck's output rate, whatever the sender overshoots or retransmits.
-      const before = (await readStats(p)).transportBytesReceived;
+      // Sampled every sampleMs; the rate is taken after the first second of data, so SCTP's
+      // slow start does not pull it down.
+      const counter: { at: number; bytes: number }[] = [];
+      let receivingDone = false;
+      const sampler = (async () => {
+        while (!receivingDone) {
+          const st = await readStats(p).catch(() => null);
+          if (st) counter.push({ at: performance.now(), bytes: st.transportBytesReceived });
+          await sleep(spec.sampleMs);
+        }
+      })();
       const got = await (receiving ?? countIncoming(channel, spec));
+      receivingDone = true;
+      await sampler;
       r.appBytes = got.bytes;
       r.dataMs = got.ms;
-      r.bytes = (await readStats(p)).transportBytesReceived - before;
+      const end = counter.at(-1);
+      const growing = counter.findIndex((c, i) => i > 0 && c.bytes > (counter[i - 1]?.bytes ?? 0));
+      const startAt = growing >= 0 ? (counter[growing - 1]?.at ?? 0) + 1_000 : Infinity;
+      const from = counter.find((c) => c.at >= startAt);
+      if (end && from && end.at > from.at) {
+        r.bytes = end.bytes - from.bytes;
+        r.receiveMs = end.at - from.at;
+      }
     }
     const fin = await readStats(p);
     r.selectedPair = fin.selectedPair;

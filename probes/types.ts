@@ -94,8 +94,10 @@ export interface CallResult {
   selectedPair: { local: CallCandidate; remote: CallCandidate } | null;
   selectedPairChanges: number | null;
   samples: CallSample[];
-  /** Caller: transport bytes sent during the data phase. Callee: transport bytes received. */
+  /** Caller: transport bytes sent during the data phase. Callee: transport bytes received after its first second of data (over receiveMs). */
   bytes: number;
+  /** Callee: the window `bytes` was received in (0 when not measured). */
+  receiveMs?: number;
   /** Callee: application bytes received (goodput); caller: application bytes handed to the channel. */
   appBytes: number;
   dataMs: number;

@@ -95,7 +95,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
       ? {
           bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
           goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
-          ...(callee && callee.dataMs > 0 && callee.bytes > 0 ? { receivedBitsPerSecond: Math.round((callee.bytes * 8) / (callee.dataMs / 1000)) } : {}),
+          ...(callee && (callee.receiveMs ?? 0) > 0 && callee.bytes > 0 ? { receivedBitsPerSecond: Math.round((callee.bytes * 8) / ((callee.receiveMs ?? 1) / 1000)) } : {}),
           bytes: caller.bytes,
           durationMs: Math.round(caller.dataMs),
           samples: caller.samples,

@@ -112,7 +112,7 @@ export const Call = z.object({
     .object({
       bitsPerSecond: z.number().nonnegative(),
       goodputBitsPerSecond: z.number().nonnegative(),
-      /** The callee's transport counter over its receiving time: the bottleneck's rate when saturated. */
+      /** The callee's transport counter after its first second of data: the bottleneck's rate when saturated. */
       receivedBitsPerSecond: z.number().nonnegative().optional(),
       bytes: z.number().nonnegative(),
       durationMs: z.number().nonnegative(),
