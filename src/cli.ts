@@ -42,8 +42,8 @@ function build(argv: string[], io: Io): Argv {
     .command('nat', 'RFC 5780 NAT behaviour discovery against one STUN server: mapping, filtering, hairpinning, classic NAT type', natOptions, async (args) => {
       io.exitCode = await runNat(args, io);
     })
-    .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, (args) => {
-      io.exitCode = runReport(args, io);
+    .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, async (args) => {
+      io.exitCode = await runReport(args, io);
     })
     .command('serve', 'Host the probe page for people\'s browsers (with an echo peer and the signaling relay); store their reports', serveOptions, async (args) => {
       io.exitCode = await runServe(args, io);

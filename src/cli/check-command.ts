@@ -1,11 +1,10 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import { check, type ProgressEvent } from '../check.js';
+import type { ProgressEvent } from '../check.js';
 import { EXIT, RunError, UsageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
 import type { Report } from '../report/schema.js';
-import { renderTable } from '../../reports/table.js';
-import { writeReports, type WriteTargets } from '../../reports/write.js';
+import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
 
 const options = {
@@ -50,6 +49,12 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   if (args.json === '' || args.html === '' || args.junit === '') throw new UsageError('--json, --html and --junit need a path (or - for --json)');
   const controller = new AbortController();
   const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
+  // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
+  const [{ check }, { renderTable }, { writeReports }] = await Promise.all([
+    import('../check.js'),
+    import('../../reports/table.js'),
+    import('../../reports/write.js'),
+  ]);
   let done = 0;
   const targets: WriteTargets = {
     ...(args.json !== undefined ? { json: args.json } : {}),

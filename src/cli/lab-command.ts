@@ -1,10 +1,6 @@
 /** `iceprobe lab run|list|down`: the NAT lab (Linux, root). */
 import type { Argv } from 'yargs';
 import { EXIT } from '../errors.js';
-import { labDown, labList, labRun } from '../lab/run.js';
-import { loadScenario } from '../lab/scenario.js';
-import { writeReports } from '../../reports/write.js';
-import { renderTable } from '../../reports/table.js';
 import type { Io } from './io.js';
 
 export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
@@ -23,6 +19,12 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
             quiet: { type: 'boolean', alias: 'q' },
           }),
       async (args) => {
+        const [{ labRun }, { loadScenario }, { writeReports }, { renderTable }] = await Promise.all([
+          import('../lab/run.js'),
+          import('../lab/scenario.js'),
+          import('../../reports/write.js'),
+          import('../../reports/table.js'),
+        ]);
         const scenario = loadScenario(String(args.scenario));
         const result = await labRun(scenario, {
           durationS: args.duration ?? 2,
@@ -44,11 +46,13 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
         setExit(result.passed ? EXIT.ok : EXIT.checkFailed);
       },
     )
-    .command('list', 'List the built-in scenarios', {}, () => {
+    .command('list', 'List the built-in scenarios', {}, async () => {
+      const { labList } = await import('../lab/run.js');
       for (const s of labList()) io.out(`${s.name.padEnd(20)} ${s.description}`);
       setExit(EXIT.ok);
     })
     .command('down', 'Remove everything a killed lab run left behind (namespaces, coturn)', {}, async () => {
+      const { labDown } = await import('../lab/run.js');
       const { removed, dirs } = await labDown();
       const all = [...removed, ...dirs];
       io.out(all.length ? `removed ${all.join(' ')}` : 'nothing to remove');

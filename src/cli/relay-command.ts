@@ -1,6 +1,5 @@
 /** `iceprobe relay`: run the probe signaling relay alone, until Ctrl-C. */
 import type { Argv } from 'yargs';
-import { runRelayCommand } from '../relay/command.js';
 import type { Io } from './io.js';
 
 export function relayOptions(y: Argv) {
@@ -15,6 +14,7 @@ export function relayOptions(y: Argv) {
 }
 
 export async function runRelay(args: { port: number; host: string; token?: string | undefined; maxRooms?: number | undefined; maxConnections?: number | undefined; idleTimeout?: number | undefined }, io: Io): Promise<number> {
+  const { runRelayCommand } = await import('../relay/command.js');
   const relay = await runRelayCommand(
     {
       port: args.port,

@@ -1,8 +1,6 @@
 /** `iceprobe report <report.json>`: re-render a saved report (any of the same schemaVersion). */
 import type { Argv } from 'yargs';
 import { EXIT, UsageError } from '../errors.js';
-import { loadReport, writeReports } from '../../reports/write.js';
-import { renderTable } from '../../reports/table.js';
 import type { Io } from './io.js';
 
 export function reportOptions(y: Argv) {
@@ -16,8 +14,9 @@ export function reportOptions(y: Argv) {
     });
 }
 
-export function runReport(args: { file?: string | undefined; html?: string | undefined; junit?: string | undefined; markdown?: string | undefined; quiet?: boolean | undefined }, io: Io): number {
+export async function runReport(args: { file?: string | undefined; html?: string | undefined; junit?: string | undefined; markdown?: string | undefined; quiet?: boolean | undefined }, io: Io): Promise<number> {
   if (!args.file) throw new UsageError('give the report file: iceprobe report <report.json>');
+  const [{ loadReport, writeReports }, { renderTable }] = await Promise.all([import('../../reports/write.js'), import('../../reports/table.js')]);
   const report = loadReport(args.file);
   const written = writeReports(report, {
     ...(args.html !== undefined ? { html: args.html } : {}),

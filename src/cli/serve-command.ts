@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import { loadConfigFile, resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { startServe, DEFAULT_SERVE_LIMITS, type ServeServer } from '../serve/server.js';
+import { DEFAULT_SERVE_LIMITS } from '../serve/defaults.js';
+import type { ServeServer } from '../serve/server.js';
 import type { Io } from './io.js';
 
 const options = {
@@ -65,6 +65,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
     throw new UsageError('--token: use at least 8 URL-safe characters (letters, digits, . _ ~ -)');
   }
   const env = io.env;
+  const { loadConfigFile, resolveConfig } = await import('../config.js');
   const config = resolveConfig({
     ...(args.url ? { urls: args.url } : {}),
     ...(args.username !== undefined ? { username: args.username } : {}),
@@ -83,6 +84,8 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
 
   let server: ServeServer;
   try {
+    // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
+    const { startServe } = await import('../serve/server.js');
     server = await startServe({
       servers: config.servers,
       turnSecret,

@@ -47,7 +47,8 @@ export const DEFAULT_NAT_RM = 8;
 export const RTT_SAMPLES = 3;
 export const DEFAULT_ATTEMPTS = 2;
 /** Bound on --nat-lifetime, seconds. */
-export const MAX_LIFETIME_SECONDS = 600;
+import { MAX_LIFETIME_SECONDS } from './nat-limits.js';
+export { MAX_LIFETIME_SECONDS };
 
 export interface NatDiscoveryOptions {
   clock: Clock;
