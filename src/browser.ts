@@ -140,6 +140,8 @@ export class BrowserOwner {
     if (this.closed) return;
     this.closed = true;
     this.unregister();
-    await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer); // a pending bound would keep a library caller's process alive for 5 s
   }
 }
