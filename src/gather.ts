@@ -68,6 +68,25 @@ function unbracket(a: string | null): string | null {
   return a === null ? null : a.replace(/^\[(.*)\]$/, '$1');
 }
 
+/** One browser candidate as the report holds it, attributed to `url` and the check that saw it. */
+function toCandidate(c: GatherResult['candidates'][number], url: string, checkId: string): Candidate {
+  return {
+    url,
+    checkId,
+    type: c.type,
+    protocol: c.protocol,
+    // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
+    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
+    address: unbracket(c.address),
+    port: c.port,
+    relatedAddress: unbracket(c.relatedAddress),
+    relatedPort: c.relatedPort,
+    priority: c.priority,
+    foundation: c.foundation,
+    elapsedMs: c.elapsedMs,
+  };
+}
+
 export interface GatherVerdict {
   check: Check;
   candidates: Candidate[];
@@ -108,21 +127,7 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
     };
   }
   const url = s.uri.canonical;
-  const candidates: Candidate[] = result.candidates.map((c) => ({
-    url,
-    checkId: id,
-    type: c.type,
-    protocol: c.protocol,
-    // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
-    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
-    address: unbracket(c.address),
-    port: c.port,
-    relatedAddress: unbracket(c.relatedAddress),
-    relatedPort: c.relatedPort,
-    priority: c.priority,
-    foundation: c.foundation,
-    elapsedMs: c.elapsedMs,
-  }));
+  const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, url, id));
   const count = (t: string) => candidates.filter((c) => c.type === t).length;
   const relays = candidates.filter((c) => c.type === 'relay');
   const details: Record<string, unknown> = {
@@ -181,20 +186,8 @@ export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherRes
   if ('error' in result) {
     return { check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }, candidates: [] };
   }
-  const candidates: Candidate[] = result.candidates.map((c) => ({
-    url: c.url || 'all',
-    checkId: GATHER_ALL_ID,
-    type: c.type,
-    protocol: c.protocol,
-    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
-    address: unbracket(c.address),
-    port: c.port,
-    relatedAddress: unbracket(c.relatedAddress),
-    relatedPort: c.relatedPort,
-    priority: c.priority,
-    foundation: c.foundation,
-    elapsedMs: c.elapsedMs,
-  }));
+  // On the shared connection each candidate names the server that produced it.
+  const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, c.url || 'all', GATHER_ALL_ID));
   const srflx = candidates.filter((c) => c.type === 'srflx');
   const byBase = new Map<string, Map<string, string>>();
   for (const c of srflx) {
