@@ -6,6 +6,7 @@ import { onInterrupt } from '../lifecycle.js';
 import type { Report } from '../report/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
+import { serverConfigInput } from './server-args.js';
 
 const options = {
   url: { type: 'string', array: true, describe: 'A stun:, turn: or turns: URL (RFC 7064/7065, ?transport=udp|tcp); repeatable' },
@@ -66,20 +67,13 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   let report: Report;
   try {
     report = await check({
-      ...(args.url ? { urls: args.url } : {}),
-      ...(args.username !== undefined ? { username: args.username } : {}),
-      ...(args.credential !== undefined ? { credential: args.credential } : {}),
-      ...(args.turnSecret !== undefined ? { turnSecret: args.turnSecret } : {}),
-      ...(args.config !== undefined ? { configPath: args.config } : {}),
-      ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
+      ...serverConfigInput(args),
       ...(args.insecureTls !== undefined ? { insecureTls: args.insecureTls } : {}),
       ...(args.calls !== undefined ? { calls: args.calls } : {}),
       ...(args.protocol !== undefined ? { protocol: args.protocol } : {}),
-      ...(args.duration !== undefined ? { durationS: args.duration } : {}),
       ...(args.media !== undefined ? { media: args.media } : {}),
       ...(args.expect ? { expect: args.expect } : {}),
       ...(args.strict !== undefined ? { strict: args.strict } : {}),
-      ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
       ...(args.caFile !== undefined ? { caFile: args.caFile } : {}),
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       env: io.env,

@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_SERVE_LIMITS } from '../serve/defaults.js';
 import type { ServeServer } from '../serve/server.js';
 import type { Io } from './io.js';
+import { serverConfigInput } from './server-args.js';
 
 const options = {
   config: { type: 'string', describe: 'JSON file in RTCConfiguration shape: {"iceServers":[…], "iceprobe":{…}}; default: an embedded local coturn' },
@@ -66,17 +67,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   }
   const env = io.env;
   const { loadConfigFile, resolveConfig } = await import('../config.js');
-  const config = resolveConfig({
-    ...(args.url ? { urls: args.url } : {}),
-    ...(args.username !== undefined ? { username: args.username } : {}),
-    ...(args.credential !== undefined ? { credential: args.credential } : {}),
-    ...(args.turnSecret !== undefined ? { turnSecret: args.turnSecret } : {}),
-    ...(args.config !== undefined ? { configPath: args.config } : {}),
-    ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
-    ...(args.duration !== undefined ? { durationS: args.duration } : {}),
-    ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
-    env,
-  });
+  const config = resolveConfig({ ...serverConfigInput(args), env });
   // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
   const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
   const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
