@@ -2,6 +2,7 @@
  * Shared by the lab tests: start a scenario's network + coturn, and take the host-state
  * snapshot that proves nothing is left behind (namespaces, lab turnservers, host iptables).
  */
+import { afterAll, beforeAll, expect } from 'vitest';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -148,4 +149,21 @@ export async function hostState(): Promise<HostState> {
     orphans: orphanNetnsProcesses(),
     runDirs: labRunDirs(),
   };
+}
+
+/**
+ * Registers the file-level guard every lab test file uses: after the file, no lab namespace and no
+ * lab coturn is left, and the host's iptables rules are what they were before it.
+ */
+export function expectHostLeftAsFound(): void {
+  let before: HostState;
+  beforeAll(async () => {
+    before = await hostState();
+  });
+  afterAll(async () => {
+    const after = await hostState();
+    expect(after.namespaces).toEqual([]);
+    expect(after.turnservers).toEqual([]);
+    expect(after.iptables).toBe(before.iptables);
+  });
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCoturn } from '../../src/coturn.js';
 import { runCleanups } from '../../src/lifecycle.js';
 import { exec } from '../../src/lab/exec.js';
@@ -17,7 +17,7 @@ import { createNamespace, listLabNamespaces, namespacePids, newRunId, nsName } f
 import { labDown, labList, labRun, type CheckCommandContext } from '../../src/lab/run.js';
 import { loadScenario, packageRoot } from '../../src/lab/scenario.js';
 import { buildTopology } from '../../src/lab/topology.js';
-import { hostState, labTurnservers, type HostState } from './helpers.js';
+import { expectHostLeftAsFound, labTurnservers } from './helpers.js';
 
 function cmdline(pid: number): string {
   try {
@@ -35,16 +35,7 @@ function procState(pid: number): string {
   }
 }
 
-let before: HostState;
-beforeAll(async () => {
-  before = await hostState();
-});
-afterAll(async () => {
-  const after = await hostState();
-  expect(after.namespaces).toEqual([]);
-  expect(after.turnservers).toEqual([]);
-  expect(after.iptables).toBe(before.iptables);
-});
+expectHostLeftAsFound();
 
 describe('cleanup', () => {
   it('Ctrl-C cleanups remove the topology, coturn and lab tools', async () => {

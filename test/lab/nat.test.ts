@@ -7,18 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInNamespace } from '../../src/lab/netns.js';
 import { punchBetween, stunBindingsUdp } from '../../src/lab/measure.js';
 import { relayNeededBetween } from '../../src/lab/scenario.js';
-import { hostState, startLab, type HostState, type Lab } from './helpers.js';
+import { expectHostLeftAsFound, hostState, startLab, type Lab } from './helpers.js';
 
-let before: HostState;
-beforeAll(async () => {
-  before = await hostState();
-});
-afterAll(async () => {
-  const after = await hostState();
-  expect(after.namespaces).toEqual([]);
-  expect(after.turnservers).toEqual([]);
-  expect(after.iptables).toBe(before.iptables);
-});
+expectHostLeftAsFound();
 
 function withLab(name: string, fn: (get: () => Lab) => void) {
   describe(name, () => {

@@ -4,18 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureTcpThroughput, measureUdpLoss, type PathEnds } from '../../src/lab/measure.js';
-import { hostState, startLab, type HostState, type Lab } from './helpers.js';
+import { expectHostLeftAsFound, startLab, type Lab } from './helpers.js';
 
-let before: HostState;
-beforeAll(async () => {
-  before = await hostState();
-});
-afterAll(async () => {
-  const after = await hostState();
-  expect(after.namespaces).toEqual([]);
-  expect(after.turnservers).toEqual([]);
-  expect(after.iptables).toBe(before.iptables);
-});
+expectHostLeftAsFound();
 
 const ends = (lab: Lab, port: number): PathEnds => ({ clientNs: lab.topo.sites[0]!.client, serverNs: lab.topo.internet, ip: lab.topo.serverIps[1], port });
 
