@@ -147,6 +147,34 @@ async function waitForNetnsListeners(
   }
 }
 
+/** Waits until a STUN Binding request over UDP gets any answer (RFC 8489 §5 header, no attributes). */
+function waitForUdp(host: string, port: number, deadline: number, exited: () => string | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const request = Buffer.alloc(20);
+    request.writeUInt16BE(0x0001, 0); // Binding request
+    request.writeUInt32BE(0x2112a442, 4); // magic cookie
+    randomBytes(12).copy(request, 8);
+    let timer: NodeJS.Timeout | undefined;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      sock.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    sock.on('message', () => done());
+    sock.on('error', () => undefined); // ICMP port unreachable while coturn is not up yet: keep trying
+    const tryOnce = () => {
+      const why = exited();
+      if (why !== null) return done(new Error(why));
+      if (Date.now() > deadline) return done(new Error(`turnserver did not answer over UDP on ${host}:${port} in time`));
+      sock.send(request, port, host, () => undefined);
+      timer = setTimeout(tryOnce, 25);
+    };
+    tryOnce();
+  });
+}
+
 export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
   const bin = findTurnserver();
   const listeningIps = opts.listeningIps ?? ['127.0.0.1'];
@@ -232,6 +260,8 @@ export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
     } else {
       await waitForTcp(host, port, deadline, () => exitWhy);
       if (tlsPort) await waitForTcp(host, tlsPort, deadline, () => exitWhy);
+      // coturn opens its UDP listener on another thread: TCP being up does not mean UDP is.
+      for (const ip of listeningIps) await waitForUdp(ip, port, deadline, () => exitWhy);
     }
   } catch (e) {
     await stop();

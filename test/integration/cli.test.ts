@@ -143,8 +143,9 @@ describe('the embedded default', () => {
   it('no servers given: starts coturn, checks STUN, TURN/UDP, TURN/TCP and TURNS, exit 0, leaves nothing behind', async () => {
     const out = join(tmp, 'embedded.json');
     const r = await run(['check', '--duration', '0.5', '--json', out]);
-    expect(r.code, r.stderr).toBe(0);
     const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
+    const failing = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id} ${c.code} ${c.message ?? ''}`);
+    expect(r.code, `${r.stderr}\n${failing.join('\n')}`).toBe(0);
     expect(report.environment.embeddedServer).toBe(true);
     const relayProtocols = new Set(report.candidates.filter((c) => c.type === 'relay').map((c) => c.relayProtocol));
     expect(relayProtocols).toEqual(new Set(['udp', 'tcp', 'tls']));
