@@ -98,7 +98,7 @@ function waitForTcp(host: string, port: number, deadline: number, exited: () => 
   return new Promise((resolve, reject) => {
     const tryOnce = () => {
       const why = exited();
-      if (why !== null) return reject(new Error(why));
+      if (why !== null) return reject(new CoturnExited(why));
       const sock = connect({ host, port });
       sock.once('connect', () => {
         sock.destroy();
@@ -166,7 +166,7 @@ function waitForUdp(host: string, port: number, deadline: number, exited: () => 
     sock.on('error', () => undefined); // ICMP port unreachable while coturn is not up yet: keep trying
     const tryOnce = () => {
       const why = exited();
-      if (why !== null) return done(new Error(why));
+      if (why !== null) return done(new CoturnExited(why));
       if (Date.now() > deadline) return done(new Error(`turnserver did not answer over UDP on ${host}:${port} in time`));
       sock.send(request, port, host, () => undefined);
       timer = setTimeout(tryOnce, 25);
@@ -175,7 +175,28 @@ function waitForUdp(host: string, port: number, deadline: number, exited: () => 
   });
 }
 
+/**
+ * Starts coturn. Free ports are picked before coturn binds them, so another process can take one
+ * in between (Chromium and test servers churn through ephemeral ports): when coturn exits at start
+ * and the ports were ours to pick, it is tried again on new ports, up to 3 times.
+ */
 export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
+  const ownPorts = opts.port === undefined && opts.tlsPort === undefined && !opts.netns;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCoturnOnce(opts);
+    } catch (e) {
+      if (!ownPorts || attempt >= 3 || !(e instanceof CoturnExited)) throw e;
+    }
+  }
+}
+
+/** coturn exited before it was ready (e.g. a port was taken between picking and binding). */
+export class CoturnExited extends Error {
+  override readonly name = 'CoturnExited';
+}
+
+async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   const bin = findTurnserver();
   const listeningIps = opts.listeningIps ?? ['127.0.0.1'];
   const host = listeningIps[0] ?? '127.0.0.1';

@@ -3,7 +3,7 @@
  * Runs dist/ (npm test builds first), as a user's `npx iceprobe` would.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,7 @@ describe('the embedded default', () => {
   it('no servers given: starts coturn, checks STUN, TURN/UDP, TURN/TCP and TURNS, exit 0, leaves nothing behind', async () => {
     const out = join(tmp, 'embedded.json');
     const r = await run(['check', '--duration', '0.5', '--json', out]);
+    expect(existsSync(out), `no report written (exit ${r.code}): ${r.stderr}`).toBe(true);
     const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
     const failing = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id} ${c.code} ${c.message ?? ''}`);
     expect(r.code, `${r.stderr}\n${failing.join('\n')}`).toBe(0);
