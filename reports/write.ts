@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError, readFailure } from '../src/errors.js';
 import { Report, SCHEMA_VERSION } from '../src/report/schema.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
@@ -73,9 +73,7 @@ export function loadReport(path: string): Report {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
-    throw new ConfigError([`${path}: ${why}; pass the path of a report written with --json`]);
+    throw new ConfigError([`${path}: ${readFailure(e)}; pass the path of a report written with --json`]);
   }
   let json: unknown;
   try {

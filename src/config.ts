@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, readFailure } from './errors.js';
 import { mintTurnRestCredential } from './credentials.js';
 import { Secrets } from './redact.js';
 import { parseIceUri, type IceUri } from './uri.js';
@@ -117,9 +117,7 @@ export function loadConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
-    throw new ConfigError([`--config ${path}: ${why}; pass the path of a JSON file like {"iceServers":[{"urls":"stun:stun.example.com"}]}`]);
+    throw new ConfigError([`--config ${path}: ${readFailure(e)}; pass the path of a JSON file like {"iceServers":[{"urls":"stun:stun.example.com"}]}`]);
   }
   let json: unknown;
   try {

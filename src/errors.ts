@@ -48,6 +48,12 @@ export class RunError extends Error {
   }
 }
 
+/** Why a file could not be read, in the words a one-line error uses. */
+export function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
+}
+
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 export function exitCodeFor(err: unknown): number {
