@@ -98,7 +98,7 @@ function waitForTcp(host: string, port: number, deadline: number, exited: () => 
   return new Promise((resolve, reject) => {
     const tryOnce = () => {
       const why = exited();
-      if (why !== null) return reject(new CoturnExited(why));
+      if (why !== null) return reject(new CoturnStartFailed(why));
       const sock = connect({ host, port });
       sock.once('connect', () => {
         sock.destroy();
@@ -106,7 +106,7 @@ function waitForTcp(host: string, port: number, deadline: number, exited: () => 
       });
       sock.once('error', () => {
         sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`turnserver did not listen on ${host}:${port} in time`));
+        if (Date.now() > deadline) reject(new CoturnStartFailed(`turnserver did not listen on ${host}:${port} in time`));
         else setTimeout(tryOnce, 20);
       });
     };
@@ -166,8 +166,8 @@ function waitForUdp(host: string, port: number, deadline: number, exited: () => 
     sock.on('error', () => undefined); // ICMP port unreachable while coturn is not up yet: keep trying
     const tryOnce = () => {
       const why = exited();
-      if (why !== null) return done(new CoturnExited(why));
-      if (Date.now() > deadline) return done(new Error(`turnserver did not answer over UDP on ${host}:${port} in time`));
+      if (why !== null) return done(new CoturnStartFailed(why));
+      if (Date.now() > deadline) return done(new CoturnStartFailed(`turnserver did not answer over UDP on ${host}:${port} in time`));
       sock.send(request, port, host, () => undefined);
       timer = setTimeout(tryOnce, 25);
     };
@@ -177,8 +177,8 @@ function waitForUdp(host: string, port: number, deadline: number, exited: () => 
 
 /**
  * Starts coturn. Free ports are picked before coturn binds them, so another process can take one
- * in between (Chromium and test servers churn through ephemeral ports): when coturn exits at start
- * and the ports were ours to pick, it is tried again on new ports, up to 3 times.
+ * in between (Chromium and test servers churn through ephemeral ports): when coturn exits or does
+ * not listen at start and the ports were ours to pick, it is tried again on new ports, up to 3 times.
  */
 export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
   const ownPorts = opts.port === undefined && opts.tlsPort === undefined && !opts.netns;
@@ -186,14 +186,17 @@ export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
     try {
       return await startCoturnOnce(opts);
     } catch (e) {
-      if (!ownPorts || attempt >= 3 || !(e instanceof CoturnExited)) throw e;
+      if (!ownPorts || attempt >= 3 || !(e instanceof CoturnStartFailed)) throw e;
     }
   }
 }
 
-/** coturn exited before it was ready (e.g. a port was taken between picking and binding). */
-export class CoturnExited extends Error {
-  override readonly name = 'CoturnExited';
+/**
+ * coturn exited, or did not listen, before it was ready: e.g. a port taken between picking and
+ * binding (coturn may log "cannot bind" for one listener and keep running without it).
+ */
+export class CoturnStartFailed extends Error {
+  override readonly name = 'CoturnStartFailed';
 }
 
 async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
