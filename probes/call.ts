@@ -3,7 +3,7 @@
  * The caller offers, opens a data channel and pushes data with bufferedAmount flow control;
  * both sides record the setup timeline. Every wait is bounded; failure says at which phase.
  */
-import type { CallCandidate, CallResult, CallSample, CallSpec } from './types.js';
+import type { CallCandidate, CallResult, CallSample, CallSpec, ReceiveCount } from './types.js';
 
 const CHUNK = 16 * 1024;
 const HIGH_WATER = 65536;
@@ -100,6 +100,10 @@ function candidateOf(s: Record<string, unknown> | undefined): CallCandidate {
 interface PairStats {
   transportBytesSent: number;
   transportBytesReceived: number;
+  transportPacketsReceived: number;
+  transportPacketsSent: number;
+  /** The stats' own timestamp (ms since the time origin's epoch). */
+  timestamp: number;
   rttMs: number | null;
   selectedPair: CallResult['selectedPair'];
   pairChanges: number | null;
@@ -137,6 +141,9 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   return {
     transportBytesSent: Number(transport?.bytesSent ?? 0),
     transportBytesReceived: Number(transport?.bytesReceived ?? 0),
+    transportPacketsReceived: Number(transport?.packetsReceived ?? 0),
+    transportPacketsSent: Number(transport?.packetsSent ?? 0),
+    timestamp: typeof transport?.timestamp === 'number' ? transport.timestamp : performance.timeOrigin + performance.now(),
     rttMs: rtt,
     selectedPair: pair
       ? { local: candidateOf(byId.get(pair.localCandidateId as string)), remote: candidateOf(byId.get(pair.remoteCandidateId as string)) }
@@ -169,7 +176,6 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     dataMs: 0,
     rtts: [],
     media: null,
-    receiveMs: 0,
   };
   const mark = (name: string) => {
     if (!r.phases.some((p) => p.name === name)) r.phases.push({ name, atMs: since() });
@@ -265,16 +271,17 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     if (spec.role === 'caller') {
       await pushData(p, channel, spec, r);
     } else {
-      // The callee's transport counter over the data phase: on a saturated bottleneck this is
-      // the bottleneck's output rate, whatever the sender overshoots or retransmits.
-      // Sampled every sampleMs; the rate is taken after the first second of data, so SCTP's
-      // slow start does not pull it down.
-      const counter: { at: number; bytes: number }[] = [];
+      // The callee's transport counters over the data phase, read every sampleMs and stamped
+      // with the stats' own timestamp (not when getStats resolved, which lags under load). On a
+      // saturated bottleneck this is the bottleneck's output, whatever the sender overshoots
+      // or retransmits; calls.ts turns it into rates (pure, unit-tested).
+      const counter: ReceiveCount[] = [];
       let receivingDone = false;
+      const origin = performance.timeOrigin + t0;
       const sampler = (async () => {
         while (!receivingDone) {
           const st = await readStats(p).catch(() => null);
-          if (st) counter.push({ at: performance.now(), bytes: st.transportBytesReceived });
+          if (st) counter.push({ atMs: Math.round((st.timestamp - origin) * 10) / 10, bytes: st.transportBytesReceived, packets: st.transportPacketsReceived, sentBytes: st.transportBytesSent, sentPackets: st.transportPacketsSent });
           await sleep(spec.sampleMs);
         }
       })();
@@ -283,14 +290,7 @@ export async function call(spec: CallSpec): Promise<CallResult> {
       await sampler;
       r.appBytes = got.bytes;
       r.dataMs = got.ms;
-      const end = counter.at(-1);
-      const growing = counter.findIndex((c, i) => i > 0 && c.bytes > (counter[i - 1]?.bytes ?? 0));
-      const startAt = growing >= 0 ? (counter[growing - 1]?.at ?? 0) + 1_000 : Infinity;
-      const from = counter.find((c) => c.at >= startAt);
-      if (end && from && end.at > from.at) {
-        r.bytes = end.bytes - from.bytes;
-        r.receiveMs = end.at - from.at;
-      }
+      r.receiveCounter = counter;
     }
     const fin = await readStats(p);
     r.selectedPair = fin.selectedPair;

@@ -81,6 +81,17 @@ export interface CallSample {
   rttMs: number | null;
 }
 
+/** One reading of the callee's transport counters (RTCTransportStats), cumulative. */
+export interface ReceiveCount {
+  /** The stats' timestamp, ms since the call started. */
+  atMs: number;
+  bytes: number;
+  packets: number;
+  /** What the callee sent back meanwhile (SCTP acknowledgements), same counters. */
+  sentBytes: number;
+  sentPackets: number;
+}
+
 export interface CallResult {
   role: 'caller' | 'callee';
   ok: boolean;
@@ -94,10 +105,10 @@ export interface CallResult {
   selectedPair: { local: CallCandidate; remote: CallCandidate } | null;
   selectedPairChanges: number | null;
   samples: CallSample[];
-  /** Caller: transport bytes sent during the data phase. Callee: transport bytes received after its first second of data (over receiveMs). */
+  /** Caller: transport bytes sent during the data phase. */
   bytes: number;
-  /** Callee: the window `bytes` was received in (0 when not measured). */
-  receiveMs?: number;
+  /** Callee: its transport's cumulative receive counters, read every sampleMs during the data phase. */
+  receiveCounter?: ReceiveCount[];
   /** Callee: application bytes received (goodput); caller: application bytes handed to the channel. */
   appBytes: number;
   dataMs: number;

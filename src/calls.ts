@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { CheckCode } from './codes.js';
 import type { ServerSpec } from './config.js';
-import type { Call, Check, Transport } from './report/schema.js';
-import type { CallResult, CallSpec } from '../probes/types.js';
+import type { Call, Check, ReceivedSample, Transport } from './report/schema.js';
+import type { CallResult, CallSpec, ReceiveCount } from '../probes/types.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -79,6 +79,71 @@ function median(xs: number[]): number {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
+/** The callee's first second of data is SCTP's slow start: left out of the steady rate. */
+export const RECEIVE_WARMUP_MS = 1_000;
+
+/**
+ * The callee's receive rate per sampling interval, from its cumulative transport counters.
+ * `atMs` is the interval's end, counted from the start of the first interval in which bytes
+ * arrived (so 0 is "data started"); intervals before that are dropped, and so are the idle
+ * intervals after the last byte (the sender had finished, nothing was offered).
+ */
+export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSample[] {
+  const grew = (i: number) => i > 0 && (counter[i]?.bytes ?? 0) > (counter[i - 1]?.bytes ?? 0);
+  let first = -1;
+  let last = -1;
+  for (let i = 1; i < counter.length; i++) {
+    if (!grew(i)) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  const start = counter[first - 1];
+  if (first < 0 || !start) return [];
+  const out: ReceivedSample[] = [];
+  for (let i = first; i <= last; i++) {
+    const a = counter[i - 1];
+    const b = counter[i];
+    if (!a || !b || b.atMs <= a.atMs) continue;
+    const s = (b.atMs - a.atMs) / 1000;
+    out.push({
+      atMs: round(b.atMs - start.atMs),
+      bitsPerSecond: Math.round(((b.bytes - a.bytes) * 8) / s),
+      packetsPerSecond: Math.round((b.packets - a.packets) / s),
+      reverseBitsPerSecond: Math.round(((b.sentBytes - a.sentBytes) * 8) / s),
+      reversePacketsPerSecond: Math.round((b.sentPackets - a.sentPackets) / s),
+    });
+  }
+  return out;
+}
+
+/** The intervals that start after the warm-up (an interval starts where the previous one ends). */
+export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSample[] {
+  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= RECEIVE_WARMUP_MS);
+}
+
+/**
+ * The callee's steady receive rate: the median over the intervals after RECEIVE_WARMUP_MS.
+ * On a saturated bottleneck this is its output rate; the median (not the mean) keeps one
+ * congestion-control stall of the single SCTP flow from passing for the path's capacity.
+ * For comparing with a shaper that counts whole frames (the lab), `wire` adds each packet's
+ * headers below the transport counter and, when the acknowledgements cross the same link,
+ * the callee's reverse traffic. null without a steady interval.
+ */
+export function steadyReceiveRate(samples: readonly ReceivedSample[], wire?: { perPacketOverheadBytes: number; withReverse: boolean }): number | null {
+  const steady = steadyReceived(samples);
+  if (steady.length === 0) return null;
+  const o = (wire?.perPacketOverheadBytes ?? 0) * 8;
+  const rate = (x: ReceivedSample) => x.bitsPerSecond + x.packetsPerSecond * o + (wire?.withReverse ? x.reverseBitsPerSecond + x.reversePacketsPerSecond * o : 0);
+  return Math.round(median(steady.map(rate)));
+}
+
+function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {
+  const samples = receivedSamples(counter);
+  if (samples.length === 0) return {};
+  const steady = steadyReceiveRate(samples);
+  return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
+}
+
 /** Pure: both sides' observations → the report's call entry and its check. */
 export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallResult | null, durationMs: number): { call: Call; check: Check } {
   const checkId = callCheckId(plan);
@@ -95,7 +160,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
       ? {
           bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
           goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
-          ...(callee && (callee.receiveMs ?? 0) > 0 && callee.bytes > 0 ? { receivedBitsPerSecond: Math.round((callee.bytes * 8) / ((callee.receiveMs ?? 1) / 1000)) } : {}),
+          ...receivedOf(callee?.receiveCounter ?? []),
           bytes: caller.bytes,
           durationMs: Math.round(caller.dataMs),
           samples: caller.samples,

@@ -4,7 +4,7 @@
  * (which checks count for a transport, where throughput and loss live) is in small named
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
-import { deliveredBitsPerSecond } from '../calls.js';
+import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../calls.js';
 import type { Check, Report } from '../report/schema.js';
 import type { Scenario } from './scenario.js';
 
@@ -59,17 +59,30 @@ export function transportOutcome(report: Report, transport: 'udp' | 'tcp' | 'tls
 /** Samples of the first part of a transfer (SCTP slow start overshooting the shaper) are left out. */
 export const THROUGHPUT_WARMUP_MS = 1_000;
 
+/**
+ * Bytes per packet below the callee's transport counter on the shaped leg (caller → TURN over
+ * IPv4/UDP): TURN ChannelData header 4 (RFC 8656 §12.4) + UDP 8 (RFC 768) + IPv4 20 (RFC 791)
+ * + Ethernet II 14. tbf on a veth counts whole frames, so the counter alone reads ~4 % low.
+ */
+export const RELAY_UDP_WIRE_OVERHEAD_BYTES = 4 + 8 + 20 + 14;
+
 export interface ReportedRate {
   callId: string;
-  /** Median of the call's per-interval samples after the warm-up: the rate the bottleneck lets through. */
-  /** The callee's transport receive rate: the figure judged. */
+  /**
+   * The figure judged: the callee's steady receive rate (median over its intervals after the
+   * warm-up, calls.ts steadyReceiveRate) plus its acknowledgements, each packet's headers added
+   * back, so it is in the shaper's own unit.
+   */
   steadyBitsPerSecond: number;
+  /** The same without the headers: the report's receivedBitsPerSecond. */
+  receivedBitsPerSecond: number | null;
   /** The sender's transport-counter median after warm-up, for the record. */
   senderSteadyBitsPerSecond: number | null;
   /** What the callee's application received (goodput), for the record. */
   deliveredBitsPerSecond: number | null;
   /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
   averageBitsPerSecond: number;
+  /** The callee's steady intervals. */
   samples: number;
 }
 
@@ -81,23 +94,28 @@ function median(xs: readonly number[]): number {
 
 /**
  * The rate the shaper let through, from iceprobe's report: the relay-forced TURN/UDP call's
- * `receivedBitsPerSecond` — the callee's transport counter over its receiving time. The caller
- * overshoots a tbf link (its counter read 5.9–6.4 Mbit/s on 4 Mbit/s: dcSCTP keeps sending into
- * the drops) and the callee's goodput sits far below it (1.9–2.3: loss recovery), but while the
- * sender overshoots, the bottleneck is saturated, so what arrives is the bottleneck's rate.
- * The sender's steady median and the goodput are kept for the record. null without such a call.
+ * callee receive counters. The caller overshoots a tbf link (its counter read 5.9–6.4 Mbit/s
+ * on 4 Mbit/s: dcSCTP keeps sending into the drops) and the callee's goodput sits far below it
+ * (1.9–2.3: loss recovery), but while the sender overshoots, the bottleneck is saturated, so
+ * what arrives per interval is the bottleneck's rate. null without such a call.
  */
 export function reportedRelayRate(report: Report): ReportedRate | null {
   const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
   const t = call?.throughput;
-  if (!call || !t || t.receivedBitsPerSecond === undefined) return null;
+  const received = t?.receivedSamples ?? [];
+  // Both pages sit behind the lab's one shaped link, so each direction of it carries the data
+  // (caller → TURN up, TURN → callee down) and the callee's acknowledgements (callee → TURN up,
+  // TURN → caller down): the shaper's rate is their sum.
+  const wire = steadyReceiveRate(received, { perPacketOverheadBytes: RELAY_UDP_WIRE_OVERHEAD_BYTES, withReverse: true });
+  if (!call || !t || wire === null) return null;
   const steady = t.samples.filter((x) => x.atMs > THROUGHPUT_WARMUP_MS).map((x) => x.bitsPerSecond);
   return {
     callId: call.id,
-    steadyBitsPerSecond: t.receivedBitsPerSecond,
+    steadyBitsPerSecond: wire,
+    receivedBitsPerSecond: t.receivedBitsPerSecond ?? null,
     senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null,
     averageBitsPerSecond: t.bitsPerSecond,
-    samples: steady.length,
+    samples: steadyReceived(received).length,
     deliveredBitsPerSecond: deliveredBitsPerSecond(t),
   };
 }

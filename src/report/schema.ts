@@ -94,6 +94,16 @@ export const ThroughputSample = z.object({
   bitsPerSecond: z.number().nonnegative(),
   rttMs: z.number().nullable(),
 });
+/** The callee's receive rate over one sampling interval; atMs is the interval's end since its data started. */
+export const ReceivedSample = z.object({
+  atMs: z.number().nonnegative(),
+  bitsPerSecond: z.number().nonnegative(),
+  packetsPerSecond: z.number().nonnegative(),
+  /** What the callee sent back over the same interval (the data channel's acknowledgements). */
+  reverseBitsPerSecond: z.number().nonnegative(),
+  reversePacketsPerSecond: z.number().nonnegative(),
+});
+export type ReceivedSample = z.infer<typeof ReceivedSample>;
 export const Call = z.object({
   id: z.string(),
   checkId: z.string(),
@@ -112,8 +122,10 @@ export const Call = z.object({
     .object({
       bitsPerSecond: z.number().nonnegative(),
       goodputBitsPerSecond: z.number().nonnegative(),
-      /** The callee's transport counter after its first second of data: the bottleneck's rate when saturated. */
+      /** The callee's steady receive rate (median of its intervals after its first second of data): the bottleneck's rate when saturated. */
       receivedBitsPerSecond: z.number().nonnegative().optional(),
+      /** The callee's transport counters as rates per sampling interval. */
+      receivedSamples: z.array(ReceivedSample).optional(),
       bytes: z.number().nonnegative(),
       durationMs: z.number().nonnegative(),
       samples: z.array(ThroughputSample),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCall, planCalls, SLOW_SETUP_MS } from '../../src/calls.js';
+import { judgeCall, planCalls, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/calls.js';
 import type { ServerSpec } from '../../src/config.js';
 import type { Check } from '../../src/report/schema.js';
 import { parseIceUri } from '../../src/uri.js';
-import type { CallResult } from '../../probes/types.js';
+import type { CallResult, ReceiveCount } from '../../probes/types.js';
 
 function spec(url: string): ServerSpec {
   const r = parseIceUri(url);
@@ -80,5 +80,57 @@ describe('judgeCall', () => {
   it('a relay call whose selected pair is not relay fails', () => {
     const host = { ...relayCand, type: 'host' as const };
     expect(judgeCall(plan, side({ selectedPair: { local: host, remote: host } }), side({}), 3000).check.code).toBe('RELAY_CALL_FAILED');
+  });
+});
+
+describe('the callee\'s receive rate', () => {
+  // Cumulative counters every 250 ms: idle before the data, 1 Mbit/s for the first second,
+  // then 4 Mbit/s (500 packets/s) with one stalled interval, then idle after the sender stopped.
+  // It acknowledges at 0.2 Mbit/s in 250 packets/s.
+  const counter: ReceiveCount[] = [];
+  let bytes = 0;
+  let packets = 0;
+  let sentBytes = 0;
+  let sentPackets = 0;
+  const rates = [0, 0, 1, 1, 1, 1, 4, 4, 0, 4, 4, 4, 0, 0];
+  rates.forEach((mbit, i) => {
+    bytes += (mbit * 1e6 * 0.25) / 8;
+    packets += mbit > 0 ? (mbit === 4 ? 125 : 30) : 0;
+    sentBytes += mbit > 0 ? (0.2e6 * 0.25) / 8 : 0;
+    sentPackets += mbit > 0 ? 62.5 : 0;
+    counter.push({ atMs: 100 + 250 * i, bytes, packets, sentBytes, sentPackets });
+  });
+
+  it('per interval, from the first interval with data to the last, stamped from the start of data', () => {
+    const s = receivedSamples(counter);
+    expect(s.map((x) => x.bitsPerSecond)).toEqual([1e6, 1e6, 1e6, 1e6, 4e6, 4e6, 0, 4e6, 4e6, 4e6]);
+    expect(s.map((x) => x.atMs)).toEqual([250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500]);
+    expect(s[4]).toEqual({ atMs: 1250, bitsPerSecond: 4e6, packetsPerSecond: 500, reverseBitsPerSecond: 2e5, reversePacketsPerSecond: 250 });
+  });
+
+  it('steady rate: the median after the first second, so neither slow start nor one stall pulls it down', () => {
+    const s = receivedSamples(counter);
+    expect(steadyReceived(s)).toHaveLength(6);
+    expect(steadyReceiveRate(s)).toBe(4e6);
+    // Headers below the counter, per packet; and the acknowledgements when they share the link.
+    expect(steadyReceiveRate(s, { perPacketOverheadBytes: 46, withReverse: false })).toBe(4e6 + 500 * 46 * 8);
+    expect(steadyReceiveRate(s, { perPacketOverheadBytes: 46, withReverse: true })).toBe(4e6 + 500 * 46 * 8 + 2e5 + 250 * 46 * 8);
+  });
+
+  it('nothing to judge without data, or with only the warm-up', () => {
+    expect(receivedSamples([])).toEqual([]);
+    const idle = { bytes: 0, packets: 0, sentBytes: 0, sentPackets: 0 };
+    expect(receivedSamples([{ atMs: 0, ...idle }, { atMs: 250, ...idle }])).toEqual([]);
+    expect(steadyReceiveRate(receivedSamples(counter.slice(0, 6)))).toBeNull();
+  });
+
+  it('judgeCall reports it from the callee\'s counters', () => {
+    const plan = { id: 'relay-udp', policy: 'relay' as const, transport: 'udp' as const, servers: [spec('turn:t.test')], skip: null };
+    const { call } = judgeCall(plan, side({}), side({ role: 'callee', receiveCounter: counter }), 3000);
+    expect(call.throughput?.receivedBitsPerSecond).toBe(4e6);
+    expect(call.throughput?.receivedSamples).toHaveLength(10);
+    const none = judgeCall(plan, side({}), side({ role: 'callee' }), 3000).call.throughput;
+    expect(none?.receivedBitsPerSecond).toBeUndefined();
+    expect(none?.receivedSamples).toBeUndefined();
   });
 });

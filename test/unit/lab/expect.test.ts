@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, expectedLoss, reportedLoss, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/lab/expect.js';
+import { evaluateExpectations, expectedLoss, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/lab/expect.js';
 import { labCheckConfig } from '../../../src/lab/run.js';
 import { parseScenario } from '../../../src/lab/scenario.js';
 import type { Check, Report } from '../../../src/report/schema.js';
@@ -48,13 +48,17 @@ const pathQuality = (host: string, sent: number, received: number): Check => ({
   durationMs: 1,
   details: { sent, received },
 });
-/** A relay call over TURN/UDP whose samples every 250 ms are `mbit` (the first second: `warm`). */
+/**
+ * A relay call over TURN/UDP whose sender samples every 250 ms are `mbit` (the first second:
+ * `warm`); the callee received the same payload rates in 350 packets/s.
+ */
 function relayUdpCall(mbit: number[], warm = 9, goodputMbit = 3.7): NonNullable<Report['calls']>[number] {
   const samples = [warm, warm, warm, warm, ...mbit].map((m, i) => ({ atMs: 250 * (i + 1), bitsPerSecond: m * 1e6, rttMs: null }));
+  const receivedSamples = samples.map((x) => ({ atMs: x.atMs, bitsPerSecond: x.bitsPerSecond, packetsPerSecond: 350, reverseBitsPerSecond: 0, reversePacketsPerSecond: 0 }));
   return {
     id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
     setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
-    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, bytes: 1, durationMs: 3000, samples },
+    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, receivedSamples, bytes: 1, durationMs: 3000, samples },
   };
 }
 
@@ -80,14 +84,27 @@ describe('transportOutcome', () => {
 });
 
 describe('report readers', () => {
-  it('relay rate: what reached the callee\'s transport, not what the sender counted or the goodput', () => {
+  it('relay rate: what reached the callee\'s transport, headers added back, not what the sender counted or the goodput', () => {
     const call = relayUdpCall([3.8, 3.6, 9, 3.7, 3.5], 9, 2.3);
-    const r = report({ calls: [{ ...call, throughput: { ...call.throughput!, receivedBitsPerSecond: 3_850_000 } }] });
+    // The callee: a slow first second, then 3.5 Mbit/s in 400 packets/s, one stall; it sends
+    // back 0.1 Mbit/s of acknowledgements in 200 packets/s.
+    const receivedSamples = [1, 1, 1, 1, 3.5, 3.5, 0.5, 3.5, 3.5].map((m, i) => ({
+      atMs: 250 * (i + 1), bitsPerSecond: m * 1e6, packetsPerSecond: m === 1 ? 100 : 400, reverseBitsPerSecond: 1e5, reversePacketsPerSecond: 200,
+    }));
+    const r = report({ calls: [{ ...call, throughput: { ...call.throughput!, receivedBitsPerSecond: 3_500_000, receivedSamples } }] });
     expect(reportedRelayRate(r)).toEqual({
-      callId: 'relay-udp', steadyBitsPerSecond: 3_850_000, senderSteadyBitsPerSecond: 3_700_000, deliveredBitsPerSecond: 2_300_000, averageBitsPerSecond: 6e6, samples: 5,
+      callId: 'relay-udp',
+      steadyBitsPerSecond: 3_500_000 + 400 * RELAY_UDP_WIRE_OVERHEAD_BYTES * 8 + 100_000 + 200 * RELAY_UDP_WIRE_OVERHEAD_BYTES * 8,
+      receivedBitsPerSecond: 3_500_000,
+      senderSteadyBitsPerSecond: 3_700_000,
+      deliveredBitsPerSecond: 2_300_000,
+      averageBitsPerSecond: 6e6,
+      samples: 5,
     });
-    const old = { ...call, throughput: { ...call.throughput!, receivedBitsPerSecond: undefined } };
-    expect(reportedRelayRate(report({ calls: [old] }))).toBeNull();
+    expect(RELAY_UDP_WIRE_OVERHEAD_BYTES).toBe(46);
+    // A report without the callee's samples (a failed callee) has no rate to judge.
+    const { receivedSamples: _dropped, ...noSamples } = call.throughput!;
+    expect(reportedRelayRate(report({ calls: [{ ...call, throughput: noSamples }] }))).toBeNull();
     expect(reportedRelayRate(report({}))).toBeNull();
   });
 
