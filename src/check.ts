@@ -225,6 +225,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
         timeoutMs: config.timeoutMs,
         signal: controller.signal,
         config: false,
+        pathQualityCount: config.lossProbes,
         ...(extraCa.length > 0 ? { tls: { extraCa } } : {}),
       }).then((checks) => {
         for (const c of checks) ctx.add(c);

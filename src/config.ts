@@ -13,11 +13,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, readFailure } from './errors.js';
 import { mintTurnRestCredential } from './credentials.js';
+import { PATH_QUALITY_DEFAULTS } from './protocol/path-quality.js';
 import { Secrets } from './redact.js';
 import { parseIceUri, type IceUri } from './uri.js';
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
 export const DEFAULT_DURATION_S = 3;
+/** Bounds of a path-quality burst: below 10 a loss figure means nothing; 5000 at 5 ms spacing is 25 s. */
+export const LOSS_PROBES_MIN = 10;
+export const LOSS_PROBES_MAX = 5_000;
 export const REST_TTL_SECONDS = 3_600;
 
 const IceServerSchema = z
@@ -37,6 +41,8 @@ export const IceprobeSettingsSchema = z
     turnSecretUser: z.string().min(1).optional(),
     calls: z.boolean().optional(),
     durationS: z.number().min(0.5).max(120).optional(),
+    /** STUN Bindings per path-quality burst (loss/jitter); more gives a tighter loss estimate. */
+    lossProbes: z.number().int().min(LOSS_PROBES_MIN).max(LOSS_PROBES_MAX).optional(),
     media: z.boolean().optional(),
     protocol: z.boolean().optional(),
     expect: z.array(z.string()).optional(),
@@ -67,6 +73,7 @@ export interface ConfigInput {
   insecureTls?: boolean;
   calls?: boolean;
   durationS?: number;
+  lossProbes?: number;
   media?: boolean;
   protocol?: boolean;
   expect?: readonly string[];
@@ -95,6 +102,8 @@ export interface ResolvedConfig {
   insecureTls: boolean;
   calls: boolean;
   durationS: number;
+  /** STUN Bindings per path-quality burst. */
+  lossProbes: number;
   media: boolean;
   protocol: boolean;
   expect: string[];
@@ -235,6 +244,10 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   if (!Number.isFinite(durationS) || durationS < 0.5 || durationS > 120) {
     problems.push(`--duration ${durationS}: must be between 0.5 and 120 seconds`);
   }
+  const lossProbes = input.lossProbes ?? s.lossProbes ?? PATH_QUALITY_DEFAULTS.count;
+  if (!Number.isInteger(lossProbes) || lossProbes < LOSS_PROBES_MIN || lossProbes > LOSS_PROBES_MAX) {
+    problems.push(`--loss-probes ${lossProbes}: must be a whole number between ${LOSS_PROBES_MIN} and ${LOSS_PROBES_MAX}`);
+  }
 
   const extraCa: string[] = [];
   const caFile = input.caFile ?? s.caFile;
@@ -256,6 +269,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     insecureTls: input.insecureTls ?? s.insecureTls ?? false,
     calls: input.calls ?? s.calls ?? true,
     durationS,
+    lossProbes,
     media: input.media ?? s.media ?? false,
     protocol: input.protocol ?? s.protocol ?? true,
     expect: [...(s.expect ?? []), ...(input.expect ?? [])],

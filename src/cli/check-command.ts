@@ -19,6 +19,7 @@ const options = {
   calls: { type: 'boolean', describe: 'Make loopback calls through the TURN servers (--no-calls to skip)', defaultDescription: 'true' },
   protocol: { type: 'boolean', describe: 'Run the Node-side protocol probes (--no-protocol to skip)', defaultDescription: 'true' },
   duration: { type: 'number', describe: 'Seconds of data per call for throughput', defaultDescription: '3' },
+  'loss-probes': { type: 'number', describe: 'STUN Bindings per loss/jitter burst (per STUN host); more gives a tighter loss figure', defaultDescription: '200' },
   media: { type: 'boolean', describe: 'Also send fake camera + microphone over the policy-all call' },
   expect: { type: 'string', array: true, describe: 'A CI gate, e.g. relay:tls, setup<300, throughput>5e6; repeatable' },
   strict: { type: 'boolean', describe: 'Treat warnings as failures (exit 1)' },

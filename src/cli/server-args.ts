@@ -9,6 +9,7 @@ export interface ServerArgs {
   config?: string | undefined;
   timeout?: number | undefined;
   duration?: number | undefined;
+  lossProbes?: number | undefined;
   chromiumPath?: string | undefined;
 }
 
@@ -21,6 +22,7 @@ export function serverConfigInput(args: ServerArgs): ConfigInput {
     ...(args.config !== undefined ? { configPath: args.config } : {}),
     ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
     ...(args.duration !== undefined ? { durationS: args.duration } : {}),
+    ...(args.lossProbes !== undefined ? { lossProbes: args.lossProbes } : {}),
     ...(args.chromiumPath !== undefined ? { chromiumPath: args.chromiumPath } : {}),
   };
 }

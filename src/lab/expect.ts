@@ -169,6 +169,27 @@ export function expectedLoss(loss: NonNullable<Scenario['loss']>): { oneWay: num
   return { oneWay: up === down ? up * 100 : null, roundTrip: (1 - (1 - up) * (1 - down)) * 100 };
 }
 
+/** STUN servers the lab's check config bursts at (labCheckConfig: two stun: URLs, two hosts). */
+export const LAB_LOSS_BURSTS = 2;
+
+/**
+ * Requests per path-quality burst so that the pooled estimate lands within the scenario's
+ * `lossNearPercent` of the truth at 4 standard errors (a false alarm about 1 run in 16 000):
+ * binomial SE of the round-trip loss over LAB_LOSS_BURSTS × n requests, carried to the one-way
+ * figure (1 − √(1 − rt)) by its derivative when that is what is judged. null when the
+ * scenario judges no loss.
+ */
+export function lossProbesNeeded(scenario: Scenario): number | null {
+  const points = scenario.expect.groundTruth.lossNearPercent;
+  if (points === undefined || !scenario.loss) return null;
+  const want = expectedLoss(scenario.loss);
+  const rt = want.roundTrip / 100;
+  const slope = want.oneWay !== null ? 1 / (2 * Math.sqrt(1 - rt)) : 1;
+  const allowedSe = points / 100 / 4;
+  const total = (rt * (1 - rt) * slope ** 2) / allowedSe ** 2;
+  return Math.ceil(total / LAB_LOSS_BURSTS);
+}
+
 /**
  * srflx candidates of `gather:all` (one RTCPeerConnection, one socket, both STUN servers), by
  * local base: whether the public port differs per destination.

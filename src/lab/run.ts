@@ -9,11 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOSS_PROBES_MAX } from '../config.js';
 import { startCoturn, type Coturn } from '../coturn.js';
+import { PATH_QUALITY_DEFAULTS } from '../protocol/path-quality.js';
 import { registerCleanup } from '../lifecycle.js';
 import { Secrets } from '../redact.js';
 import { Report } from '../report/schema.js';
-import { evaluateExpectations, type ExpectationResult, type LabMeasurements } from './expect.js';
+import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
 import { deleteNamespace, listLabNamespaces, newRunId, NS_PREFIX, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingsUdp } from './measure.js';
 import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
@@ -177,6 +179,13 @@ function durationArgs(scenario: Scenario, requested: number | undefined, onProgr
   return ['--duration', String(d)];
 }
 
+/** `--loss-probes`: enough for the scenario's loss tolerance (lossProbesNeeded), never below the default. */
+export function lossProbesArgs(scenario: Scenario): string[] {
+  const n = lossProbesNeeded(scenario);
+  if (n === null) return [];
+  return ['--loss-probes', String(Math.min(LOSS_PROBES_MAX, Math.max(PATH_QUALITY_DEFAULTS.count, n)))];
+}
+
 export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Promise<LabRunResult> {
   const onProgress = opts.onProgress ?? (() => {});
   await requireLabEnvironment({ needTurnserver: !scenario.turn.down });
@@ -243,7 +252,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
         reportPath,
         scenario: scenario.name,
         caFile,
-        checkArgs: [...(opts.checkArgs ?? []), ...durationArgs(scenario, opts.durationS, onProgress)],
+        checkArgs: [...(opts.checkArgs ?? []), ...durationArgs(scenario, opts.durationS, onProgress), ...lossProbesArgs(scenario)],
         repoRoot: packageRoot(),
       });
       const t3 = performance.now();

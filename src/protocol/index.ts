@@ -14,7 +14,7 @@ import { ProtocolCode } from './codes.js';
 import type { TlsPolicy } from './connect.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
 import { configChecks } from './port-policy.js';
-import { probePathQuality } from './path-quality.js';
+import { PATH_QUALITY_DEFAULTS, pathQualityBurstMs, probePathQuality } from './path-quality.js';
 import { natCheckId, runNatProbe } from './nat.js';
 import { probeStunBinding, type ProbeContext } from './stun-binding.js';
 import { probeTls } from './tls-handshake.js';
@@ -27,7 +27,7 @@ export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
 export { probeStunBinding } from './stun-binding.js';
 export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
-export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
+export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, pathQualityBurstMs, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
 export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
 
 export interface ProtocolProbeOptions {
@@ -51,6 +51,8 @@ export interface ProtocolProbeOptions {
   nat?: boolean;
   /** path-quality burst on the first stun: UDP URL of each host (default true). */
   pathQuality?: boolean;
+  /** Requests per path-quality burst (default PATH_QUALITY_DEFAULTS.count); its bound grows to fit. */
+  pathQualityCount?: number;
 }
 
 const SAFETY_MARGIN_MS = 1_000;
@@ -155,8 +157,10 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
             const r = await resolve(u.host);
             if (r.address === null) return null;
             const address = r.address;
-            return guard(`path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', opts.timeoutMs, clock, () =>
-              probePathQuality(u, address, { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}) }),
+            const count = opts.pathQualityCount ?? PATH_QUALITY_DEFAULTS.count;
+            const bound = Math.max(opts.timeoutMs, pathQualityBurstMs(count));
+            return guard(`path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', bound, clock, () =>
+              probePathQuality(u, address, { timeoutMs: bound, clock, count, ...(opts.signal ? { signal: opts.signal } : {}) }),
             );
           })(),
         );

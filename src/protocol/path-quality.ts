@@ -40,6 +40,11 @@ export const PATH_QUALITY_DEFAULTS = {
   lossThresholdPercent: 2,
 } as const;
 
+/** The bound a burst of `count` requests needs to go out whole, with its tail (and 500 ms to open the socket). */
+export function pathQualityBurstMs(count: number, spacingMs: number = PATH_QUALITY_DEFAULTS.spacingMs): number {
+  return Math.max(0, count - 1) * Math.max(1, spacingMs) + PATH_QUALITY_DEFAULTS.tailMs + 500;
+}
+
 export interface PathQualityOptions {
   count?: number;
   spacingMs?: number;

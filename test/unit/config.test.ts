@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, echoServers } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { PATH_QUALITY_DEFAULTS } from '../../src/protocol/path-quality.js';
 
 const noEnv = {} as NodeJS.ProcessEnv;
 
@@ -99,5 +100,14 @@ describe('resolveConfig', () => {
   it('rejects out-of-range numbers', () => {
     expect(problemsOf(() => resolveConfig({ env: noEnv, timeoutMs: 5 }))[0]).toMatch(/--timeout/);
     expect(problemsOf(() => resolveConfig({ env: noEnv, durationS: 0 }))[0]).toMatch(/--duration/);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, lossProbes: 5 }))[0]).toMatch(/--loss-probes/);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, lossProbes: 10.5 }))[0]).toMatch(/--loss-probes/);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, config: { iceprobe: { lossProbes: 100_000 } } })).join('\n')).toMatch(/iceprobe\.lossProbes/);
+  });
+
+  it('loss probes: the burst default, or what the flag or config file says (the flag wins)', () => {
+    expect(resolveConfig({ env: noEnv }).lossProbes).toBe(PATH_QUALITY_DEFAULTS.count);
+    expect(resolveConfig({ env: noEnv, config: { iceprobe: { lossProbes: 800 } } }).lossProbes).toBe(800);
+    expect(resolveConfig({ env: noEnv, lossProbes: 50, config: { iceprobe: { lossProbes: 800 } } }).lossProbes).toBe(50);
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FindingCode } from '../../../src/diagnosis/codes.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
-import { effectiveDurationS } from '../../../src/lab/run.js';
+import { LOSS_PROBES_MAX } from '../../../src/config.js';
+import { lossProbesNeeded } from '../../../src/lab/expect.js';
+import { effectiveDurationS, lossProbesArgs } from '../../../src/lab/run.js';
+import { PATH_QUALITY_DEFAULTS } from '../../../src/protocol/path-quality.js';
 import { isLabCidr, listScenarios, loadScenario, parseScenario, relayNeededBetween, type Site } from '../../../src/lab/scenario.js';
 
 const SHIPPED = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy'];
@@ -85,6 +88,21 @@ describe('parseScenario', () => {
     expect(effectiveDurationS(s, undefined)).toBe(3);
     expect(effectiveDurationS(parseScenario(base), 1)).toBe(1);
     expect(() => parseScenario({ ...base, check: { minDurationS: 60 } })).toThrow(/check\.minDurationS/);
+  });
+
+  it('a loss scenario asks for enough path-quality probes for its tolerance', () => {
+    const lossy = parseScenario({ ...base, loss: { percent: 5, protocol: 'all', direction: 'both' }, expect: { groundTruth: { lossNearPercent: 2 } } });
+    // 5 % each way: round trip 9.75 %; one-way SE of the pooled 2 × n requests ≤ 0.5 point.
+    expect(lossProbesNeeded(lossy)).toBe(488);
+    expect(lossProbesArgs(lossy)).toEqual(['--loss-probes', '488']);
+    // A wider tolerance needs fewer, but never fewer than the default burst.
+    const loose = parseScenario({ ...base, loss: { percent: 5, protocol: 'all', direction: 'both' }, expect: { groundTruth: { lossNearPercent: 10 } } });
+    expect(lossProbesNeeded(loose)).toBeLessThan(PATH_QUALITY_DEFAULTS.count);
+    expect(lossProbesArgs(loose)).toEqual(['--loss-probes', String(PATH_QUALITY_DEFAULTS.count)]);
+    // A tight one is capped at what --loss-probes accepts.
+    const tight = parseScenario({ ...base, loss: { percent: 5, protocol: 'udp', direction: 'up' }, expect: { groundTruth: { lossNearPercent: 0.1 } } });
+    expect(lossProbesArgs(tight)).toEqual(['--loss-probes', String(LOSS_PROBES_MAX)]);
+    expect(lossProbesArgs(parseScenario(base))).toEqual([]);
   });
 
   it('refuses non-default filtering without a port-preserving mapping', () => {

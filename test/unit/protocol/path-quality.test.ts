@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/net/clock.js';
-import { judgePathQuality, measurePathQuality, oneWayLoss, rttSummary, type PathQualityResult } from '../../../src/protocol/path-quality.js';
+import { judgePathQuality, measurePathQuality, oneWayLoss, PATH_QUALITY_DEFAULTS, pathQualityBurstMs, rttSummary, type PathQualityResult } from '../../../src/protocol/path-quality.js';
 import { Method } from '../../../src/stun/header.js';
 import { decodeMessage, encodeMessage } from '../../../src/stun/message.js';
 import { parseIceUri } from '../../../src/uri.js';
@@ -84,6 +84,21 @@ describe('measurePathQuality', () => {
     expect(r.received).toBe(0);
     expect(r.roundTripLossPercent).toBe(100);
     expect(clock.now()).toBeLessThanOrEqual(1_000);
+  });
+
+  it('pathQualityBurstMs is a bound a burst of that size goes out whole in', async () => {
+    for (const count of [1, 200, 488, 5_000]) {
+      const clock = new FakeClock();
+      const ch = new FakeChannel(false, (req, _n, c) => answer(clock, c, req, 1));
+      const p = measurePathQuality(ch, { timeoutMs: pathQualityBurstMs(count), clock, count });
+      await clock.advance(pathQualityBurstMs(count));
+      expect((await p).sent).toBe(count);
+    }
+    // One request less than asked when the bound is a spacing short.
+    const clock = new FakeClock();
+    const p = measurePathQuality(new FakeChannel(false), { timeoutMs: pathQualityBurstMs(488) - 500 - PATH_QUALITY_DEFAULTS.spacingMs, clock, count: 488 });
+    await clock.advance(5_000);
+    expect((await p).sent).toBe(487);
   });
 
   it('stops at once when aborted, and sends nothing more', async () => {
