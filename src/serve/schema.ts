@@ -14,6 +14,7 @@ const Str = (max = 512) => z.string().max(max);
 const NStr = (max = 512) => Str(max).nullable();
 const Ms = z.number().finite().nonnegative().max(24 * 3600 * 1000);
 const Port = z.number().int().min(0).max(65_535);
+const Count = z.number().finite().nonnegative().max(1e13);
 const CandType = z.enum(['host', 'srflx', 'prflx', 'relay']);
 const RelayProto = z.enum(['udp', 'tcp', 'tls']).nullable();
 
@@ -73,6 +74,10 @@ export const CallResultSchema = z.object({
   selectedPairChanges: z.number().int().nonnegative().max(1e6).nullable(),
   samples: z.array(z.object({ atMs: Ms, bitsPerSecond: z.number().finite().nonnegative().max(1e12), rttMs: z.number().finite().nonnegative().max(600_000).nullable() })).max(2_000),
   bytes: z.number().finite().nonnegative().max(1e13),
+  receiveCounter: z
+    .array(z.object({ atMs: Ms, bytes: Count, packets: Count, sentBytes: Count, sentPackets: Count }))
+    .max(2_000)
+    .optional(),
   appBytes: z.number().finite().nonnegative().max(1e13),
   dataMs: Ms,
   rtts: z.array(z.number().finite().nonnegative().max(600_000)).max(2_000),
@@ -113,4 +118,7 @@ const gatherOut: Assignable<z.infer<typeof GatherResultSchema>, GatherResult> = 
 const callOut: Assignable<Omit<z.infer<typeof CallResultSchema>, 'media'>, Omit<CallResult, 'media'>> = true;
 const gatherIn: Assignable<GatherResult, z.input<typeof GatherResultSchema>> = true;
 const callIn: Assignable<Omit<CallResult, 'media'>, Omit<z.input<typeof CallResultSchema>, 'media'>> = true;
-export const SCHEMA_MATCHES_PAGE_TYPES = gatherOut && callOut && gatherIn && callIn;
+// Optional fields pass both of those even when one side lacks them: the key sets must match too.
+const gatherKeys: Assignable<keyof GatherResult, keyof z.infer<typeof GatherResultSchema>> & Assignable<keyof z.infer<typeof GatherResultSchema>, keyof GatherResult> = true;
+const callKeys: Assignable<keyof CallResult, keyof z.infer<typeof CallResultSchema>> & Assignable<keyof z.infer<typeof CallResultSchema>, keyof CallResult> = true;
+export const SCHEMA_MATCHES_PAGE_TYPES = gatherOut && callOut && gatherIn && callIn && gatherKeys && callKeys;
