@@ -31,6 +31,7 @@ export const CheckKind = z.enum([
   'nat', // RFC 5780 behaviour discovery
   'expectation', // a user's --expect gate
   'path-quality', // paced STUN Binding burst over UDP: round-trip loss, RTT and jitter
+  'media', // camera/microphone: secure context, the person's consent, permission, devices (serve)
 ]);
 export type CheckKind = z.infer<typeof CheckKind>;
 
@@ -165,6 +166,16 @@ export const Report = z.object({
   partial: z.boolean().optional(),
   /** Lab runs name their scenario. */
   scenario: z.string().optional(),
+  /**
+   * Where the measurements were taken: `iceprobe check` on this machine, or a visitor's browser
+   * through `iceprobe serve` (its result id, and the browser as it named itself).
+   */
+  origin: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('check') }),
+      z.object({ kind: z.literal('serve'), resultId: z.string(), userAgent: z.string().max(512).nullable() }),
+    ])
+    .optional(),
   environment: z.object({
     browser: z.object({ name: z.string(), version: z.string() }).nullable(),
     node: z.string(),
