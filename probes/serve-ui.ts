@@ -6,6 +6,7 @@
  */
 import { call } from './call.js';
 import { gather } from './gather.js';
+import { mediaAvailability, notRequested, probeMedia, type MediaAvailability, type MediaObservation } from './serve-media.js';
 import type { CallResult, CallSpec, GatherResult, GatherSpec } from './types.js';
 
 interface SessionAnswer {
@@ -39,6 +40,8 @@ interface ServeState {
   state: 'loading' | 'ready' | 'running' | 'done' | 'error';
   result: FinishAnswer | null;
   error: { status: number; reason: string } | null;
+  /** The camera/microphone check: what the page could offer, and what it saw when asked. */
+  media: { availability: MediaAvailability; observation: MediaObservation | null };
 }
 declare global {
   interface Window {
@@ -47,8 +50,16 @@ declare global {
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const state: ServeState = { state: 'loading', result: null, error: null };
+const mediaEnv = {
+  isSecureContext: window.isSecureContext === true,
+  hasGetUserMedia: typeof navigator.mediaDevices?.getUserMedia === 'function',
+};
+const state: ServeState = { state: 'loading', result: null, error: null, media: { availability: mediaAvailability(mediaEnv), observation: null } };
 window.iceprobeServe = state;
+/** The camera/microphone check of the current run, once the person asked for it. */
+let mediaRun: Promise<MediaObservation> | null = null;
+/** While the result is being saved, a new camera/microphone check could not be part of it. */
+let saving = false;
 
 function setState(s: ServeState['state']): void {
   state.state = s;
@@ -153,9 +164,21 @@ async function run(): Promise<void> {
     progress(++finished, total);
   }
 
+  saving = true;
+  mediaButton();
+  let media = notRequested(mediaEnv);
+  if (mediaRun) {
+    const sm = step('Checking your camera and microphone');
+    media = await mediaRun; // bounded inside probeMedia
+    sm.done(media.granted);
+  }
   const sf = step('Saving the result');
-  const fin = await api<FinishAnswer>('/api/finish', { session: session.session });
+  const fin = await api<FinishAnswer>('/api/finish', { session: session.session, media });
   sf.done();
+  // Consent was for this run: a new run asks again, only if the person presses the button again.
+  mediaRun = null;
+  saving = false;
+  mediaButton();
   progress(total, total);
   show(fin);
 }
@@ -191,6 +214,9 @@ function fail(e: unknown): void {
   $('status').textContent = '';
   setState('error');
   $<HTMLButtonElement>('start').disabled = false;
+  mediaRun = null;
+  saving = false;
+  if (state.media.availability === 'offer') mediaButton();
 }
 
 async function copyId(): Promise<void> {
@@ -211,7 +237,51 @@ async function copyId(): Promise<void> {
   $('copied').textContent = ok ? 'Copied.' : 'Selected: copy it with your device\'s copy command.';
 }
 
+const MEDIA_NOT_OFFERED: Record<Exclude<MediaAvailability, 'offer'>, string> = {
+  'not-secure':
+    'Your camera and microphone cannot be tested from this page: it was opened over an unencrypted connection (http://), and browsers allow the camera and microphone only on secure (https://) pages. The network test works all the same.',
+  unsupported: 'This browser does not let web pages use a camera or microphone, so they cannot be tested here. The network test works all the same.',
+};
+
+/** Shows the offer only where it can work; the button is usable once per run. */
+function mediaButton(): void {
+  const a = state.media.availability;
+  const b = $<HTMLButtonElement>('media-start');
+  if (a !== 'offer') {
+    b.hidden = true;
+    $('media-offer').hidden = true;
+    $('media-status').textContent = MEDIA_NOT_OFFERED[a];
+    return;
+  }
+  $('media-offer').hidden = false;
+  b.hidden = false;
+  b.disabled = mediaRun !== null || saving || state.state === 'loading';
+}
+
+/** Only ever called from the button's click: the person's consent. */
+function testMedia(): void {
+  if (state.media.availability !== 'offer' || mediaRun !== null || saving) return;
+  $('media-status').textContent = 'Your browser may ask whether this page may use your camera and microphone: please allow it.';
+  const md = navigator.mediaDevices;
+  mediaRun = probeMedia(md, mediaEnv, {
+    now: () => performance.now(),
+    timeoutMs: 60_000,
+    setTimer: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  }).then((obs) => {
+    state.media.observation = obs;
+    $('media-status').textContent = 'Camera and microphone checked (and switched off again): the outcome is part of your result.';
+    return obs;
+  });
+  mediaButton();
+  // Pressed before (or after) a run: it also starts one, so the outcome is part of a result.
+  if (state.state !== 'running') void run().catch(fail);
+}
+
 $('start').addEventListener('click', () => void run().catch(fail));
+$('media-start').addEventListener('click', testMedia);
 $('copy').addEventListener('click', () => void copyId());
 if (typeof RTCPeerConnection === 'undefined') {
   fail(new Error('this browser does not support WebRTC, which video calls need'));
@@ -219,4 +289,5 @@ if (typeof RTCPeerConnection === 'undefined') {
   $<HTMLButtonElement>('start').disabled = false;
   $('status').textContent = 'Ready.';
   setState('ready');
+  mediaButton();
 }

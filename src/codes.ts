@@ -31,6 +31,19 @@ export const CheckCode = {
   CALL_FAILED: 'CALL_FAILED',
   SLOW_SETUP: 'SLOW_SETUP',
   LOW_THROUGHPUT: 'LOW_THROUGHPUT',
+  // ---- camera and microphone in a visitor's browser (kind: media, iceprobe serve)
+  MEDIA_OK: 'MEDIA_OK', // getUserMedia granted a camera and a microphone track
+  MEDIA_NOT_REQUESTED: 'MEDIA_NOT_REQUESTED', // skip: the person did not opt in, so nothing was asked
+  MEDIA_NOT_SECURE_CONTEXT: 'MEDIA_NOT_SECURE_CONTEXT', // skip: plain http on a non-local address; browsers forbid media there
+  MEDIA_UNSUPPORTED: 'MEDIA_UNSUPPORTED', // skip: a secure page, but the browser has no navigator.mediaDevices.getUserMedia
+  MEDIA_PERMISSION_DENIED: 'MEDIA_PERMISSION_DENIED', // NotAllowedError/SecurityError: the person, the browser or the OS refused
+  MEDIA_NO_ANSWER: 'MEDIA_NO_ANSWER', // the permission prompt was not answered within the page's bound
+  NO_CAMERA: 'NO_CAMERA', // NotFoundError, and the browser lists no camera
+  NO_MICROPHONE: 'NO_MICROPHONE', // NotFoundError, and the browser lists no microphone
+  NO_MEDIA_DEVICES: 'NO_MEDIA_DEVICES', // NotFoundError, and the browser lists neither
+  MEDIA_DEVICE_BUSY: 'MEDIA_DEVICE_BUSY', // NotReadableError/AbortError: another app holds the device, or the OS failed it
+  MEDIA_OVERCONSTRAINED: 'MEDIA_OVERCONSTRAINED', // OverconstrainedError: no device satisfies the request
+  MEDIA_ERROR: 'MEDIA_ERROR', // any other getUserMedia failure (its DOMException name is in details)
   // ---- run-level
   INTERRUPTED: 'INTERRUPTED',
   INTERNAL_ERROR: 'INTERNAL_ERROR',

@@ -136,7 +136,14 @@ export interface ServeReportInput {
   partial: boolean;
   secrets: Secrets;
   tool: { version: string; node: string; platform: string };
+  /** The camera/microphone check (src/serve/media.ts judgeMedia); serve always gives one. */
+  media?: Check;
+  /** The result id the page shows, and the visitor's User-Agent request header. */
+  origin?: { resultId: string; userAgent: string | null };
 }
+
+/** Longest User-Agent kept in Report.origin (the schema's bound). */
+export const USER_AGENT_MAX = 512;
 
 /** "Chrome/126.0.0.0" → {name: chrome, version}; anything else is kept as the browser's own words. */
 export function browserFromUserAgent(ua: string | null): { name: string; version: string } | null {
@@ -157,13 +164,14 @@ export function browserFromUserAgent(ua: string | null): { name: string; version
 }
 
 export function buildServeReport(i: ServeReportInput): Report {
-  const checks: Check[] = [...(i.embedded ? [] : configChecks(i.servers)), ...i.gathered.checks, ...i.calls.map((c) => c.check)];
+  const checks: Check[] = [...(i.embedded ? [] : configChecks(i.servers)), ...i.gathered.checks, ...i.calls.map((c) => c.check), ...(i.media ? [i.media] : [])];
   const draft = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'iceprobe' as const, version: i.tool.version },
     startedAt: i.startedAt.toISOString(),
     durationMs: Math.max(0, Math.round(i.durationMs)),
     ...(i.partial ? { partial: true } : {}),
+    ...(i.origin ? { origin: { kind: 'serve' as const, resultId: i.origin.resultId, userAgent: i.origin.userAgent === null ? null : i.origin.userAgent.slice(0, USER_AGENT_MAX) } } : {}),
     environment: {
       browser: browserFromUserAgent(i.userAgent),
       node: i.tool.node,

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { CallResult, GatherResult } from '../../probes/types.js';
+import type { MediaObservation } from '../../probes/serve-media.js';
 
 const Str = (max = 512) => z.string().max(max);
 const NStr = (max = 512) => Str(max).nullable();
@@ -84,6 +85,30 @@ export const CallResultSchema = z.object({
   media: z.record(Str(64), z.union([z.string().max(256), z.number(), z.boolean(), z.null()])).nullable(),
 });
 
+const DeviceCount = z.number().int().nonnegative().max(1_000);
+const Dim = z.number().finite().nonnegative().max(100_000).nullable();
+
+/** The camera/microphone observation (probes/serve-media.ts MediaObservation). */
+export const MediaObservationSchema = z
+  .object({
+    secureContext: z.boolean(),
+    supported: z.boolean(),
+    requested: z.boolean(),
+    granted: z.boolean(),
+    errorName: z.string().regex(/^[A-Za-z]{1,64}$/, 'a DOMException name').nullable(),
+    constraint: NStr(64),
+    devices: z.object({ audioinput: DeviceCount, videoinput: DeviceCount, audiooutput: DeviceCount }).strict().nullable(),
+    video: z.object({ width: Dim, height: Dim, frameRate: z.number().finite().nonnegative().max(1_000).nullable() }).strict().nullable(),
+    audio: z.object({ sampleRate: z.number().finite().nonnegative().max(1e6).nullable(), channelCount: z.number().int().nonnegative().max(64).nullable() }).strict().nullable(),
+    stoppedAll: z.boolean().nullable(),
+    durationMs: Ms,
+  })
+  .strict()
+  // A stream and an error at once, or either without a request, is not something a page sees.
+  .refine((m) => !(m.granted && m.errorName !== null), { message: 'granted and errorName are exclusive', path: ['errorName'] })
+  .refine((m) => m.requested || (!m.granted && m.errorName === null), { message: 'nothing is granted or refused without a request', path: ['requested'] })
+  .refine((m) => !m.requested || (m.secureContext && m.supported), { message: 'a request needs a secure context with getUserMedia', path: ['requested'] });
+
 /** The session id the server handed out: 32 hex chars. */
 export const SessionId = z.string().regex(/^[0-9a-f]{32}$/, 'session: 32 hex characters');
 const CallId = z.string().regex(/^[a-z0-9-]{1,32}$/, 'call id: lowercase letters, digits and -');
@@ -95,11 +120,12 @@ export const CallStartPost = z.object({ session: SessionId, call: CallId, direct
 /** POST /api/called: the page's side of that call. */
 export const CalledPost = z.object({ session: SessionId, call: CallId, direction: z.enum(['up', 'down']), result: CallResultSchema }).strict();
 /** POST /api/finish: build, store and judge the report. */
-export const FinishPost = z.object({ session: SessionId }).strict();
+export const FinishPost = z.object({ session: SessionId, media: MediaObservationSchema.optional() }).strict();
 
 export type GatheredPost = z.infer<typeof GatheredPost>;
 export type CallStartPost = z.infer<typeof CallStartPost>;
 export type CalledPost = z.infer<typeof CalledPost>;
+export type FinishPost = z.infer<typeof FinishPost>;
 
 /** "a.b[2].c: message" for the first few issues: the 400's reason. */
 export function describeIssues(error: z.ZodError, max = 5): string {
@@ -121,4 +147,7 @@ const callIn: Assignable<Omit<CallResult, 'media'>, Omit<z.input<typeof CallResu
 // Optional fields pass both of those even when one side lacks them: the key sets must match too.
 const gatherKeys: Assignable<keyof GatherResult, keyof z.infer<typeof GatherResultSchema>> & Assignable<keyof z.infer<typeof GatherResultSchema>, keyof GatherResult> = true;
 const callKeys: Assignable<keyof CallResult, keyof z.infer<typeof CallResultSchema>> & Assignable<keyof z.infer<typeof CallResultSchema>, keyof CallResult> = true;
-export const SCHEMA_MATCHES_PAGE_TYPES = gatherOut && callOut && gatherIn && callIn && gatherKeys && callKeys;
+const mediaOut: Assignable<z.infer<typeof MediaObservationSchema>, MediaObservation> = true;
+const mediaIn: Assignable<MediaObservation, z.input<typeof MediaObservationSchema>> = true;
+const mediaKeys: Assignable<keyof MediaObservation, keyof z.infer<typeof MediaObservationSchema>> & Assignable<keyof z.infer<typeof MediaObservationSchema>, keyof MediaObservation> = true;
+export const SCHEMA_MATCHES_PAGE_TYPES = gatherOut && callOut && gatherIn && callIn && gatherKeys && callKeys && mediaOut && mediaIn && mediaKeys;

@@ -42,7 +42,8 @@ import type { PlannedCall } from '../calls.js';
 import type { Report } from '../report/schema.js';
 import { writeReports } from '../../reports/write.js';
 import type { CallResult, CallSpec, GatherResult } from '../../probes/types.js';
-import { buildServeReport, callIceServers, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls, type GatherPlan } from './assemble.js';
+import { buildServeReport, callIceServers, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls, USER_AGENT_MAX, type GatherPlan } from './assemble.js';
+import { judgeMedia } from './media.js';
 import { callFailure, EchoPeer } from './echo.js';
 import { Quota, RateLimiter } from './limits.js';
 import { CalledPost, CallStartPost, describeIssues, FinishPost, GatheredPost } from './schema.js';
@@ -119,6 +120,8 @@ interface Session {
   gatherPlan: GatherPlan;
   gathered: ReturnType<typeof judgeGathered> | null;
   userAgent: string | null;
+  /** The User-Agent header of the visit's first request (bounded). */
+  requestUserAgent: string | null;
   plans: PlannedCall[] | null;
   sides: Map<string, CallSide>;
   busy: boolean;
@@ -414,6 +417,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
           gatherPlan,
           gathered: null,
           userAgent: null,
+          requestUserAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, USER_AGENT_MAX) : null,
           plans: null,
           sides: new Map(),
           busy: false,
@@ -511,6 +515,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
           calls.push(judgeServeCall(plan, up, down, durationMs));
         }
         const partial = s.plans.some((p) => !p.skip && !s.sides.get(`${p.id}/up`)?.page);
+        const id = newResultId();
         const report = buildServeReport({
           startedAt: s.startedAt,
           durationMs: performance.now() - s.t0,
@@ -522,9 +527,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
           partial,
           secrets: s.secrets,
           tool: { version: VERSION, node: process.version, platform: `${process.platform}-${process.arch}` },
+          media: judgeMedia(post.media),
+          origin: { resultId: id, userAgent: s.requestUserAgent },
         });
         closeSession(s);
-        const id = newResultId();
         const base = join(reportsDir, `${fileStamp(s.startedAt)}-${id}`);
         writeReports(report, { json: `${base}.json`, html: `${base}.html` });
         const verdict = plainVerdict(report);

@@ -3,8 +3,10 @@
  * Built from finding codes and call outcomes only (never from message text), so the page shows
  * exactly what the stored report means, and the same report always gives the same words.
  */
+import { CheckCode } from '../codes.js';
 import { FindingCode } from '../diagnosis/codes.js';
-import type { Call, Report } from '../report/schema.js';
+import type { Call, Check, Report } from '../report/schema.js';
+import { summarize } from '../report/schema.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
 
@@ -20,6 +22,7 @@ export type VerdictKind =
   | 'RELAY_ONLY'
   | 'SLOW'
   | 'PARTLY_FAILED'
+  | 'MEDIA_PROBLEM'
   | 'READY';
 
 export interface PlainVerdict {
@@ -31,8 +34,42 @@ export interface PlainVerdict {
   headline: string;
   /** A few short lines: what worked, measured speeds. */
   lines: string[];
-  /** Finding codes, for the operator the person talks to. */
+  /** Finding codes (and a media problem's check code), for the operator the person talks to. */
   codes: string[];
+  /** The camera/microphone check's outcome; null when the report has none. */
+  media: { status: Check['status']; code: string } | null;
+}
+
+/** One line about the camera and microphone, by code. */
+function mediaLine(c: Check): string {
+  const d = c.details as { video?: { width?: unknown; height?: unknown; frameRate?: unknown } | null; errorName?: unknown };
+  switch (c.code) {
+    case CheckCode.MEDIA_OK: {
+      const v = d.video;
+      const size = v && typeof v.width === 'number' && typeof v.height === 'number' ? ` (camera picture ${v.width}×${v.height}${typeof v.frameRate === 'number' ? ` at ${Math.round(v.frameRate)} frames per second` : ''})` : '';
+      return `Camera and microphone: work${size}.`;
+    }
+    case CheckCode.MEDIA_NOT_REQUESTED:
+      return 'Camera and microphone: not tested (you did not ask for it).';
+    case CheckCode.MEDIA_NOT_SECURE_CONTEXT:
+      return 'Camera and microphone: could not be tested, because this page was not opened over a secure (https://) connection.';
+    case CheckCode.MEDIA_UNSUPPORTED:
+      return 'Camera and microphone: could not be tested, because this browser does not let web pages use them.';
+    case CheckCode.MEDIA_PERMISSION_DENIED:
+      return 'Camera and microphone: your browser did not let this page use them. Allow them for the call service in your browser\'s site settings (and in your computer\'s privacy settings), or others will not see or hear you.';
+    case CheckCode.MEDIA_NO_ANSWER:
+      return 'Camera and microphone: the browser\'s question about using them was not answered.';
+    case CheckCode.NO_CAMERA:
+      return 'Camera and microphone: no camera was found, so others will not see you.';
+    case CheckCode.NO_MICROPHONE:
+      return 'Camera and microphone: no microphone was found, so others will not hear you.';
+    case CheckCode.NO_MEDIA_DEVICES:
+      return 'Camera and microphone: neither a camera nor a microphone was found.';
+    case CheckCode.MEDIA_DEVICE_BUSY:
+      return 'Camera and microphone: they could not be started. Another program (another call, for example) may be using them: close it and try again.';
+    default:
+      return `Camera and microphone: could not be used (your browser said ${typeof d.errorName === 'string' ? d.errorName : 'no more'}).`;
+  }
 }
 
 const TRANSPORT_WORD: Record<string, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
@@ -64,6 +101,28 @@ function downloadBps(report: Report, call: Call): number | null {
 }
 
 export function plainVerdict(report: Report): PlainVerdict {
+  const media = report.checks.find((c) => c.kind === 'media') ?? null;
+  const mediaBad = media !== null && (media.status === 'fail' || media.status === 'warn');
+  const network = networkVerdict(report);
+  const lines = media ? [...network.lines, mediaLine(media)] : network.lines;
+  const codes = mediaBad ? [...network.codes, media.code] : network.codes;
+  const mediaOut = media ? { status: media.status, code: media.code } : null;
+  if (network.kind === 'READY' && mediaBad) {
+    return {
+      ...network,
+      kind: 'MEDIA_PROBLEM',
+      tone: 'warn',
+      headline: 'Your network is ready for video calls, but your camera or microphone is not: see below.',
+      lines,
+      codes,
+      media: mediaOut,
+    };
+  }
+  return { ...network, lines, codes, media: mediaOut };
+}
+
+/** The verdict on the network alone: media checks do not count here. */
+function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
   const codes = [...new Set(report.findings.filter((f) => f.severity !== 'info' || f.code === FindingCode.ALL_GOOD).map((f) => f.code))];
   const has = (...cs: string[]) => cs.some((c) => codes.includes(c));
   const calls = report.calls ?? [];
@@ -90,7 +149,7 @@ export function plainVerdict(report: Report): PlainVerdict {
   if (all) lines.push(all.status === 'fail' ? 'Normal call setup: did not work.' : direct ? 'Normal call setup: works, with a direct connection.' : 'Normal call setup: works, through the relay.');
 
   const paths = working.map((c) => ({ transport: c.transport ?? 'udp', port: portOf(report, c) }));
-  const v = (kind: VerdictKind, tone: Tone, headline: string): PlainVerdict => ({ kind, tone, working: paths, headline, lines, codes });
+  const v = (kind: VerdictKind, tone: Tone, headline: string): Omit<PlainVerdict, 'media'> => ({ kind, tone, working: paths, headline, lines, codes });
 
   if (report.partial) return v('INCOMPLETE', 'bad', 'The test did not finish, so this result is incomplete. Please run it again.');
   if (has(FindingCode.TURN_AUTH_FAILED, FindingCode.TURN_CREDENTIAL_EXPIRED, FindingCode.TURN_REALM_MISMATCH, FindingCode.TURN_FORBIDDEN) && working.length === 0) {
@@ -117,7 +176,7 @@ export function plainVerdict(report: Report): PlainVerdict {
   if (has(FindingCode.LOW_THROUGHPUT, FindingCode.SLOW_SETUP)) {
     return v('SLOW', 'warn', 'Calls will connect, but your connection is slow: video may freeze or look blurry.');
   }
-  if (report.summary.status === 'fail') {
+  if (summarize(report.checks.filter((c) => c.kind !== 'media')).status === 'fail') {
     return v('PARTLY_FAILED', 'warn', 'Calls should work from your network, but part of the test failed. Please send the result id to the call service.');
   }
   return v('READY', 'good', 'Your network is ready for video calls: every connection type we tested worked.');

@@ -3,6 +3,7 @@ import { CheckCode } from '../../../src/codes.js';
 import { Secrets } from '../../../src/redact.js';
 import { Report } from '../../../src/report/schema.js';
 import { browserFromUserAgent, buildServeReport, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls } from '../../../src/serve/assemble.js';
+import { judgeMedia } from '../../../src/serve/media.js';
 import { callSide, failedSide, gatherResult, spec, UA } from './fixtures.js';
 
 const tool = { version: '0.0.0-test', node: 'v20', platform: 'linux-x64' };
@@ -89,6 +90,26 @@ describe('buildServeReport', () => {
     expect(embedded.checks.some((c) => c.kind === 'config')).toBe(false);
     expect(embedded.partial).toBe(true);
     expect(embedded.environment.browser).toBeNull();
+    expect(embedded.origin).toBeUndefined();
+  });
+
+  it('carries the origin (result id, User-Agent cut to 512) and the media check, still schema-valid', () => {
+    const servers = [spec('stun:a.test')];
+    const plan = planGather(servers, 5_000);
+    const gathered = judgeGathered(servers, plan, [gatherResult('stun:a.test:3478', ['host', 'srflx'])]);
+    const calls = planServeCalls(servers, gathered.checks).map((p) => judgeServeCall(p, { caller: callSide(), callee: callSide({ role: 'callee' }) }, null, 2_000));
+    const longUa = `${UA} ${'x'.repeat(1_000)}`;
+    const r = buildServeReport({
+      startedAt: new Date(0), durationMs: 1, servers, embedded: false, userAgent: UA, gathered, calls, partial: false, secrets: new Secrets(), tool,
+      media: judgeMedia(null),
+      origin: { resultId: 'abcdefghjk', userAgent: longUa },
+    });
+    expect(Report.safeParse(r).success).toBe(true);
+    expect(r.origin).toEqual({ kind: 'serve', resultId: 'abcdefghjk', userAgent: longUa.slice(0, 512) });
+    expect(r.checks.filter((c) => c.kind === 'media').map((c) => [c.id, c.status, c.code])).toEqual([['media', 'skip', CheckCode.MEDIA_NOT_REQUESTED]]);
+    expect(r.summary.skipped).toBeGreaterThanOrEqual(1);
+    const noUa = buildServeReport({ startedAt: new Date(0), durationMs: 1, servers, embedded: false, userAgent: null, gathered, calls, partial: false, secrets: new Secrets(), tool, origin: { resultId: 'abcdefghjk', userAgent: null } });
+    expect(noUa.origin).toEqual({ kind: 'serve', resultId: 'abcdefghjk', userAgent: null });
   });
 });
 

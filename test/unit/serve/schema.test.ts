@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CalledPost, CallResultSchema, describeIssues, GatheredPost, GatherResultSchema, SCHEMA_MATCHES_PAGE_TYPES } from '../../../src/serve/schema.js';
+import { CalledPost, CallResultSchema, describeIssues, FinishPost, GatheredPost, GatherResultSchema, MediaObservationSchema, SCHEMA_MATCHES_PAGE_TYPES } from '../../../src/serve/schema.js';
+import { notRequested, type MediaObservation } from '../../../probes/serve-media.js';
 import { callSide, gatherResult } from './fixtures.js';
 
 const SESSION = '0123456789abcdef0123456789abcdef';
@@ -37,5 +38,43 @@ describe('serve post schemas', () => {
     expect(GatheredPost.safeParse({ session: '../../etc', results: [] }).success).toBe(false);
     expect(CalledPost.safeParse({ session: SESSION, call: 'Relay UDP', direction: 'up', result: callSide() }).success).toBe(false);
     expect(CalledPost.safeParse({ session: SESSION, call: 'relay-udp', direction: 'sideways', result: callSide() }).success).toBe(false);
+  });
+});
+
+describe('the media observation in /api/finish', () => {
+  const granted: MediaObservation = {
+    ...notRequested({ isSecureContext: true, hasGetUserMedia: true }),
+    requested: true,
+    granted: true,
+    devices: { audioinput: 1, videoinput: 1, audiooutput: 1 },
+    video: { width: 640, height: 480, frameRate: 20 },
+    audio: { sampleRate: 48_000, channelCount: 1 },
+    stoppedAll: true,
+    durationMs: 420,
+  };
+
+  it('accepts what the page sends (granted, refused, not asked) and a finish without it', () => {
+    expect(MediaObservationSchema.parse(granted)).toEqual(granted);
+    expect(FinishPost.safeParse({ session: SESSION, media: { ...granted, granted: false, errorName: 'NotAllowedError', video: null, audio: null, stoppedAll: null } }).success).toBe(true);
+    expect(FinishPost.safeParse({ session: SESSION, media: notRequested({ isSecureContext: false, hasGetUserMedia: false }) }).success).toBe(true);
+    expect(FinishPost.safeParse({ session: SESSION }).success).toBe(true);
+  });
+
+  it('rejects tampered, unbounded or impossible observations, naming the path', () => {
+    const bad: [unknown, RegExp][] = [
+      [{ ...granted, errorName: '<script>' }, /^media\.errorName: /],
+      [{ ...granted, devices: { audioinput: 1e9, videoinput: 1, audiooutput: 0 } }, /^media\.devices\.audioinput: /],
+      [{ ...granted, video: { width: 640, height: 480, frameRate: 20, label: 'FaceTime HD' } }, /^media\.video: /],
+      [{ ...granted, deviceLabels: ['Logitech'] }, /^media: /],
+      [{ ...granted, errorName: 'NotAllowedError' }, /^media\.errorName: /],
+      [{ ...granted, requested: false }, /^media\.requested: /],
+      [{ ...granted, secureContext: false }, /^media\.requested: /],
+      [{ ...granted, durationMs: -1 }, /^media\.durationMs: /],
+    ];
+    for (const [media, path] of bad) {
+      const r = FinishPost.safeParse({ session: SESSION, media });
+      expect(r.success, JSON.stringify(media)).toBe(false);
+      if (!r.success) expect(describeIssues(r.error)).toMatch(path);
+    }
   });
 });

@@ -4,6 +4,8 @@ import type { Report } from '../../../src/report/schema.js';
 import { buildServeReport, judgeGathered, judgeServeCall, planGather, planServeCalls } from '../../../src/serve/assemble.js';
 import { plainVerdict } from '../../../src/serve/verdict.js';
 import type { CallResult, GatherResult } from '../../../probes/types.js';
+import { judgeMedia } from '../../../src/serve/media.js';
+import { notRequested, type MediaObservation } from '../../../probes/serve-media.js';
 import { callSide, failedSide, gatherResult, spec } from './fixtures.js';
 
 const URLS = { stun: 'stun:t.test:3478', udp: 'turn:t.test:3478?transport=udp', tcp: 'turn:t.test:3478?transport=tcp', tls: 'turns:t.test:443?transport=tcp' };
@@ -13,7 +15,7 @@ const timeout = (url: string): GatherResult => ({ ...gatherResult(url, ['host'])
 const unauthorized = (url: string): GatherResult => ({ ...gatherResult(url, ['host']), errors: [{ errorCode: 401, errorText: 'Unauthorized', url, address: null, port: null, elapsedMs: 20 }] });
 
 /** Runs the real judging pipeline over scripted page observations. */
-function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: string) => { up: CallResult | null; down?: CallResult | null }, partial = false): Report {
+function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: string) => { up: CallResult | null; down?: CallResult | null }, partial = false, media?: MediaObservation | null): Report {
   const plan = planGather(servers, 5_000);
   const gathered = judgeGathered(servers, plan, [gathers.stun, gathers.udp, gathers.tcp, gathers.tls]);
   const judged = planServeCalls(servers, gathered.checks).map((p) => {
@@ -26,7 +28,7 @@ function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: str
     const down = p.policy === 'relay' && c.down !== undefined ? { caller: c.down, callee: c.down ? calleeOf(c.down) : null } : null;
     return judgeServeCall(p, up, down, 2_000);
   });
-  return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded: false, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' } });
+  return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded: false, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' }, ...(media !== undefined ? { media: judgeMedia(media) } : {}) });
 }
 
 const good = (url: string, t: 'udp' | 'tcp' | 'tls' | null) => gatherResult(url, t === null ? ['host', 'srflx'] : ['host', 'srflx', 'relay'], t);
@@ -79,5 +81,50 @@ describe('plainVerdict', () => {
   it('is deterministic: the same report gives the same verdict (the page shows what was stored)', () => {
     const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: callSide() }));
     expect(plainVerdict(JSON.parse(JSON.stringify(r)) as Report)).toEqual(plainVerdict(r));
+  });
+});
+
+describe('plainVerdict and the camera/microphone check', () => {
+  const secure = { isSecureContext: true, hasGetUserMedia: true };
+  const asked = (p: Partial<MediaObservation>): MediaObservation => ({ ...notRequested(secure), requested: true, devices: { audioinput: 1, videoinput: 1, audiooutput: 1 }, ...p });
+  const works = (id: string) => ({ up: callSide({ transport: transportOf(id) }), down: callSide({ transport: transportOf(id) }) });
+
+  it('a working camera and microphone: still READY, with a line that says so', () => {
+    const v = plainVerdict(visit(allGather, works, false, asked({ granted: true, video: { width: 640, height: 480, frameRate: 20 }, audio: { sampleRate: 48_000, channelCount: 1 }, stoppedAll: true })));
+    expect([v.kind, v.tone, v.media]).toEqual(['READY', 'good', { status: 'pass', code: 'MEDIA_OK' }]);
+    expect(v.lines).toHaveLength(5);
+    expect(v.codes).not.toContain('MEDIA_OK');
+  });
+
+  it('not asked / not a secure context: READY, the skip is a line (not a problem)', () => {
+    for (const [media, code] of [[notRequested(secure), 'MEDIA_NOT_REQUESTED'], [notRequested({ isSecureContext: false, hasGetUserMedia: false }), 'MEDIA_NOT_SECURE_CONTEXT']] as const) {
+      const v = plainVerdict(visit(allGather, works, false, media));
+      expect([v.kind, v.tone, v.media]).toEqual(['READY', 'good', { status: 'skip', code }]);
+      expect(v.lines).toHaveLength(5);
+    }
+  });
+
+  it('a good network with a refused or missing camera: MEDIA_PROBLEM (warn), the code for the engineers', () => {
+    for (const [p, code] of [
+      [{ errorName: 'NotAllowedError' }, 'MEDIA_PERMISSION_DENIED'],
+      [{ errorName: 'NotFoundError', devices: { audioinput: 1, videoinput: 0, audiooutput: 1 } }, 'NO_CAMERA'],
+      [{ errorName: 'NotReadableError' }, 'MEDIA_DEVICE_BUSY'],
+    ] as const) {
+      const v = plainVerdict(visit(allGather, works, false, asked(p)));
+      expect([v.kind, v.tone, v.media?.code]).toEqual(['MEDIA_PROBLEM', 'warn', code]);
+      expect(v.codes).toContain(code);
+    }
+  });
+
+  it('a network problem keeps its own headline; the media problem is one more line and code', () => {
+    const v = plainVerdict(visit({ stun: timeout(URLS.stun), udp: timeout(URLS.udp), tcp: timeout(URLS.tcp), tls: timeout(URLS.tls) }, () => ({ up: failedSide('ice') }), false, asked({ errorName: 'NotAllowedError' })));
+    expect([v.kind, v.media?.code]).toEqual(['NO_CONNECTION', 'MEDIA_PERMISSION_DENIED']);
+    expect(v.codes).toContain('MEDIA_PERMISSION_DENIED');
+  });
+
+  it('a failed media check alone does not make the network verdict PARTLY_FAILED', () => {
+    const r = visit(allGather, works, false, asked({ errorName: 'NotAllowedError' }));
+    expect(r.summary.status).toBe('fail');
+    expect(plainVerdict(r).kind).toBe('MEDIA_PROBLEM');
   });
 });
