@@ -8,6 +8,7 @@ import type { Call, Candidate, Check, Finding, Report, Status } from '../src/rep
 import { escapeHtml as e } from './escape.js';
 import {
   MATRIX_COLUMNS,
+  originText,
   buildMatrix,
   callLabel,
   checksOutsideMatrix,
@@ -144,6 +145,7 @@ function verdictBlock(r: Report): string {
     `took ${e(fmtDuration(r.durationMs))}`,
     ...(r.scenario !== undefined ? [`scenario ${e(r.scenario)}`] : []),
   ].join(' · ');
+  const origin = originText(r);
   return (
     `<header id="verdict" class="verdict v-${s}" data-status="${s}">` +
     `<div class="verdict-word">${STATUS_WORD[s]}</div>` +
@@ -151,6 +153,7 @@ function verdictBlock(r: Report): string {
     `<p class="headline">${e(verdictHeadline(r))}</p>` +
     `<p class="counts">${e(countsText(r))} · ${r.checks.length} ${r.checks.length === 1 ? 'check' : 'checks'}, ${r.findings.length} ${r.findings.length === 1 ? 'finding' : 'findings'}</p>` +
     `<p class="meta">${meta}</p>` +
+    (origin !== null ? `<p class="meta origin">${e(origin)}</p>` : '') +
     (r.partial ? `<p class="partial">Partial report: the run did not finish; what was measured is shown.</p>` : '') +
     `</div></header>`
   );
@@ -315,6 +318,7 @@ function environmentBlock(r: Report): string {
   const env = r.environment;
   const rows: [string, string][] = [
     ['Tool', `${r.tool.name} ${r.tool.version}`],
+    ...(r.origin?.kind === 'serve' ? [['Measured in', `a visitor's browser, result id ${r.origin.resultId}`] as [string, string], ['User agent', r.origin.userAgent ?? 'not sent'] as [string, string]] : []),
     ['Browser', env.browser ? `${env.browser.name} ${env.browser.version}` : 'none (no browser ran)'],
     ['Node.js', env.node],
     ['Platform', env.platform],

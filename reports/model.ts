@@ -266,3 +266,10 @@ export function detailPairs(details: Record<string, unknown>, max = Infinity): s
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
+
+/** Where the measurements were taken, in words; null when the report does not say (older reports). */
+export function originText(report: Report): string | null {
+  const o = report.origin;
+  if (!o) return null;
+  return o.kind === 'serve' ? `Measured in a visitor's browser (result id ${o.resultId})` : 'Measured by iceprobe check on this machine';
+}
