@@ -44,6 +44,9 @@ export const FindingCode = {
   // ---- NAT and paths
   SYMMETRIC_NAT: 'SYMMETRIC_NAT', // address-dependent mapping: a different public port per destination
   RELAY_REQUIRED: 'RELAY_REQUIRED', // direct paths do not work from here: calls depend on TURN
+  // ---- IPv6 (dual-stack hosts: a name with A and AAAA records)
+  IPV6_PATH_BROKEN: 'IPV6_PATH_BROKEN', // the IPv4 address answers, the IPv6 address does not: clients that try IPv6 first stall
+  DUAL_STACK_MISMATCH: 'DUAL_STACK_MISMATCH', // IPv4 and IPv6 answer differently (another server or config behind the AAAA)
   // ---- calls
   RELAY_CALL_FAILED: 'RELAY_CALL_FAILED', // a relay-forced call failed although the URL gave a relay candidate
   CALL_FAILED: 'CALL_FAILED', // the call with every server (policy all) failed

@@ -14,6 +14,7 @@ import { turnAuth } from './rules/auth.js';
 import { browserPorts } from './rules/browser-ports.js';
 import { callFailures } from './rules/call-failures.js';
 import { dnsFailure } from './rules/dns.js';
+import { dualStack } from './rules/dual-stack.js';
 import { lowThroughput } from './rules/low-throughput.js';
 import { symmetricNat } from './rules/nat.js';
 import { packetLoss } from './rules/packet-loss.js';
@@ -55,6 +56,7 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'udp-blocked', rule: udpBlocked },
   { name: 'tcp-blocked', rule: tcpBlocked },
   { name: 'port-unreachable', rule: portUnreachable },
+  { name: 'dual-stack', rule: dualStack },
   { name: 'no-relay', rule: noRelayCandidate },
   { name: 'call-failures', rule: callFailures },
   { name: 'symmetric-nat', rule: symmetricNat },

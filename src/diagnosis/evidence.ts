@@ -11,6 +11,7 @@
  * where <url> is the server's canonical URL, as echoed in `report.servers[].url`.
  */
 import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../report/schema.js';
+import { parseDualStackId } from '../protocol/dual-stack.js';
 import { formatHost } from '../uri.js';
 
 /** A report before diagnosis: findings and summary are not needed (a full Report fits too). */
@@ -98,9 +99,22 @@ export class Evidence {
     return this.check(`dns:${host}`);
   }
 
-  /** Every check about this URL (config, gather, Node probe, TLS). */
+  /** Every check about this URL (config, gather, Node probe, TLS) on its first address; not the IPv6 twins. */
   about(s: ServerEcho): Check[] {
-    return this.checks.filter((c) => c.target === s.url || c.id.endsWith(`:${s.url}`) || (s.transport === 'tls' && c.id === tlsCheckId(s.host, s.port)));
+    return this.checks.filter(
+      (c) => parseDualStackId(c.id) === null && (c.target === s.url || c.id.endsWith(`:${s.url}`) || (s.transport === 'tls' && c.id === tlsCheckId(s.host, s.port))),
+    );
+  }
+
+  /** The Node probes of dual-stack hosts on their IPv6 address, each with the probe it repeats. */
+  get ipv6Twins(): { twin: Check; primary: Check }[] {
+    const out: { twin: Check; primary: Check }[] = [];
+    for (const c of this.checks) {
+      const p = parseDualStackId(c.id);
+      const primary = p ? this.check(p.primary) : undefined;
+      if (primary) out.push({ twin: c, primary });
+    }
+    return out;
   }
 
   /** The call entry for a call check id (calls[] carries the numbers; the check its verdict). */

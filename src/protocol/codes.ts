@@ -62,6 +62,7 @@ export const ProtocolCode = {
   NO_TCP_TLS_RELAY: CheckCode.NO_TCP_TLS_RELAY, // TURN configured, but only over UDP (warn)
   NO_TURN_CONFIGURED: CheckCode.NO_TURN_CONFIGURED, // no turn:/turns: URL at all (warn)
   SKIPPED_DNS: 'SKIPPED_DNS', // not probed because the host name did not resolve (skip)
+  SKIPPED_NO_IPV6_ROUTE: 'SKIPPED_NO_IPV6_ROUTE', // a dual-stack host's IPv6 address not probed: this machine has no IPv6 route to it (skip)
   // ---- NAT behaviour discovery (kind: nat, RFC 5780); OK = endpoint-independent mapping
   NAT_ADDRESS_DEPENDENT_MAPPING: 'NAT_ADDRESS_DEPENDENT_MAPPING', // a new public mapping per destination IP: symmetric NAT (warn)
   NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING: 'NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING', // a new public mapping per destination IP and port: symmetric NAT (warn)
@@ -119,6 +120,7 @@ const ADVICE: Record<ProtocolCode, string> = {
   NO_TCP_TLS_RELAY: 'Clients on networks that block UDP get no relay: add a turn: URL with ?transport=tcp and a turns: URL on 443.',
   NO_TURN_CONFIGURED: 'Without a TURN server, clients behind symmetric NATs or UDP-blocking firewalls cannot connect: add turn:/turns: URLs.',
   SKIPPED_DNS: 'Fix DNS for this host first (see the dns check).',
+  SKIPPED_NO_IPV6_ROUTE: 'Nothing to fix on the server from here: run iceprobe from a network with IPv6 to check the AAAA address too.',
   NAT_ADDRESS_DEPENDENT_MAPPING: 'This network\'s NAT is symmetric: peers here need a TURN relay to reach peers behind other symmetric or port-restricted NATs; keep TURN (with TCP/TLS on 443) configured, or switch the NAT to endpoint-independent mapping.',
   NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING: 'This network\'s NAT is symmetric (a new port per destination, e.g. iptables MASQUERADE --random-fully): peers here need a TURN relay to reach peers behind other symmetric or port-restricted NATs; keep TURN configured, or switch the NAT to endpoint-independent mapping.',
   NAT_UNSUPPORTED_SERVER: 'This server cannot tell the NAT type (no RFC 5780): point the NAT probe at a server with two public IP addresses and RFC 5780 enabled (coturn with two --listening-ip and no --no-rfc5780).',
@@ -139,7 +141,7 @@ const WARN = new Set<string>([
   ProtocolCode.NO_TCP_TLS_RELAY,
   ProtocolCode.NO_TURN_CONFIGURED,
 ]);
-const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS, ProtocolCode.NAT_UNSUPPORTED_SERVER]);
+const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS, ProtocolCode.SKIPPED_NO_IPV6_ROUTE, ProtocolCode.NAT_UNSUPPORTED_SERVER]);
 
 export function statusOf(code: string): Status {
   if (code === ProtocolCode.OK) return 'pass';

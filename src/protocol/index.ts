@@ -8,10 +8,13 @@ import type { ServerSpec } from '../config.js';
 import { CheckCode } from '../codes.js';
 import type { Check } from '../report/schema.js';
 import { systemClock, type Clock } from '../net/clock.js';
+import { systemRouteCheck, type RouteCheck } from '../net/route.js';
 import { formatHost } from '../uri.js';
+import { isIP } from 'node:net';
 import { makeCheck } from './check.js';
 import { ProtocolCode } from './codes.js';
 import type { TlsPolicy } from './connect.js';
+import { dualStackId } from './dual-stack.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
 import { configChecks } from './port-policy.js';
 import { PATH_QUALITY_DEFAULTS, pathQualityBurstMs, probePathQuality } from './path-quality.js';
@@ -27,6 +30,7 @@ export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
 export { probeStunBinding } from './stun-binding.js';
 export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
+export { dualStackId, parseDualStackId } from './dual-stack.js';
 export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, pathQualityBurstMs, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
 export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
 
@@ -51,6 +55,10 @@ export interface ProtocolProbeOptions {
   nat?: boolean;
   /** path-quality burst on the first stun: UDP URL of each host (default true). */
   pathQuality?: boolean;
+  /** Probe a name's IPv6 address too when it has A and AAAA records (default true). */
+  dualStack?: boolean;
+  /** Whether this machine has a route to an address (default: ask the kernel, src/net/route.ts). */
+  routeCheck?: RouteCheck;
   /** Requests per path-quality burst (default PATH_QUALITY_DEFAULTS.count); its bound grows to fit. */
   pathQualityCount?: number;
 }
@@ -65,6 +73,7 @@ const natGuardMs = (timeoutMs: number) => 2 * timeoutMs + 30_000;
 export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolProbeOptions): Promise<Check[]> {
   const clock: Clock = opts.now ? { now: opts.now, setTimer: systemClock.setTimer } : systemClock;
   const resolver = opts.resolver ?? systemResolver;
+  const routeCheck = opts.routeCheck ?? systemRouteCheck;
   const ctx: ProbeContext = {
     timeoutMs: opts.timeoutMs,
     clock,
@@ -88,8 +97,28 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
   const hosts = [...new Set(servers.map((s) => s.uri.host))];
   for (const host of hosts) jobs.push(resolve(host).then((r) => dnsCheck(host, r)));
 
-  const onResolved = (host: string, id: string, kind: Check['kind'], target: string, transport: Check['transport'], run: (address: string) => Promise<Check>) =>
-    jobs.push(
+  /**
+   * A probe of `host`: on its first address (IPv4 first, as the other probes), and, for a name
+   * with both A and AAAA records, once more on its first IPv6 address as `<id>@ipv6` — a
+   * client that prefers IPv6 tries that one, and a dead AAAA is what stalls it.
+   */
+  const twins: Promise<Check | null>[] = [];
+  const onResolved = (host: string, id: string, kind: Check['kind'], target: string, transport: Check['transport'], run: (address: string) => Promise<Check>) => {
+    if (opts.dualStack !== false && isIP(host) === 0) {
+      twins.push(
+        (async () => {
+          const r = await resolve(host);
+          const v6 = r.v6[0];
+          if (r.v4.length === 0 || v6 === undefined) return null;
+          const twinId = dualStackId(id);
+          if (!(await routeCheck(v6))) return noRouteCheck(twinId, kind, target, transport, v6);
+          const c = await guard(twinId, kind, target, transport, opts.timeoutMs, clock, () => run(v6));
+          // The probe names its check after the URL; the twin carries its own id.
+          return { ...c, id: twinId, details: { ...c.details, family: 6, address: v6 } };
+        })(),
+      );
+    }
+    return jobs.push(
       guard(id, kind, target, transport, opts.timeoutMs, clock, async () => {
         const r = await resolve(host);
         if (r.address === null) {
@@ -98,6 +127,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
         return run(r.address);
       }),
     );
+  };
 
   const tlsSeen = new Set<string>();
   const natSeen = new Set<string>();
@@ -169,8 +199,23 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
   }
 
   const paths = (await Promise.all(pathJobs)).filter((c): c is Check => c !== null);
-  const checks = [...(await Promise.all(jobs)), ...paths, ...(await natChain.then(() => natChecks))];
+  const v6 = (await Promise.all(twins)).filter((c): c is Check => c !== null);
+  const checks = [...(await Promise.all(jobs)), ...v6, ...paths, ...(await natChain.then(() => natChecks))];
   return opts.config === false ? checks : [...configChecks(servers), ...checks];
+}
+
+/** The IPv6 twin when this machine has no route to the address: it cannot judge the AAAA (skip). */
+function noRouteCheck(id: string, kind: Check['kind'], target: string, transport: Check['transport'], address: string): Check {
+  return makeCheck({
+    id,
+    kind,
+    target,
+    transport,
+    code: ProtocolCode.SKIPPED_NO_IPV6_ROUTE,
+    message: `this machine has no IPv6 route to ${address}; the host's AAAA address is not checked`,
+    durationMs: 0,
+    details: { family: 6, address },
+  });
 }
 
 /** A resolver that answers from an earlier lookup (the nat probe reuses the run's DNS result). */

@@ -11,6 +11,7 @@ import { turnAuth } from '../../../src/diagnosis/rules/auth.js';
 import { browserPorts } from '../../../src/diagnosis/rules/browser-ports.js';
 import { callFailures } from '../../../src/diagnosis/rules/call-failures.js';
 import { dnsFailure } from '../../../src/diagnosis/rules/dns.js';
+import { dualStack } from '../../../src/diagnosis/rules/dual-stack.js';
 import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
 import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
 import { noRelayCandidate } from '../../../src/diagnosis/rules/no-relay.js';
@@ -28,7 +29,7 @@ import { tlsProblems } from '../../../src/diagnosis/rules/tls.js';
 import { turnErrors } from '../../../src/diagnosis/rules/turn-errors.js';
 import { turnsNotOn443 } from '../../../src/diagnosis/rules/turns-port.js';
 import { udpBlocked } from '../../../src/diagnosis/rules/udp-blocked.js';
-import type { Report, Severity } from '../../../src/report/schema.js';
+import type { Check, Report, Severity } from '../../../src/report/schema.js';
 import { LAB, PROD, check, dropChecks, gatherTimeout, load, refused, setCheck, timeout } from './helpers.js';
 
 interface Want {
@@ -472,6 +473,62 @@ describe('PACKET_LOSS', () =>
     },
     { name: 'no path-quality checks', report: () => load('healthy'), want: [] },
     { name: 'rate limit without loss', report: () => load('rate-limited'), want: [] },
+  ]));
+
+/** healthy.json with an IPv6 twin (`<id>@ipv6`) of every Node probe of turn.example.com, with the given outcome per id. */
+function dualStackReport(outcome: (primaryId: string) => Partial<Check> = () => ({})): Report {
+  const r = load('healthy');
+  const nodeKinds = new Set(['stun-binding', 'turn-allocate', 'tls-handshake']);
+  const twins = r.checks
+    .filter((c) => nodeKinds.has(c.kind))
+    .map((c) => ({ ...c, id: `${c.id}@ipv6`, details: { ...c.details, family: 6, address: '2001:db8::1' }, ...outcome(c.id) }));
+  r.checks.push(...twins);
+  return r;
+}
+const v6 = (id: string) => `${id}@ipv6`;
+
+describe('IPV6_PATH_BROKEN / DUAL_STACK_MISMATCH', () =>
+  run(dualStack, [
+    { name: 'both families answer alike', report: () => dualStackReport(), want: [] },
+    { name: 'no dual-stack host (no twins)', report: () => load('healthy'), want: [] },
+    {
+      name: 'IPv6 silent on every transport, IPv4 fine: one finding for the host',
+      report: () => dualStackReport((id) => (id.startsWith('tls-handshake') ? { status: 'fail', code: 'TLS_HANDSHAKE_FAILED' } : timeout)),
+      want: [{ code: 'IPV6_PATH_BROKEN', severity: 'warn', ids: [v6(ta(PROD.udp)), v6(ta(PROD.tcp)), v6(PROD.tlsProbe), ta(PROD.udp)] }],
+    },
+    {
+      name: 'IPv6 refused on UDP only',
+      report: () => dualStackReport((id) => (id === ta(PROD.udp) ? refused : {})),
+      want: [{ code: 'IPV6_PATH_BROKEN', ids: [v6(ta(PROD.udp)), ta(PROD.udp)], notIds: [v6(ta(PROD.tcp))] }],
+    },
+    {
+      name: 'IPv4 broken too: the reachability rules speak, not this one',
+      report: () => {
+        const r = dualStackReport(() => timeout);
+        setCheck(r, ta(PROD.udp), timeout);
+        return r;
+      },
+      want: [{ code: 'IPV6_PATH_BROKEN', notIds: [v6(ta(PROD.udp))] }],
+    },
+    {
+      name: 'IPv6 answers with another auth verdict: another server behind the AAAA (error)',
+      report: () => dualStackReport((id) => (id.startsWith('turn-allocate') ? { status: 'fail', code: 'TURN_AUTH_FAILED' } : {})),
+      want: [{ code: 'DUAL_STACK_MISMATCH', severity: 'error', ids: [v6(ta(PROD.udp)), ta(PROD.udp)] }],
+    },
+    {
+      name: 'only IPv6 works (warn: IPv4 clients are told by the reachability rules)',
+      report: () => {
+        const r = dualStackReport();
+        setCheck(r, ta(PROD.udp), timeout);
+        return r;
+      },
+      want: [{ code: 'DUAL_STACK_MISMATCH', severity: 'warn', ids: [v6(ta(PROD.udp))] }],
+    },
+    {
+      name: 'no IPv6 route from this machine: nothing to say about the server',
+      report: () => dualStackReport(() => ({ status: 'skip', code: 'SKIPPED_NO_IPV6_ROUTE' })),
+      want: [],
+    },
   ]));
 
 describe('RUN_INTERRUPTED / INTERNAL_ERROR', () =>

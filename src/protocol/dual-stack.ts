@@ -1,0 +1,16 @@
+/**
+ * Dual-stack hosts: a name with A and AAAA records is probed on both families. The probe of its
+ * IPv6 address is a twin of the ordinary (first-address) probe, with the same id plus `@ipv6`,
+ * so reports and the diagnosis can pair them. Pure.
+ */
+
+/** The id of a probe's twin on the host's IPv6 address. */
+export function dualStackId(id: string): string {
+  return `${id}@ipv6`;
+}
+
+/** The probe id a twin repeats; null for an ordinary id. */
+export function parseDualStackId(id: string): { primary: string; family: 6 } | null {
+  const m = /^(.+)@ipv6$/.exec(id);
+  return m?.[1] ? { primary: m[1], family: 6 } : null;
+}
