@@ -11,13 +11,14 @@
  */
 import type { Check, CheckKind, Finding, Report } from '../src/report/schema.js';
 import { escapeXmlAttr as attr, escapeXmlText as text } from './escape.js';
+import { familySuffix } from './family.js';
 import { detailPairs, findingsFor } from './model.js';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /** The test case name: target plus transport, e.g. `turn:h:3478?transport=udp [udp]`. */
 export function testcaseName(check: Check): string {
-  return check.transport === null ? check.target : `${check.target} [${check.transport}]`;
+  return `${check.transport === null ? check.target : `${check.target} [${check.transport}]`}${familySuffix(check)}`;
 }
 
 function findingText(f: Finding): string {

@@ -7,6 +7,7 @@
 import Table from 'cli-table3';
 import type { Report, Status } from '../src/report/schema.js';
 import { escapeTerminal as t } from './escape.js';
+import { familySuffix } from './family.js';
 import {
   countsText,
   fmtMbps,
@@ -149,7 +150,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
     ];
     const rows = report.checks.map((c) => [
       t(shortTarget(c.target, c.transport)),
-      t(c.kind),
+      t(`${c.kind}${familySuffix(c)}`),
       t(c.transport ?? '-'),
       c.status,
       t(c.code),

@@ -3,6 +3,7 @@
  * RTCPeerConnection each) and turns what the browser saw into `gather` checks and candidates.
  * The verdict logic (`judgeGather`) is pure and unit-tested.
  */
+import { isIP } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { ServerSpec } from './config.js';
 import { CheckCode } from './codes.js';
@@ -69,7 +70,14 @@ function unbracket(a: string | null): string | null {
 }
 
 /** One browser candidate as the report holds it, attributed to `url` and the check that saw it. */
+/** 'ipv4' / 'ipv6' for an IP address, null for an mDNS name or none. */
+export function addressFamily(address: string | null | undefined): Candidate['family'] {
+  const v = address ? isIP(address) : 0;
+  return v === 4 ? 'ipv4' : v === 6 ? 'ipv6' : null;
+}
+
 function toCandidate(c: GatherResult['candidates'][number], url: string, checkId: string): Candidate {
+  const address = unbracket(c.address);
   return {
     url,
     checkId,
@@ -77,7 +85,8 @@ function toCandidate(c: GatherResult['candidates'][number], url: string, checkId
     protocol: c.protocol,
     // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
     relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
-    address: unbracket(c.address),
+    address,
+    family: addressFamily(address),
     port: c.port,
     relatedAddress: unbracket(c.relatedAddress),
     relatedPort: c.relatedPort,
@@ -128,11 +137,13 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
   }
   const url = s.uri.canonical;
   const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, url, id));
-  const count = (t: string) => candidates.filter((c) => c.type === t).length;
+  const count = (t: string, family?: Candidate['family']) => candidates.filter((c) => c.type === t && (family === undefined || c.family === family)).length;
   const relays = candidates.filter((c) => c.type === 'relay');
   const details: Record<string, unknown> = {
     ended: result.ended,
     candidates: { host: count('host'), srflx: count('srflx'), prflx: count('prflx'), relay: count('relay') },
+    // Of those, the IPv6 ones (host, srflx and relay addresses are reported per family).
+    candidatesIpv6: { host: count('host', 'ipv6'), srflx: count('srflx', 'ipv6'), prflx: count('prflx', 'ipv6'), relay: count('relay', 'ipv6') },
     firstMs: result.firstMs,
     errors: result.errors,
     relayProtocols: [...new Set(relays.map((r) => r.relayProtocol))],

@@ -63,6 +63,8 @@ export const Candidate = z.object({
   protocol: z.enum(['udp', 'tcp']),
   relayProtocol: Transport.nullable(),
   address: z.string().nullable(),
+  /** The address family; null for an mDNS name (`….local`) or no address. */
+  family: z.enum(['ipv4', 'ipv6']).nullable().optional(),
   port: z.number().int().nullable(),
   relatedAddress: z.string().nullable().optional(),
   relatedPort: z.number().int().nullable().optional(),

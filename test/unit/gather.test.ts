@@ -54,6 +54,30 @@ describe('judgeGather', () => {
     expect(v.check.details).toMatchObject({ candidates: { host: 1, relay: 1 } });
   });
 
+  it('each candidate names its address family; the IPv6 ones are counted apart', () => {
+    const v = judgeGather(
+      spec('stun:s.test'),
+      result({
+        candidates: [
+          cand('host'),
+          { ...cand('host'), address: '[2001:db8::5]' },
+          { ...cand('host'), address: '0f1e2d3c-aaaa-bbbb-cccc-000000000000.local' },
+          { ...cand('srflx'), address: '2001:db8::5' },
+          { ...cand('srflx'), address: '198.18.0.9' },
+        ],
+      }),
+      5000,
+    );
+    expect(v.candidates.map((c) => [c.type, c.address, c.family])).toEqual([
+      ['host', '198.18.0.1', 'ipv4'],
+      ['host', '2001:db8::5', 'ipv6'],
+      ['host', '0f1e2d3c-aaaa-bbbb-cccc-000000000000.local', null],
+      ['srflx', '2001:db8::5', 'ipv6'],
+      ['srflx', '198.18.0.9', 'ipv4'],
+    ]);
+    expect(v.check.details).toMatchObject({ candidates: { host: 3, srflx: 2 }, candidatesIpv6: { host: 1, srflx: 1, relay: 0 } });
+  });
+
   it('a page failure is an internal-error check, not a crash', () => {
     expect(judgeGather(spec('stun:s.test'), { error: 'boom', durationMs: 3 }, 5000).check.code).toBe('INTERNAL_ERROR');
   });

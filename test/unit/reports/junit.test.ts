@@ -28,6 +28,18 @@ describe('renderJunit', () => {
     expect(all.filter((t) => childElements(t, 'skipped').length === 1)).toHaveLength(r.summary.skipped);
   });
 
+  it('an IPv6 twin gets its own testcase name, next to the probe it repeats', () => {
+    const r = loadFixture('failing');
+    const primary = r.checks.find((c) => c.kind === 'turn-allocate');
+    if (!primary) throw new Error('fixture without turn-allocate');
+    const twin = { ...primary, id: `${primary.id}@ipv6` };
+    expect(testcaseName(twin)).toBe(`${testcaseName(primary)} (IPv6)`);
+    r.checks.push(twin);
+    const names = cases(parseXml(renderJunit(r))).map((t) => t.attrs['name']);
+    expect(names).toContain(xmlSafe(testcaseName(twin)));
+    expect(names).toContain(xmlSafe(testcaseName(primary)));
+  });
+
   it('failing: each failure carries its finding’s message, the code as type, and the advice', () => {
     const r = loadFixture('failing');
     const root = parseXml(renderJunit(r));

@@ -43,6 +43,16 @@ describe('renderTable', () => {
     expect(out).toMatch(/^PASS {2}14 passed/m);
   });
 
+  it('an IPv6 twin is labelled in the Kind column', () => {
+    const r = loadFixture('healthy');
+    const primary = r.checks.find((c) => c.kind === 'turn-allocate');
+    if (!primary) throw new Error('fixture without turn-allocate');
+    r.checks.push({ ...primary, id: `${primary.id}@ipv6`, status: 'fail', code: 'TIMEOUT' });
+    const out = renderTable(r, { color: false, width: 160 });
+    expect(out).toMatch(/│ turn-allocate \(IPv6\) +│ udp +│ fail +│ TIMEOUT/);
+    expect(out).toMatch(/│ turn-allocate +│ udp +│ pass +│ OK/);
+  });
+
   it('hostile: no escape sequence or bell from the report reaches the terminal', () => {
     const out = renderTable(loadFixture('hostile'), { color: false });
     // eslint-disable-next-line no-control-regex
