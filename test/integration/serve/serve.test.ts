@@ -84,6 +84,11 @@ describe('iceprobe serve, page opened by a driven browser', () => {
       expect({ headline, lines, tone }).toEqual({ headline: stored.headline, lines: stored.lines, tone: stored.tone });
       expect(st.result?.verdict).toEqual(stored);
       expect(serve.stored.map((s) => s.id)).toContain(rid);
+      // Where it was measured: this visitor's browser, under the id the page showed.
+      expect(report.origin).toMatchObject({ kind: 'serve', resultId: rid });
+      expect(readFileSync(jsonPath.replace(/\.json$/, '.html'), 'utf8')).toContain(`Measured in a visitor&#39;s browser (result id ${rid})`);
+      // Nobody pressed the camera/microphone button: a skip that says so.
+      expect(report.checks.filter((c) => c.kind === 'media').map((c) => [c.status, c.code])).toEqual([['skip', 'MEDIA_NOT_REQUESTED']]);
       expect(logs.filter((l) => l.startsWith(`report ${rid} `))).toHaveLength(1);
 
       // Per-transport relay calls to the echo peer, both directions.
