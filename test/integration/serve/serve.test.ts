@@ -217,6 +217,11 @@ describe('iceprobe serve limits', () => {
     const token = 'small-token-2';
     const s = (await (await api('/api/session', undefined, token)).json()) as { session: string; gather: { url: string }[] };
     expect((await api('/api/gathered', { session: s.session, results: [gatherFor(s.gather[0]?.url ?? '')] }, token)).status).toBe(200);
+    // A media observation that claims a granted stream on a non-secure page: 400 with the path.
+    const fakeMedia = { secureContext: false, supported: false, requested: true, granted: true, errorName: null, constraint: null, devices: null, video: null, audio: null, stoppedAll: true, durationMs: 1 };
+    const tamperedFinish = await api('/api/finish', { session: s.session, media: fakeMedia }, token);
+    expect(tamperedFinish.status).toBe(400);
+    expect(((await tamperedFinish.json()) as { error: string }).error).toMatch(/^invalid: media\.requested: /);
     const fin = await api('/api/finish', { session: s.session }, token);
     expect(fin.status).toBe(200);
     const body = (await fin.json()) as { id: string; verdict: PlainVerdict };
