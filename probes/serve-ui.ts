@@ -134,6 +134,7 @@ async function run(): Promise<void> {
   $('error').hidden = true;
   $('steps').replaceChildren();
   $('status').textContent = 'Testing… please keep this page open.';
+  if (!mediaRun && state.media.availability === 'offer') $('media-status').textContent = '';
 
   const s0 = step('Contacting the test server');
   const session = await api<SessionAnswer>('/api/session');
