@@ -26,6 +26,8 @@ export interface CoturnOptions {
   /** Fixed ports instead of free ones (lab: 3478/5349 on a namespace address). */
   port?: number;
   tlsPort?: number;
+  /** Extra DNS names for a generated certificate (it always names localhost and the listening IPs). */
+  certNames?: string[];
   /** Certificate to use, or 'generate' (default), or null for no TLS listener. */
   tls?: CertFiles | 'generate' | null;
   allowLoopbackPeers?: boolean;
@@ -207,7 +209,7 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'iceprobe-coturn-'));
   const port = opts.port ?? (opts.netns ? 3478 : await freePort(host));
   const tls = opts.tls === undefined ? 'generate' : opts.tls;
-  const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: ['DNS:localhost', ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
+  const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: ['DNS:localhost', ...(opts.certNames ?? []).map((n) => `DNS:${n}`), ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
   const tlsPort = certs ? (opts.tlsPort ?? (opts.netns ? 5349 : await freePort(host))) : null;
   const users = opts.users ?? [{ name: `iceprobe-${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('base64url') }];
   const first = users[0] ?? { name: 'iceprobe', password: randomBytes(12).toString('base64url') };

@@ -5,6 +5,7 @@
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
 import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../calls.js';
+import { parseDualStackId } from '../protocol/dual-stack.js';
 import type { Check, Report } from '../report/schema.js';
 import type { Scenario } from './scenario.js';
 
@@ -23,6 +24,8 @@ export interface LabFacts {
   routerPublicIp: string;
   /** The site A client's own address: what a srflx is without NAT. */
   clientIp?: string;
+  /** The site A client's IPv6 address (dual-stack scenarios). */
+  clientIp6?: string | null;
   measured?: LabMeasurements;
 }
 
@@ -37,6 +40,10 @@ export interface LabMeasurements {
   mappings?: ({ address: string; port: number } | null)[];
   /** Hole punching between the two sites succeeded. */
   directPath?: boolean;
+  /** The TURN server's IPv6 address answered the lab's own STUN Binding (TCP) from the client. */
+  ipv6ServerAnswers?: boolean;
+  /** The client namespace's usable global IPv6 addresses (`ip -6 addr`). */
+  ipv6ClientAddresses?: string[];
 }
 
 /** Checks that say whether TURN over a transport works: the browser's and Node's view of turn(s): URLs. */
@@ -228,7 +235,8 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
     }
     if (gt.srflxIsRouterPublic !== undefined) {
       // Behind the NAT every srflx is the router's public address; without NAT it is the client's own.
-      const srflx = report.candidates.filter((c) => c.type === 'srflx').map((c) => c.address);
+      // The NAT is IPv4's: IPv6 is routed (no NAT66), so an IPv6 srflx is the client's own address.
+      const srflx = report.candidates.filter((c) => c.type === 'srflx' && c.family !== 'ipv6').map((c) => c.address);
       const want = gt.srflxIsRouterPublic ? facts.routerPublicIp : (facts.clientIp ?? null);
       const pass = srflx.length > 0 && srflx.every((a) => (want !== null ? a === want : a !== facts.routerPublicIp));
       out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'report', expected: { srflx: want ?? `not ${facts.routerPublicIp}` }, actual: srflx, pass });
@@ -263,6 +271,20 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
       const has = codes.has('RELAY_REQUIRED');
       out.push({ id: 'groundTruth.relayNeeded', source: 'report', expected: gt.relayNeeded, actual: has, pass: has === gt.relayNeeded });
     }
+    if (gt.ipv6HostCandidate !== undefined) {
+      // The browser in the client namespace sees its own IPv6 address as a host candidate.
+      const v6 = [...new Set(report.candidates.filter((c) => c.family === 'ipv6').map((c) => `${c.type} ${c.address}`))];
+      const has = report.candidates.some((c) => c.type === 'host' && c.family === 'ipv6' && c.address === facts.clientIp6);
+      const pass = gt.ipv6HostCandidate ? has : v6.length === 0;
+      out.push({ id: 'groundTruth.ipv6HostCandidate', source: 'report', expected: gt.ipv6HostCandidate ? { host: facts.clientIp6 ?? null } : 'no IPv6 candidate', actual: v6, pass });
+    }
+    if (gt.ipv6ServerAnswers !== undefined) {
+      // iceprobe's Node probes of the name's AAAA: every twin passes when IPv6 works, none when it does not.
+      const twins = report.checks.filter((c) => parseDualStackId(c.id) !== null);
+      const passed = twins.filter((c) => c.status === 'pass').length;
+      const pass = twins.length > 0 && (gt.ipv6ServerAnswers ? passed === twins.length : passed === 0);
+      out.push({ id: 'groundTruth.ipv6ServerAnswers', source: 'report', expected: gt.ipv6ServerAnswers, actual: { twins: twins.length, passed, codes: [...new Set(twins.map((c) => c.code))] }, pass });
+    }
   }
 
   // The lab's own measurements: if these fail, the lab (not iceprobe) is wrong.
@@ -283,6 +305,14 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
     const got = m.mappings.filter((x): x is { address: string; port: number } => x !== null).map((x) => `${x.address}:${x.port}`);
     const differs = new Set(got).size > 1;
     out.push({ id: 'groundTruth.srflxPortDiffersPerDestination', source: 'lab', expected: gt.srflxPortDiffersPerDestination, actual: got, pass: got.length === m.mappings.length && got.length > 1 && differs === gt.srflxPortDiffersPerDestination });
+  }
+  if (gt.ipv6HostCandidate !== undefined && m.ipv6ClientAddresses !== undefined) {
+    // The kernel's view: the client has (or has not) a usable IPv6 address for the browser to find.
+    const pass = gt.ipv6HostCandidate ? m.ipv6ClientAddresses.includes(facts.clientIp6 ?? '') : m.ipv6ClientAddresses.length === 0;
+    out.push({ id: 'groundTruth.ipv6HostCandidate', source: 'lab', expected: gt.ipv6HostCandidate ? { has: facts.clientIp6 ?? null } : 'none', actual: m.ipv6ClientAddresses, pass });
+  }
+  if (gt.ipv6ServerAnswers !== undefined && m.ipv6ServerAnswers !== undefined) {
+    out.push({ id: 'groundTruth.ipv6ServerAnswers', source: 'lab', expected: gt.ipv6ServerAnswers, actual: m.ipv6ServerAnswers, pass: m.ipv6ServerAnswers === gt.ipv6ServerAnswers });
   }
   if (gt.relayNeeded !== undefined && m.directPath !== undefined) {
     out.push({ id: 'groundTruth.relayNeeded', source: 'lab', expected: gt.relayNeeded, actual: !m.directPath, pass: m.directPath === !gt.relayNeeded });

@@ -8,7 +8,8 @@
  * interface, iptables rule and qdisc the lab made.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { findTurnserver } from '../coturn.js';
 import { exec, type ExecOptions, type ExecResult } from './exec.js';
@@ -107,6 +108,32 @@ export async function deleteNamespace(name: string, graceMs = 1_000): Promise<vo
     for (const p of pids) signal(p, 'SIGKILL');
   }
   await exec('ip', ['netns', 'delete', name], { allowFailure: true });
+  removeNamespaceEtc(name);
+}
+
+/** `ip netns exec` mounts files from here over /etc (the lab writes a client's hosts file). */
+export const NETNS_ETC = '/etc/netns';
+
+/** Writes /etc/netns/<ns>/<file>: what the namespace's processes see as /etc/<file>. */
+export function writeNamespaceEtc(name: string, file: string, content: string): void {
+  if (!name.startsWith(NS_PREFIX)) throw new Error(`internal: refusing to write /etc for non-lab namespace ${name}`);
+  mkdirSync(join(NETNS_ETC, name), { recursive: true });
+  writeFileSync(join(NETNS_ETC, name, file), content, { mode: 0o644 });
+}
+
+/** Removes /etc/netns/<ns> (synchronous: also used at process exit). */
+export function removeNamespaceEtc(name: string): void {
+  if (!name.startsWith(NS_PREFIX)) return;
+  rmSync(join(NETNS_ETC, name), { recursive: true, force: true });
+}
+
+/** Lab entries under /etc/netns (a killed run's, for labDown). */
+export function listLabNamespaceEtc(): string[] {
+  try {
+    return readdirSync(NETNS_ETC).filter((n) => n.startsWith(NS_PREFIX));
+  } catch {
+    return [];
+  }
 }
 
 /** Synchronous best effort for process exit: kill by pid only (namespaces are removed by labDown). */
@@ -132,7 +159,8 @@ export function runInNamespace(ns: string, cmd: string, args: readonly string[],
   return exec('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 }
 
-export type IptablesFlavor = { iptables: string; restore: string; save: string };
+/** The commands of one iptables flavour; `restore6` is its ip6tables twin (same backend). */
+export type IptablesFlavor = { iptables: string; restore: string; save: string; restore6: string };
 
 let flavor: Promise<IptablesFlavor> | null = null;
 
@@ -143,8 +171,8 @@ let flavor: Promise<IptablesFlavor> | null = null;
 export function iptablesFlavor(ns: string): Promise<IptablesFlavor> {
   flavor ??= (async () => {
     const candidates: IptablesFlavor[] = [
-      { iptables: 'iptables', restore: 'iptables-restore', save: 'iptables-save' },
-      { iptables: 'iptables-legacy', restore: 'iptables-legacy-restore', save: 'iptables-legacy-save' },
+      { iptables: 'iptables', restore: 'iptables-restore', save: 'iptables-save', restore6: 'ip6tables-restore' },
+      { iptables: 'iptables-legacy', restore: 'iptables-legacy-restore', save: 'iptables-legacy-save', restore6: 'ip6tables-legacy-restore' },
     ];
     const problems: string[] = [];
     for (const c of candidates) {

@@ -18,7 +18,41 @@ export const ADDRESS_PLAN = {
     { wan: '198.18.0.20', lanCidr: '198.19.2.0/24', routerLan: '198.19.2.1', client: '198.19.2.10' },
   ] as const,
   lanPrefix: 24,
+  /**
+   * IPv6 (scenarios with `ipv6`), all inside 2001:db8::/32 (RFC 3849, documentation): the
+   * internet is 2001:db8::/64, each site's LAN its own /64, routed through the site's router.
+   */
+  v6: {
+    internetPrefix: 64,
+    servers: ['2001:db8::1', '2001:db8::2'] as const,
+    sites: [
+      { wan: '2001:db8::10', lanCidr: '2001:db8:1::/64', routerLan: '2001:db8:1::1', client: '2001:db8:1::10' },
+      { wan: '2001:db8::20', lanCidr: '2001:db8:2::/64', routerLan: '2001:db8:2::1', client: '2001:db8:2::10' },
+    ] as const,
+    lanPrefix: 64,
+  },
 } as const;
+
+/** The TURN server's name in dual-stack scenarios: an A and an AAAA record in the client's hosts file. */
+export const LAB_SERVER_NAME = 'turn.lab.test';
+
+/**
+ * /etc files for a lab client namespace (`ip netns exec` mounts /etc/netns/<ns>/<file> over
+ * /etc/<file>): the server's name in hosts; nsswitch.conf and resolv.conf plain enough that
+ * Chromium's own resolver (which WebRTC uses for STUN/TURN names) takes the configuration —
+ * with the host's (mdns4_minimal, a nameserver the lab cannot reach) it does not, and never
+ * sees the hosts file. The nameserver is the lab server: nothing answers port 53 there, so a
+ * name not in hosts fails at once.
+ */
+export function labClientEtc(): Record<'hosts' | 'nsswitch.conf' | 'resolv.conf', string> {
+  const [a] = ADDRESS_PLAN.servers;
+  const [a6] = ADDRESS_PLAN.v6.servers;
+  return {
+    hosts: `127.0.0.1 localhost\n::1 localhost\n${a} ${LAB_SERVER_NAME}\n${a6} ${LAB_SERVER_NAME}\n`,
+    'nsswitch.conf': 'hosts: files dns\n',
+    'resolv.conf': `nameserver ${a}\noptions timeout:1 attempts:1\n`,
+  };
+}
 
 export type SitePlan = (typeof ADDRESS_PLAN.sites)[number];
 
@@ -30,21 +64,37 @@ export interface RuleContext {
   serverIps: readonly string[];
 }
 
-function target(rule: FirewallRule, ctx: RuleContext): string[] {
+function target(rule: FirewallRule, serverIps: readonly string[]): string[] {
   if (rule.to === 'any') return [];
-  if (rule.to === 'server') return ['-d', ctx.serverIps.join(',')];
+  if (rule.to === 'server') return ['-d', serverIps.join(',')];
   return ['-d', rule.to];
 }
 
-function firewallLine(rule: FirewallRule, ctx: RuleContext): string {
+function firewallLine(rule: FirewallRule, serverIps: readonly string[]): string {
   const parts = ['-A', 'IPB_EGRESS'];
   if (rule.protocol !== 'all') parts.push('-p', rule.protocol);
-  parts.push(...target(rule, ctx));
+  parts.push(...target(rule, serverIps));
   if (rule.ports) parts.push('-m', 'multiport', '--dports', rule.ports.join(','));
   if (rule.action === 'allow') parts.push('-j', 'ACCEPT');
   else if (rule.action === 'drop') parts.push('-j', 'DROP');
   else parts.push('-j', 'REJECT', ...(rule.protocol === 'tcp' ? ['--reject-with', 'tcp-reset'] : []));
   return parts.join(' ');
+}
+
+/**
+ * The router's IPv6 ruleset, for `ip6tables-restore`: routed (no NAT66), with the stateful
+ * firewall of a home or office router — out allowed (then the scenario's IPv6 firewall rules),
+ * only answers back in. ICMPv6 passes: without neighbour discovery nothing works, and path-MTU
+ * and unreachable messages are part of the path.
+ */
+export function routerRules6(site: Site, serverIps6: readonly string[]): string {
+  const filter: string[] = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ':IPB_EGRESS - [0:0]'];
+  filter.push('-A INPUT -i lo -j ACCEPT', '-A INPUT -p ipv6-icmp -j ACCEPT', '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', `-A INPUT -i ${WAN_IF} -j DROP`);
+  filter.push('-A FORWARD -p ipv6-icmp -j ACCEPT', '-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT');
+  filter.push(`-A FORWARD -i ${LAN_IF} -o ${WAN_IF} -j IPB_EGRESS`);
+  for (const r of site.firewall) if (r.family !== 'ipv4') filter.push(firewallLine(r, serverIps6));
+  filter.push('-A IPB_EGRESS -j ACCEPT', 'COMMIT');
+  return `${filter.join('\n')}\n`;
 }
 
 /** `-m statistic` probability with enough digits; 5 % → 0.05. */
@@ -79,7 +129,7 @@ export function routerRules(site: Site, ctx: RuleContext): string {
     // Remember every address the client sent to (any port) for the inbound check in nat/PREROUTING.
     filter.push(`-A IPB_EGRESS -m recent --name ipb_sent --rdest --set`);
   }
-  for (const r of site.firewall) filter.push(firewallLine(r, ctx));
+  for (const r of site.firewall) if (r.family !== 'ipv6') filter.push(firewallLine(r, ctx.serverIps));
   filter.push('-A IPB_EGRESS -j ACCEPT', 'COMMIT');
 
   const nat: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];

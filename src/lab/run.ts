@@ -16,9 +16,12 @@ import { registerCleanup } from '../lifecycle.js';
 import { Secrets } from '../redact.js';
 import { Report } from '../report/schema.js';
 import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
-import { deleteNamespace, listLabNamespaces, newRunId, NS_PREFIX, requireLabEnvironment } from './netns.js';
-import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingsUdp } from './measure.js';
+import { deleteNamespace, listLabNamespaceEtc, listLabNamespaces, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
+import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingTcp, stunBindingsUdp } from './measure.js';
 import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
+import { startLabDns, type LabDns } from './dns.js';
+import { exec } from './exec.js';
+import { LAB_SERVER_NAME } from './rules.js';
 import { buildTopology, type Topology } from './topology.js';
 
 export { runInNamespace } from './netns.js';
@@ -36,11 +39,16 @@ export interface LabServer {
   username: string;
   /** What the client is given; differs from the server's when turn.wrongCredentials. */
   credential: string;
+  /** Dual stack: the name (A = ips[0], AAAA = the first IPv6 server address) the URLs use. */
+  name?: string | null;
 }
 
 /** The RTCConfiguration-shaped config file `iceprobe check --config` reads. */
 export function labCheckConfig(server: LabServer): Record<string, unknown> {
-  const [a, b] = server.ips;
+  const [ip, b] = server.ips;
+  // The first server by name when it has one (dual stack: A and AAAA); the second stays an IPv4
+  // literal, as the other address for RFC 5780 and the second destination of gather:all.
+  const a = server.name ?? ip;
   const turnUrls = [`turn:${a}:${server.port}?transport=udp`, `turn:${a}:${server.port}?transport=tcp`];
   if (server.tlsPort !== null) turnUrls.push(`turns:${a}:${server.tlsPort}?transport=tcp`);
   return {
@@ -110,6 +118,13 @@ export interface LabRunResult {
   timings: { buildMs: number; coturnMs: number; measureMs: number; checkMs: number; teardownMs: number };
 }
 
+/** The usable (not tentative) global IPv6 addresses in a namespace, as the kernel lists them. */
+async function globalIpv6Addresses(ns: string): Promise<string[]> {
+  const r = await exec('ip', ['-n', ns, '-j', '-6', 'addr', 'show', 'scope', 'global', '-tentative']);
+  const links = JSON.parse(r.stdout || '[]') as { addr_info?: { local?: string }[] }[];
+  return links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? '')).filter((a) => a !== '');
+}
+
 /** Exit codes of `iceprobe check` that still mean "a report was written". */
 const CHECK_REPORT_EXITS = new Set([0, 1]);
 
@@ -132,6 +147,16 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   if (gt.lossNearPercent !== undefined) {
     m.upLossPercent = (await measureUdpLoss({ ...ends, port: 40_001 }, 'up')).lossPercent;
     onProgress(`lab: UDP loss up ${m.upLossPercent.toFixed(1)} %`);
+  }
+  const [v6] = topo.serverIps6 ?? [];
+  if (gt.ipv6HostCandidate !== undefined) {
+    m.ipv6ClientAddresses = await globalIpv6Addresses(site.client);
+    onProgress(`lab: client IPv6 addresses: ${m.ipv6ClientAddresses.join(' ') || 'none'}`);
+  }
+  if (gt.ipv6ServerAnswers !== undefined && v6 && server) {
+    const r = await stunBindingTcp(site.client, `${v6}:${server.port}`);
+    m.ipv6ServerAnswers = r.mapped !== null;
+    onProgress(`lab: STUN over TCP to [${v6}]:${server.port}: ${r.mapped ? `answered (${r.mapped.address})` : `no answer (${r.error ?? 'timeout'})`}`);
   }
   const b = topo.sites[1];
   if (gt.relayNeeded !== undefined && b && server) {
@@ -199,8 +224,9 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
   const secrets = new Secrets();
   let topo: Topology | null = null;
   let coturn: Coturn | null = null;
+  let dns: LabDns | null = null;
   try {
-    topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite }, { onProgress, runId });
+    topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite, ipv6: scenario.ipv6 }, { onProgress, runId });
     timings.buildMs = topo.buildMs;
     onProgress(`topology ${topo.runId} built in ${topo.buildMs.toFixed(0)} ms`);
 
@@ -212,8 +238,9 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     if (!scenario.turn.down) {
       coturn = await startCoturn({
         netns: topo.internet,
-        listeningIps: [...topo.serverIps],
+        listeningIps: [...topo.serverIps, ...(topo.serverIps6 ?? [])],
         relayIp: topo.serverIps[0],
+        ...(topo.serverIps6 ? { certNames: [LAB_SERVER_NAME] } : {}),
         port: scenario.turn.port,
         tlsPort: tlsPort ?? undefined,
         tls: tlsPort === null ? null : 'generate',
@@ -224,9 +251,21 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       timings.coturnMs = performance.now() - t1;
       onProgress(`coturn up on ${topo.serverIps.join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
     }
+    if (topo.serverIps6) {
+      // Dual stack: the server's name answers A and AAAA for every resolver in the lab (Chromium's too).
+      dns = await startLabDns(topo.internet, topo.serverIps[0], 53, { [LAB_SERVER_NAME]: { a: [topo.serverIps[0]], aaaa: [topo.serverIps6[0]] } });
+      onProgress(`DNS for ${LAB_SERVER_NAME} on ${topo.serverIps[0]}:53`);
+    }
     const wrong = `wrong-${randomBytes(6).toString('base64url')}`;
     secrets.add(wrong);
-    server = { ips: topo.serverIps, port: scenario.turn.port, tlsPort, username: LAB_USER, credential: scenario.turn.wrongCredentials ? wrong : password };
+    server = {
+      ips: topo.serverIps,
+      port: scenario.turn.port,
+      tlsPort,
+      username: LAB_USER,
+      credential: scenario.turn.wrongCredentials ? wrong : password,
+      name: topo.serverIps6 ? LAB_SERVER_NAME : null,
+    };
 
     const t2 = performance.now();
     const measurements = opts.measure === false ? {} : await measureGroundTruth(scenario, topo, coturn ? server : null, onProgress);
@@ -276,6 +315,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     const expectationResults = evaluateExpectations(scenario, report, {
       routerPublicIp: topo.sites[0]?.publicIp ?? '',
       clientIp: topo.sites[0]?.clientIp ?? '',
+      clientIp6: topo.sites[0]?.clientIp6 ?? null,
       measured: measurements,
     });
     return {
@@ -289,6 +329,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     };
   } finally {
     await coturn?.stop();
+    await dns?.stop();
     if (topo) {
       timings.teardownMs = await topo.teardown();
       onProgress(`topology ${topo.runId} removed in ${timings.teardownMs.toFixed(0)} ms`);
@@ -315,6 +356,8 @@ export async function labDown(opts: { runId?: string; tmp?: string } = {}): Prom
   const order = (n: string) => (n.endsWith('-inet') ? 1 : 0);
   for (const ns of left.sort((a, b) => order(a) - order(b))) await deleteNamespace(ns);
   const alive = new Set((await listLabNamespaces()).map((n) => n.slice(NS_PREFIX.length).split('-')[0]));
+  // /etc/netns/<ns> of a namespace that is gone (a killed run's hosts file).
+  for (const n of listLabNamespaceEtc()) if (!alive.has(n.slice(NS_PREFIX.length).split('-')[0] ?? '')) removeNamespaceEtc(n);
   const tmp = opts.tmp ?? tmpdir();
   const dirs: string[] = [];
   for (const d of readdirSync(tmp)) {

@@ -36,8 +36,11 @@ export const FirewallRule = z
     /** "server": the TURN server's addresses; "any"; or an IPv4 CIDR inside 198.18.0.0/15. */
     to: z.string().default('any'),
     ports: z.array(Port).min(1).max(15).optional(),
+    /** Which IP version the rule filters (IPv6 only exists in an `ipv6` scenario; a CIDR is IPv4). */
+    family: z.enum(['ipv4', 'ipv6', 'both']).default('ipv4'),
   })
   .strict()
+  .refine((r) => r.family === 'ipv4' || r.to === 'server' || r.to === 'any', { message: 'an IPv6 rule goes "to" "server" or "any"', path: ['to'] })
   .refine((r) => r.ports === undefined || r.protocol !== 'all', { message: 'ports need protocol "udp" or "tcp"', path: ['ports'] })
   .refine((r) => r.to === 'server' || r.to === 'any' || isLabCidr(r.to), {
     message: 'to must be "server", "any" or an IPv4 address/CIDR inside 198.18.0.0/15',
@@ -115,6 +118,10 @@ export const Expectations = z
         srflxPortDiffersPerDestination: z.boolean().optional(),
         /** A call between the two sites needs a relay (what the NAT types say). */
         relayNeeded: z.boolean().optional(),
+        /** The browser reports the client's own IPv6 address as a host candidate (true), or no IPv6 candidate at all (false). */
+        ipv6HostCandidate: z.boolean().optional(),
+        /** The TURN server's IPv6 address answers a STUN Binding from the client (the lab's own probe, over TCP). */
+        ipv6ServerAnswers: z.boolean().optional(),
       })
       .strict()
       .default({}),
@@ -139,6 +146,12 @@ export const Scenario = z
     turn: TurnOptions.default({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true }),
     /** A second NAT'd site with its own router and client, for two-site calls. */
     secondSite: Site.optional(),
+    /**
+     * Dual stack: the servers, routers and clients also get IPv6 addresses from 2001:db8::/32
+     * (routed, no NAT66; the router keeps a stateful firewall), and the check addresses the TURN
+     * server by a name with an A and an AAAA record (LAB_SERVER_NAME, in the client's hosts file).
+     */
+    ipv6: z.boolean().default(false),
     expect: Expectations.default({ findings: { present: [], absent: [] }, transports: {}, groundTruth: {} }),
   })
   .strict()
@@ -165,6 +178,11 @@ export const Scenario = z
         // The lab opens inbound by DNAT to the client's own port, which only matches a port-preserving mapping.
         ctx.addIssue({ code: 'custom', path: [...path, 'nat', 'filtering'], message: `"${f}" filtering needs mapping "endpoint-independent"` });
       }
+    }
+    const v6Rules = [...s.firewall, ...(s.secondSite?.firewall ?? [])].some((r) => r.family !== 'ipv4');
+    if (!s.ipv6 && v6Rules) ctx.addIssue({ code: 'custom', path: ['ipv6'], message: 'firewall rules for IPv6 need "ipv6": true' });
+    for (const k of ['ipv6HostCandidate', 'ipv6ServerAnswers'] as const) {
+      if (s.expect.groundTruth[k] !== undefined && !s.ipv6) ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', k], message: 'needs "ipv6": true' });
     }
     if (s.turn.tls && s.turn.tlsPort === s.turn.port) {
       ctx.addIssue({ code: 'custom', path: ['turn', 'tlsPort'], message: 'must differ from turn.port' });

@@ -28,7 +28,7 @@ function bindingRequest() {
   randomBytes(12).copy(b, 8);
   return b;
 }
-// XOR-MAPPED-ADDRESS (0x0020), IPv4 only; null when absent or not a success response.
+// XOR-MAPPED-ADDRESS (0x0020), IPv4 or IPv6 (RFC 5952 text); null when absent or not a success response.
 function mapped(buf, txid) {
   if (buf.length < 20 || buf.readUInt16BE(0) !== 0x0101 || !buf.subarray(8, 20).equals(txid)) return null;
   let off = 20; const end = 20 + buf.readUInt16BE(2);
@@ -38,6 +38,13 @@ function mapped(buf, txid) {
       const port = buf.readUInt16BE(off + 6) ^ 0x2112;
       const x = buf.readUInt32BE(off + 8) ^ 0x2112a442;
       return { address: [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.'), port };
+    }
+    if (t === 0x0020 && buf[off + 5] === 2 && l >= 20) {
+      const port = buf.readUInt16BE(off + 6) ^ 0x2112;
+      const key = Buffer.concat([Buffer.from([0x21, 0x12, 0xa4, 0x42]), txid]);
+      const ip = Buffer.from(buf.subarray(off + 8, off + 24).map((v, i) => v ^ key[i]));
+      const full = Array.from({ length: 8 }, (_, i) => ip.readUInt16BE(i * 2).toString(16)).join(':');
+      return { address: new URL('http://[' + full + ']/').hostname.slice(1, -1), port };
     }
     off += 4 + l + ((4 - (l % 4)) % 4);
   }

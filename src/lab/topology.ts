@@ -14,8 +14,8 @@
 import { execFileSync } from 'node:child_process';
 import { registerCleanup } from '../lifecycle.js';
 import { exec } from './exec.js';
-import { createNamespace, deleteNamespace, iptablesFlavor, newRunId, nsName, requireLabEnvironment, runInNamespace, signal } from './netns.js';
-import { ADDRESS_PLAN, LAN_IF, WAN_IF, routerRules, tcCommands, type SitePlan } from './rules.js';
+import { createNamespace, deleteNamespace, iptablesFlavor, newRunId, nsName, removeNamespaceEtc, requireLabEnvironment, runInNamespace, signal, writeNamespaceEtc } from './netns.js';
+import { ADDRESS_PLAN, LAN_IF, WAN_IF, labClientEtc, routerRules, routerRules6, tcCommands, type SitePlan } from './rules.js';
 import type { Site } from './scenario.js';
 
 export interface SiteTopology {
@@ -28,12 +28,16 @@ export interface SiteTopology {
   clientIp: string;
   routerLanIp: string;
   lanCidr: string;
+  /** The client's IPv6 address (routed, no NAT66), in dual-stack topologies. */
+  clientIp6: string | null;
 }
 
 export interface Topology {
   runId: string;
   internet: string;
   serverIps: readonly [string, string];
+  /** The servers' IPv6 addresses in dual-stack topologies. */
+  serverIps6: readonly [string, string] | null;
   sites: SiteTopology[];
   namespaces: string[];
   buildMs: number;
@@ -44,6 +48,8 @@ export interface Topology {
 export interface TopologySpec {
   site: Site;
   secondSite?: Site | undefined;
+  /** Dual stack (scenario `ipv6`): IPv6 from ADDRESS_PLAN.v6 next to IPv4 everywhere. */
+  ipv6?: boolean;
 }
 
 export interface BuildOptions {
@@ -74,8 +80,10 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
       clientIp: plan.client,
       routerLanIp: plan.routerLan,
       lanCidr: plan.lanCidr,
+      clientIp6: spec.ipv6 ? (ADDRESS_PLAN.v6.sites[i]?.client ?? null) : null,
     };
   });
+  const v6 = spec.ipv6 === true;
   const namespaces = [internet, ...sites.flatMap((s) => [s.router, s.client])];
   const created: string[] = [];
 
@@ -100,6 +108,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
         const pids = execFileSync('ip', ['netns', 'pids', ns], { timeout: 2_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         for (const p of pids.split('\n').map(Number).filter((n) => n > 0)) signal(p, 'SIGKILL');
         execFileSync('ip', ['netns', 'delete', ns], { timeout: 2_000, stdio: 'ignore' });
+        removeNamespaceEtc(ns);
       } catch {
         /* labDown removes whatever is left */
       }
@@ -110,6 +119,9 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
     for (const ns of namespaces) {
       await createNamespace(ns);
       created.push(ns);
+      // No duplicate address detection: every IPv6 address (link-local ones too, which neighbour
+      // discovery uses) is usable at once instead of ~2 s later. Set before the links exist.
+      if (v6) await runInNamespace(ns, 'sysctl', ['-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
     }
     opts.onProgress?.(`namespaces ${namespaces.join(' ')}`);
     const [s1, s2] = ADDRESS_PLAN.servers;
@@ -119,11 +131,16 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
       `addr add ${s2}/${ADDRESS_PLAN.internetPrefix} dev br0`,
       'link set br0 up',
     ];
+    // IPv6 addresses are usable at once (nodad): nothing else on these links could hold them.
+    const [s61, s62] = ADDRESS_PLAN.v6.servers;
+    if (v6) inet.push(`addr add ${s61}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`, `addr add ${s62}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`);
     for (const s of sites) {
       const port = `s${s.index}`;
       inet.push(`link add ${port} type veth peer name ${WAN_IF} netns ${s.router}`, `link set ${port} master br0`, `link set ${port} up`);
-      // Public (un-NAT'd) LANs are routed via their router.
+      // Public (un-NAT'd) LANs are routed via their router; so is every IPv6 LAN (no NAT66).
       if (s.spec.nat.mapping === 'none') inet.push(`route add ${s.lanCidr} via ${s.publicIp}`);
+      const p6 = ADDRESS_PLAN.v6.sites[s.index];
+      if (v6 && p6) inet.push(`route add ${p6.lanCidr} via ${p6.wan}`);
     }
     await ipBatch(internet, inet);
     for (const s of sites) {
@@ -137,12 +154,23 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
       for (const other of sites) {
         if (other !== s && other.spec.nat.mapping === 'none') router.push(`route add ${other.lanCidr} via ${other.publicIp}`);
       }
+      const p6 = v6 ? ADDRESS_PLAN.v6.sites[s.index] : undefined;
+      if (p6) {
+        router.push(`addr add ${p6.wan}/${ADDRESS_PLAN.v6.internetPrefix} dev ${WAN_IF} nodad`, `addr add ${p6.routerLan}/${ADDRESS_PLAN.v6.lanPrefix} dev ${LAN_IF} nodad`);
+        for (const other of ADDRESS_PLAN.v6.sites) if (other !== p6 && sites[ADDRESS_PLAN.v6.sites.indexOf(other)]) router.push(`route add ${other.lanCidr} via ${other.wan}`);
+      }
       await ipBatch(s.router, router);
-      await ipBatch(s.client, [`addr add ${s.clientIp}/${ADDRESS_PLAN.lanPrefix} dev eth0`, 'link set eth0 up', `route add default via ${s.routerLanIp}`]);
+      const client = [`addr add ${s.clientIp}/${ADDRESS_PLAN.lanPrefix} dev eth0`, 'link set eth0 up', `route add default via ${s.routerLanIp}`];
+      if (p6) client.push(`addr add ${p6.client}/${ADDRESS_PLAN.v6.lanPrefix} dev eth0 nodad`, `route add default via ${p6.routerLan}`);
+      await ipBatch(s.client, client);
+      // The client resolves the TURN server's name to its A and AAAA addresses.
+      if (v6) for (const [file, content] of Object.entries(labClientEtc())) writeNamespaceEtc(s.client, file, content);
       // Forwarding only inside the router namespace; the host's setting is never touched.
       await runInNamespace(s.router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+      if (v6) await runInNamespace(s.router, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
       const ipt = await iptablesFlavor(s.router);
       await runInNamespace(s.router, ipt.restore, [], { input: routerRules(s.spec, { plan: ADDRESS_PLAN.sites[s.index] as SitePlan, serverIps: ADDRESS_PLAN.servers }) });
+      if (v6) await runInNamespace(s.router, ipt.restore6, [], { input: routerRules6(s.spec, ADDRESS_PLAN.v6.servers) });
       for (const args of tcCommands(s.spec)) await exec('tc', ['-n', s.router, ...args]);
     }
     opts.onProgress?.('topology ready');
@@ -151,5 +179,5 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
     throw e;
   }
 
-  return { runId, internet, serverIps: ADDRESS_PLAN.servers, sites, namespaces, buildMs: performance.now() - t0, teardown };
+  return { runId, internet, serverIps: ADDRESS_PLAN.servers, serverIps6: v6 ? ADDRESS_PLAN.v6.servers : null, sites, namespaces, buildMs: performance.now() - t0, teardown };
 }

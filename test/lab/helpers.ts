@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { startCoturn, type Coturn } from '../../src/coturn.js';
 import { exec } from '../../src/lab/exec.js';
-import { listLabNamespaces } from '../../src/lab/netns.js';
+import { listLabNamespaceEtc, listLabNamespaces } from '../../src/lab/netns.js';
 import { loadScenario, type Scenario } from '../../src/lab/scenario.js';
 import { buildTopology, type Topology } from '../../src/lab/topology.js';
 
@@ -139,6 +139,8 @@ export interface HostState {
   iptables: string;
   orphans: { pid: number; cmd: string }[];
   runDirs: string[];
+  /** /etc/netns/ipb-* (a dual-stack client's hosts, nsswitch and resolv.conf). */
+  netnsEtc: string[];
 }
 
 export async function hostState(): Promise<HostState> {
@@ -148,6 +150,7 @@ export async function hostState(): Promise<HostState> {
     iptables: `${await save('iptables-save')}\n${await save('iptables-legacy-save')}`,
     orphans: orphanNetnsProcesses(),
     runDirs: labRunDirs(),
+    netnsEtc: listLabNamespaceEtc(),
   };
 }
 
@@ -163,6 +166,7 @@ export function expectHostLeftAsFound(): void {
   afterAll(async () => {
     const after = await hostState();
     expect(after.namespaces).toEqual([]);
+    expect(after.netnsEtc).toEqual([]);
     expect(after.turnservers).toEqual([]);
     expect(after.iptables).toBe(before.iptables);
   });

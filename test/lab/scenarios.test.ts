@@ -14,7 +14,7 @@ import { listLabNamespaces } from '../../src/lab/netns.js';
 import { loadScenario, packageRoot, relayNeededBetween } from '../../src/lab/scenario.js';
 import { hostState, type HostState } from './helpers.js';
 
-const SCENARIOS = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy'];
+const SCENARIOS = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy', 'dual-stack', 'ipv6-broken'];
 const BOUND_MS = 30_000;
 const times: Record<string, number> = {};
 /** This suite's runs: other suites (or engineers) may run labs of their own on the same host meanwhile. */
@@ -32,6 +32,7 @@ afterAll(async () => {
   // Nothing lives on in a deleted namespace: no turnserver, Chromium or check process.
   expect(after.orphans).toEqual([]);
   expect(after.runDirs).toEqual(before.runDirs);
+  expect(after.netnsEtc.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)))).toEqual([]);
   expect(after.iptables).toBe(before.iptables);
 });
 

@@ -219,3 +219,29 @@ describe('labCheckConfig', () => {
     expect(c.iceprobe.insecureTls).toBe(true);
   });
 });
+
+describe('dual-stack ground truth', () => {
+  const dual = parseScenario({ name: 'd', description: 'd', ipv6: true, expect: { groundTruth: { ipv6HostCandidate: true, ipv6ServerAnswers: true, srflxIsRouterPublic: true } } });
+  const facts6 = { routerPublicIp: '198.18.0.10', clientIp: '198.19.1.10', clientIp6: '2001:db8:1::10' };
+  const host6 = { ...srflx('2001:db8:1::10'), type: 'host' as const, family: 'ipv6' as const };
+  const twin = (status: Check['status'], code: string): Check => ({ ...check('turn-allocate', 'udp', status), id: 'turn-allocate:turn:turn.lab.test:3478?transport=udp@ipv6', code });
+  const judged = (r: Report, measured = {}) => Object.fromEntries(evaluateExpectations(dual, r, { ...facts6, measured }).map((x) => [`${x.id}/${x.source}`, x.pass]));
+
+  it('the client\'s IPv6 host candidate and every IPv6 twin passing; an IPv6 srflx is not the NAT\'s', () => {
+    const r = report({ candidates: [srflx('198.18.0.10'), { ...srflx('2001:db8:1::10'), family: 'ipv6' }, host6], checks: [twin('pass', 'OK')] });
+    expect(judged(r, { ipv6ClientAddresses: ['2001:db8:1::10'], ipv6ServerAnswers: true })).toMatchObject({
+      'groundTruth.ipv6HostCandidate/report': true,
+      'groundTruth.ipv6ServerAnswers/report': true,
+      'groundTruth.srflxIsRouterPublic/report': true,
+      'groundTruth.ipv6HostCandidate/lab': true,
+      'groundTruth.ipv6ServerAnswers/lab': true,
+    });
+  });
+
+  it('a failed twin, no twins at all, or another IPv6 host address fail', () => {
+    expect(judged(report({ candidates: [host6], checks: [twin('fail', 'TIMEOUT')] }))['groundTruth.ipv6ServerAnswers/report']).toBe(false);
+    expect(judged(report({ candidates: [host6] }))['groundTruth.ipv6ServerAnswers/report']).toBe(false);
+    expect(judged(report({ candidates: [{ ...host6, address: '2001:db8:1::99' }] }))['groundTruth.ipv6HostCandidate/report']).toBe(false);
+    expect(judged(report({}), { ipv6ClientAddresses: [], ipv6ServerAnswers: false })).toMatchObject({ 'groundTruth.ipv6HostCandidate/lab': false, 'groundTruth.ipv6ServerAnswers/lab': false });
+  });
+});

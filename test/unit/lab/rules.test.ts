@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_PLAN, burstBytes, probability, routerRules, tcCommands } from '../../../src/lab/rules.js';
+import { ADDRESS_PLAN, burstBytes, LAB_SERVER_NAME, labClientEtc, probability, routerRules, routerRules6, tcCommands } from '../../../src/lab/rules.js';
 import { isLabCidr, parseScenario } from '../../../src/lab/scenario.js';
 
 const ctx = { plan: ADDRESS_PLAN.sites[0], serverIps: ADDRESS_PLAN.servers };
@@ -9,6 +9,48 @@ describe('address plan', () => {
   it('uses only 198.18.0.0/15', () => {
     const all = [ADDRESS_PLAN.internetCidr, ...ADDRESS_PLAN.servers, ...ADDRESS_PLAN.sites.flatMap((s) => [s.wan, s.lanCidr, s.routerLan, s.client])];
     for (const a of all) expect(isLabCidr(a), a).toBe(true);
+  });
+
+  it('IPv6 uses only 2001:db8::/32 (RFC 3849)', () => {
+    const v6 = ADDRESS_PLAN.v6;
+    const all = [...v6.servers, ...v6.sites.flatMap((s) => [s.wan, s.lanCidr, s.routerLan, s.client])];
+    for (const a of all) expect(a, a).toMatch(/^2001:db8:/);
+  });
+
+  it('a client namespace resolves the server name to its A and AAAA, nothing else', () => {
+    const etc = labClientEtc();
+    expect(etc.hosts).toContain(`${ADDRESS_PLAN.servers[0]} ${LAB_SERVER_NAME}`);
+    expect(etc.hosts).toContain(`${ADDRESS_PLAN.v6.servers[0]} ${LAB_SERVER_NAME}`);
+    expect(etc['nsswitch.conf']).toBe('hosts: files dns\n');
+    // The name server is a lab address: no query ever leaves the lab.
+    const ns = /^nameserver (\S+)$/m.exec(etc['resolv.conf'])?.[1] ?? '';
+    expect(isLabCidr(ns)).toBe(true);
+  });
+});
+
+describe('routerRules6', () => {
+  it('routed, stateful: out allowed, only replies in, ICMPv6 always (neighbour discovery)', () => {
+    const r = routerRules6(site({ ipv6: true }), ADDRESS_PLAN.v6.servers);
+    expect(r).toMatch(/^:FORWARD DROP/m);
+    expect(r).toMatch(/^-A INPUT -p ipv6-icmp -j ACCEPT$/m);
+    expect(r).toMatch(/^-A FORWARD -p ipv6-icmp -j ACCEPT$/m);
+    expect(r).toMatch(/^-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT$/m);
+    expect(r).not.toMatch(/-i wan -o lan -j ACCEPT/);
+    expect(r).not.toMatch(/\*nat|MASQUERADE/);
+  });
+
+  it('each family gets only its own firewall rules, with its own server addresses', () => {
+    const s = site({
+      ipv6: true,
+      firewall: [
+        { action: 'drop', protocol: 'all', to: 'server', family: 'ipv6' },
+        { action: 'reject', protocol: 'tcp', to: 'server' },
+        { action: 'drop', protocol: 'udp', family: 'both' },
+      ],
+    });
+    const egress = (text: string) => text.split('\n').filter((l) => l.startsWith('-A IPB_EGRESS'));
+    expect(egress(routerRules6(s, ADDRESS_PLAN.v6.servers))).toEqual(['-A IPB_EGRESS -d 2001:db8::1,2001:db8::2 -j DROP', '-A IPB_EGRESS -p udp -j DROP', '-A IPB_EGRESS -j ACCEPT']);
+    expect(egress(routerRules(s, ctx))).toEqual(['-A IPB_EGRESS -p tcp -d 198.18.0.1,198.18.0.2 -j REJECT --reject-with tcp-reset', '-A IPB_EGRESS -p udp -j DROP', '-A IPB_EGRESS -j ACCEPT']);
   });
 });
 

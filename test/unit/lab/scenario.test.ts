@@ -105,6 +105,16 @@ describe('parseScenario', () => {
     expect(lossProbesArgs(parseScenario(base))).toEqual([]);
   });
 
+  it('IPv6 rules and IPv6 ground truth need a dual-stack scenario; IPv6 rules name no IPv4 CIDR', () => {
+    const v6drop = { action: 'drop', to: 'server', family: 'ipv6' };
+    expect(() => parseScenario({ ...base, firewall: [v6drop] })).toThrow(/ipv6: firewall rules for IPv6 need "ipv6": true/);
+    expect(() => parseScenario({ ...base, expect: { groundTruth: { ipv6HostCandidate: true } } })).toThrow(/groundTruth\.ipv6HostCandidate: needs "ipv6": true/);
+    expect(() => parseScenario({ ...base, ipv6: true, firewall: [{ action: 'drop', to: '198.18.0.1', family: 'ipv6' }] })).toThrow(/firewall\[0\]\.to/);
+    const s = parseScenario({ ...base, ipv6: true, firewall: [v6drop, { action: 'drop', protocol: 'udp' }] });
+    expect(s.firewall.map((r) => r.family)).toEqual(['ipv6', 'ipv4']);
+    expect(parseScenario(base).ipv6).toBe(false);
+  });
+
   it('refuses non-default filtering without a port-preserving mapping', () => {
     expect(() => parseScenario({ ...base, nat: { mapping: 'address-and-port-dependent', filtering: 'endpoint-independent' } })).toThrow(/nat\.filtering/);
     expect(parseScenario({ ...base, nat: { mapping: 'endpoint-independent', filtering: 'address-dependent' } }).nat.filtering).toBe('address-dependent');
