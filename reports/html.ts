@@ -6,6 +6,7 @@
  */
 import type { Call, Candidate, Check, Finding, Report, Status } from '../src/report/schema.js';
 import { escapeHtml as e } from './escape.js';
+import { familySuffix } from './family.js';
 import {
   MATRIX_COLUMNS,
   originText,
@@ -207,7 +208,7 @@ function checksTable(r: Report, checks: readonly Check[]): string {
       return (
         `<tr data-check-id="${e(c.id)}">` +
         td('Check', `<code>${e(c.target)}</code>`, 'row-head') +
-        td('Kind', e(c.kind)) +
+        td('Kind', e(`${c.kind}${familySuffix(c)}`)) +
         td('Transport', e(c.transport ?? '–')) +
         td('Status', badge(c.status)) +
         td('Code', `<code>${e(c.code)}</code>`) +
@@ -251,7 +252,11 @@ function candidatesBlock(r: Report): string {
   const sorted = [...r.candidates].sort((a, b) => (a.url === b.url ? a.elapsedMs - b.elapsedMs : a.url < b.url ? -1 : 1));
   const head = '<tr><th>Type</th><th>Protocol</th><th>Relay protocol</th><th>Address</th><th>Related</th><th>URL</th><th>At</th></tr>';
   const counts = (['host', 'srflx', 'prflx', 'relay'] as const)
-    .map((t) => `${r.candidates.filter((c) => c.type === t).length} ${t}`)
+    .map((t) => {
+      const n = r.candidates.filter((c) => c.type === t).length;
+      const six = r.candidates.filter((c) => c.type === t && c.family === 'ipv6').length;
+      return six > 0 ? `${n} ${t} (${six} IPv6)` : `${n} ${t}`;
+    })
     .join(' · ');
   return section(
     'candidates',

@@ -14,6 +14,7 @@ import {
   fmtDuration,
   fmtMs,
   pairText,
+  originText,
   sortedFindings,
   verdictHeadline,
   STATUS_WORD,
@@ -44,6 +45,7 @@ export function renderMarkdown(report: Report): string {
     `started ${m(report.startedAt)}`,
     `took ${m(fmtDuration(report.durationMs))}`,
     ...(report.scenario !== undefined ? [`scenario ${m(report.scenario)}`] : []),
+    ...(report.origin?.kind === 'serve' ? [m(originText(report) ?? '')] : []),
   ];
   out.push(meta.join(' · '));
   if (report.partial) out.push('', '> **Partial report:** the run did not finish; what was measured is shown.');

@@ -244,9 +244,15 @@ function candidateCounts(report: Report, check: Check): string | null {
     }
   }
   if (!counts) return null;
+  // Of those, how many are IPv6 (gather checks count them apart): "host 2 (1 IPv6)".
+  const v6raw = check.details['candidatesIpv6'];
+  const v6 = v6raw && typeof v6raw === 'object' && !Array.isArray(v6raw) ? (v6raw as Record<string, unknown>) : {};
   const text = Object.entries(counts)
     .filter(([, n]) => n > 0)
-    .map(([t, n]) => `${t} ${n}`)
+    .map(([t, n]) => {
+      const six = v6[t];
+      return typeof six === 'number' && six > 0 ? `${t} ${n} (${six} IPv6)` : `${t} ${n}`;
+    })
     .join(' ');
   return text === '' ? 'no candidates' : text;
 }

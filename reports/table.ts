@@ -13,6 +13,7 @@ import {
   fmtMbps,
   hostPort,
   keyDetail,
+  originText,
   pairText,
   sortedFindings,
   verdictHeadline,
@@ -137,6 +138,8 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const width = Math.max(MIN_WIDTH, opts.width ?? DEFAULT_WIDTH);
   const paint: Paint = opts.color ? (style, s) => `${ANSI[style]}${s}${ANSI.reset}` : (_style, s) => s;
   const out: string[] = [];
+  // A report from a visitor's browser (iceprobe serve) says so first: the rows are not this machine's.
+  if (report.origin?.kind === 'serve') out.push(t(originText(report) ?? ''), '');
 
   if (report.checks.length > 0) {
     const cols: Col[] = [

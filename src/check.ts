@@ -278,6 +278,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     durationMs: 0,
     ...(partial ? { partial: true } : {}),
     ...(options.scenario ? { scenario: options.scenario } : {}),
+    origin: { kind: 'check' as const },
     environment: {
       browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version } : null,
       node: process.version,

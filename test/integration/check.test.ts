@@ -37,6 +37,7 @@ describe('check() on real coturn + Chromium', () => {
       durationS: 1,
       protocol: false,
     });
+    expect(r.origin).toEqual({ kind: 'check' });
     const gathers = r.checks.filter((c) => c.kind === 'gather' && c.id !== 'gather:all');
     expect(gathers.map((c) => `${c.target} ${c.status} ${c.code}`).sort()).toEqual(
       [u.stun, u.turnUdp, u.turnTcp, u.turns].map((x) => `${x} pass OK`).sort(),

@@ -106,3 +106,22 @@ describe('renderHtml', () => {
     expect(tags(html)).toBe(tags(renderHtml(loadFixture('failing'))));
   });
 });
+
+describe('IPv6 in the HTML report', () => {
+  it('counts IPv6 candidates apart and labels IPv6 twins of the Node probes', () => {
+    const r = loadFixture('healthy');
+    const host = r.candidates.find((c) => c.type === 'host');
+    if (!host) throw new Error('fixture without a host candidate');
+    r.candidates.push({ ...host, address: '2001:db8:1::10', family: 'ipv6' });
+    const gather = r.checks.find((c) => c.kind === 'gather' && typeof c.details['candidates'] === 'object');
+    if (!gather) throw new Error('fixture without a gather check');
+    gather.details = { ...gather.details, candidates: { host: 2, srflx: 1 }, candidatesIpv6: { host: 1, srflx: 0 } };
+    const primary = r.checks.find((c) => c.kind === 'turn-allocate');
+    if (!primary) throw new Error('fixture without turn-allocate');
+    r.checks.push({ ...primary, id: `${primary.id}@ipv6` });
+    const text = htmlToText(renderHtml(r));
+    expect(text).toMatch(/\d+ host \(1 IPv6\)/);
+    expect(text).toContain('host 2 (1 IPv6) srflx 1');
+    expect(text).toContain('turn-allocate (IPv6)');
+  });
+});

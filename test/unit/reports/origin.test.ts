@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../reports/html.js';
+import { renderMarkdown } from '../../../reports/markdown.js';
 import { originText } from '../../../reports/model.js';
+import { renderTable } from '../../../reports/table.js';
 import { htmlToText, loadFixture } from './helpers.js';
 
 describe('Report.origin in the HTML report', () => {
@@ -22,5 +24,17 @@ describe('Report.origin in the HTML report', () => {
     const { origin: _none, ...without } = base;
     expect(originText(without)).toBeNull();
     expect(htmlToText(renderHtml(without))).not.toContain('Measured ');
+  });
+});
+
+describe('Report.origin in the terminal table and the Markdown summary', () => {
+  const base = loadFixture('healthy');
+  const serve = { ...base, origin: { kind: 'serve' as const, resultId: 'k3mx9pq2ab', userAgent: null } };
+
+  it('a visitor\'s report says so first; a check report adds nothing', () => {
+    expect(renderTable(serve, { color: false, width: 100 }).split('\n')[0]).toBe('Measured in a visitor\'s browser (result id k3mx9pq2ab)');
+    expect(renderTable({ ...base, origin: { kind: 'check' } }, { color: false, width: 100 })).not.toContain('Measured');
+    expect(renderMarkdown(serve)).toContain('Measured in a visitor\'s browser (result id k3mx9pq2ab)');
+    expect(renderMarkdown({ ...base, origin: { kind: 'check' } })).not.toContain('Measured');
   });
 });
