@@ -118,6 +118,34 @@ export interface LabRunResult {
   timings: { buildMs: number; coturnMs: number; measureMs: number; checkMs: number; teardownMs: number };
 }
 
+/**
+ * The scenario's TURN server in the lab's internet namespace: coturn on both server addresses
+ * (and their IPv6 twins in dual stack, with the server's name in its certificate), one long-term
+ * user LAB_USER. Shared by `lab run` and the lab tests.
+ */
+export function startLabCoturn(topo: Topology, scenario: Scenario, password: string): Promise<Coturn> {
+  const tlsPort = scenario.turn.tls ? scenario.turn.tlsPort : null;
+  return startCoturn({
+    netns: topo.internet,
+    listeningIps: [...topo.serverIps, ...(topo.serverIps6 ?? [])],
+    relayIp: topo.serverIps[0],
+    ...(topo.serverIps6 ? { certNames: [LAB_SERVER_NAME] } : {}),
+    port: scenario.turn.port,
+    tlsPort: tlsPort ?? undefined,
+    tls: tlsPort === null ? null : 'generate',
+    realm: LAB_REALM,
+    users: [{ name: LAB_USER, password }],
+    allowLoopbackPeers: false,
+  });
+}
+
+/** Dual stack: the server's name answers A and AAAA for every resolver in the lab (Chromium's too). */
+export function startLabNameServer(topo: Topology): Promise<LabDns> {
+  const [v6] = topo.serverIps6 ?? [];
+  if (!v6) throw new Error('internal: a name server for a topology without IPv6');
+  return startLabDns(topo.internet, topo.serverIps[0], 53, { [LAB_SERVER_NAME]: { a: [topo.serverIps[0]], aaaa: [v6] } });
+}
+
 /** The usable (not tentative) global IPv6 addresses in a namespace, as the kernel lists them. */
 async function globalIpv6Addresses(ns: string): Promise<string[]> {
   const r = await exec('ip', ['-n', ns, '-j', '-6', 'addr', 'show', 'scope', 'global', '-tentative']);
@@ -236,24 +264,12 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     const t1 = performance.now();
     const tlsPort = scenario.turn.tls ? scenario.turn.tlsPort : null;
     if (!scenario.turn.down) {
-      coturn = await startCoturn({
-        netns: topo.internet,
-        listeningIps: [...topo.serverIps, ...(topo.serverIps6 ?? [])],
-        relayIp: topo.serverIps[0],
-        ...(topo.serverIps6 ? { certNames: [LAB_SERVER_NAME] } : {}),
-        port: scenario.turn.port,
-        tlsPort: tlsPort ?? undefined,
-        tls: tlsPort === null ? null : 'generate',
-        realm: LAB_REALM,
-        users: [{ name: LAB_USER, password }],
-        allowLoopbackPeers: false,
-      });
+      coturn = await startLabCoturn(topo, scenario, password);
       timings.coturnMs = performance.now() - t1;
-      onProgress(`coturn up on ${topo.serverIps.join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
+      onProgress(`coturn up on ${[...topo.serverIps, ...(topo.serverIps6 ?? [])].join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
     }
     if (topo.serverIps6) {
-      // Dual stack: the server's name answers A and AAAA for every resolver in the lab (Chromium's too).
-      dns = await startLabDns(topo.internet, topo.serverIps[0], 53, { [LAB_SERVER_NAME]: { a: [topo.serverIps[0]], aaaa: [topo.serverIps6[0]] } });
+      dns = await startLabNameServer(topo);
       onProgress(`DNS for ${LAB_SERVER_NAME} on ${topo.serverIps[0]}:53`);
     }
     const wrong = `wrong-${randomBytes(6).toString('base64url')}`;

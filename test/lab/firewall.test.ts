@@ -3,28 +3,12 @@
  * (UDP and TCP Bindings) from the client namespace: what is blocked really is blocked, and
  * what must work does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { stunBindingTcp, stunBindingsUdp } from '../../src/lab/measure.js';
 import { runInNamespace } from '../../src/lab/netns.js';
-import { expectHostLeftAsFound, startLab, type Lab } from './helpers.js';
+import { expectHostLeftAsFound, withLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();
-
-function withLab(name: string, fn: (get: () => Lab) => void) {
-  describe(name, () => {
-    let lab: Lab | undefined;
-    beforeAll(async () => {
-      lab = await startLab(name);
-    });
-    afterAll(async () => {
-      await lab?.stop();
-    });
-    fn(() => {
-      if (!lab) throw new Error('lab not started');
-      return lab;
-    });
-  });
-}
 
 const s1 = (lab: Lab, port = lab.scenario.turn.port) => `${lab.topo.serverIps[0]}:${port}`;
 

@@ -2,13 +2,16 @@
  * Shared by the lab tests: start a scenario's network + coturn, and take the host-state
  * snapshot that proves nothing is left behind (namespaces, lab turnservers, host iptables).
  */
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { startCoturn, type Coturn } from '../../src/coturn.js';
+import { spawn } from 'node:child_process';
+import type { Coturn } from '../../src/coturn.js';
+import type { LabDns } from '../../src/lab/dns.js';
 import { exec } from '../../src/lab/exec.js';
-import { listLabNamespaceEtc, listLabNamespaces } from '../../src/lab/netns.js';
+import { listLabNamespaceEtc, listLabNamespaces, NETNS_ETC } from '../../src/lab/netns.js';
+import { startLabCoturn, startLabNameServer } from '../../src/lab/run.js';
 import { loadScenario, type Scenario } from '../../src/lab/scenario.js';
 import { buildTopology, type Topology } from '../../src/lab/topology.js';
 
@@ -20,26 +23,42 @@ export interface Lab {
   stop: () => Promise<{ teardownMs: number }>;
 }
 
-export async function startLab(name: string): Promise<Lab> {
+/**
+ * Ctrl-C on vitest can end a worker before its async teardown finishes (measured: namespaces
+ * were left). A detached watchdog (its own session, so the terminal's SIGINT does not reach it)
+ * waits for this process to end, then kills what runs in the namespaces, deletes them (clients
+ * first), and removes their /etc/netns entries and the given paths. A normal stop kills it.
+ */
+export function startWatchdog(namespaces: readonly string[], paths: readonly string[] = []): () => void {
+  const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
+  const order = [...namespaces].reverse(); // buildTopology lists the internet first
+  const script = [
+    `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done`,
+    ...order.map((ns) => `for p in $(ip netns pids ${ns} 2>/dev/null); do kill -9 $p 2>/dev/null; done; ip netns delete ${ns} 2>/dev/null; rm -rf ${quote(`${NETNS_ETC}/${ns}`)}`),
+    ...paths.map((p) => `rm -rf ${quote(p)}`),
+  ].join('\n');
+  const w = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  w.unref();
+  return () => {
+    if (w.pid !== undefined && w.exitCode === null) process.kill(w.pid, 'SIGTERM');
+  };
+}
+
+/** A scenario's network and TURN server (and name server in dual stack), as `lab run` builds them. */
+export async function startLab(name: string, opts: { removeOnExit?: readonly string[] } = {}): Promise<Lab> {
   const scenario = loadScenario(name);
-  const topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite });
+  const topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite, ipv6: scenario.ipv6 });
+  const stopWatchdog = startWatchdog(topo.namespaces, opts.removeOnExit ?? []);
   const password = randomBytes(9).toString('base64url');
   let coturn: Coturn | null = null;
+  let dns: LabDns | null = null;
   try {
-    if (!scenario.turn.down) {
-      coturn = await startCoturn({
-        netns: topo.internet,
-        listeningIps: [...topo.serverIps],
-        relayIp: topo.serverIps[0],
-        port: scenario.turn.port,
-        tlsPort: scenario.turn.tlsPort,
-        realm: 'lab.iceprobe.test',
-        users: [{ name: 'lab', password }],
-        allowLoopbackPeers: false,
-      });
-    }
+    if (!scenario.turn.down) coturn = await startLabCoturn(topo, scenario, password);
+    if (topo.serverIps6) dns = await startLabNameServer(topo);
   } catch (e) {
+    await coturn?.stop();
     await topo.teardown();
+    stopWatchdog();
     throw e;
   }
   return {
@@ -49,9 +68,36 @@ export async function startLab(name: string): Promise<Lab> {
     password,
     stop: async () => {
       await coturn?.stop();
-      return { teardownMs: await topo.teardown() };
+      await dns?.stop();
+      const teardownMs = await topo.teardown();
+      stopWatchdog();
+      return { teardownMs };
     },
   };
+}
+
+/**
+ * A describe block with a scenario's lab up for its tests (`get()` inside a test), torn down
+ * after them; says how long build and teardown took, and that its namespaces are gone.
+ */
+export function withLab(name: string, fn: (get: () => Lab) => void): void {
+  describe(name, () => {
+    let lab: Lab | undefined;
+    beforeAll(async () => {
+      lab = await startLab(name);
+    });
+    afterAll(async () => {
+      const ns = lab?.topo.namespaces ?? [];
+      const t = await lab?.stop();
+      console.log(`[lab] ${name}: build ${lab?.topo.buildMs.toFixed(0)} ms, teardown ${t?.teardownMs.toFixed(0)} ms`);
+      const left = (await listLabNamespaces()).filter((n) => ns.includes(n));
+      expect(left).toEqual([]);
+    });
+    fn(() => {
+      if (!lab) throw new Error('lab not started');
+      return lab;
+    });
+  });
 }
 
 /** turnserver processes serving lab addresses (other suites' loopback coturns are not ours). */

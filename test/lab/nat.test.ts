@@ -3,33 +3,13 @@
  * turnutils_stunclient (not iceprobe): mapping behaviour per destination, the mapped address,
  * and whether two sites can reach each other without a relay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runInNamespace } from '../../src/lab/netns.js';
 import { punchBetween, stunBindingsUdp } from '../../src/lab/measure.js';
 import { relayNeededBetween } from '../../src/lab/scenario.js';
-import { expectHostLeftAsFound, hostState, startLab, type Lab } from './helpers.js';
+import { expectHostLeftAsFound, withLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();
-
-function withLab(name: string, fn: (get: () => Lab) => void) {
-  describe(name, () => {
-    let lab: Lab | undefined;
-    beforeAll(async () => {
-      lab = await startLab(name);
-    });
-    afterAll(async () => {
-      const ns = lab?.topo.namespaces ?? [];
-      const t = await lab?.stop();
-      console.log(`[lab] ${name}: build ${lab?.topo.buildMs.toFixed(0)} ms, teardown ${t?.teardownMs.toFixed(0)} ms`);
-      const left = (await hostState()).namespaces.filter((n) => ns.includes(n));
-      expect(left).toEqual([]);
-    });
-    fn(() => {
-      if (!lab) throw new Error('lab not started');
-      return lab;
-    });
-  });
-}
 
 const targets = (lab: Lab) => lab.topo.serverIps.map((ip) => `${ip}:${lab.scenario.turn.port}`);
 

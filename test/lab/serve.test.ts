@@ -42,7 +42,6 @@ let visitor: BrowserOwner | undefined;
 let out = '';
 let err = '';
 let unregisterCli: (() => void) | undefined;
-let watchdog: ChildProcess | undefined;
 const t0 = performance.now();
 const timings: Record<string, number> = {};
 
@@ -56,29 +55,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * Ctrl-C on vitest can end this worker before its async teardown finishes (measured: namespaces
- * were left). A detached watchdog (its own session, so the terminal's SIGINT does not reach it)
- * waits for this process to end and then kills what runs in our namespaces, deletes them
- * (clients first) and removes the temp dir. On a normal end afterAll stops it by its pid.
- */
-function startWatchdog(namespaces: readonly string[], tempDir: string): ChildProcess {
-  const order = [...namespaces].reverse(); // buildTopology lists the internet first
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done`,
-    ...order.map((ns) => `for p in $(ip netns pids ${ns} 2>/dev/null); do kill -9 $p 2>/dev/null; done; ip netns delete ${ns} 2>/dev/null`),
-    `rm -rf '${tempDir}'`,
-  ].join('\n');
-  const w = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
-  w.unref();
-  return w;
-}
-
 beforeAll(async () => {
-  lab = await startLab(SCENARIO);
-  timings.lab = performance.now() - t0;
   dir = mkdtempSync(join(tmpdir(), 'iceprobe-serve-lab-'));
-  watchdog = startWatchdog(lab.topo.namespaces, dir);
+  // The lab's watchdog also removes the temp dir if vitest is interrupted.
+  lab = await startLab(SCENARIO, { removeOnExit: [dir] });
+  timings.lab = performance.now() - t0;
   const coturn = lab.coturn;
   if (!coturn) throw new Error('the scenario has no TURN server');
   const config = join(dir, 'ice.json');
@@ -120,7 +101,6 @@ afterAll(async () => {
   unregisterCli?.();
   const t = await lab?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (watchdog?.pid !== undefined && watchdog.exitCode === null) process.kill(watchdog.pid, 'SIGTERM');
   console.log(`[lab] serve over ${SCENARIO}: total ${((performance.now() - t0) / 1000).toFixed(1)} s (lab ${timings.lab?.toFixed(0)} ms, ready ${timings.started?.toFixed(0)} ms, visit ${timings.visit?.toFixed(0)} ms, teardown ${t?.teardownMs.toFixed(0)} ms)`);
   // serve ran its own cleanups on SIGTERM and exited with 143 (128 + SIGTERM), before the teardown had to kill it.
   expect(code).toBe(143);
