@@ -8,7 +8,7 @@ import type { Call, Candidate, Check, Finding, Report, Status } from '../src/rep
 import { escapeHtml as e } from './escape.js';
 import { familySuffix } from './family.js';
 import {
-  MATRIX_COLUMNS,
+  matrixColumns,
   originText,
   buildMatrix,
   callLabel,
@@ -185,12 +185,13 @@ function matrixCell(label: string, cell: MatrixCell): string {
 function matrixBlock(r: Report): string {
   const rows = buildMatrix(r);
   if (rows.length === 0) return section('matrix', 'Servers × checks', '<p class="empty-note">The report names no servers.</p>');
-  const head = `<tr><th>Server URL</th>${MATRIX_COLUMNS.map((c) => `<th>${e(c.label)}</th>`).join('')}</tr>`;
+  const columns = matrixColumns(rows);
+  const head = `<tr><th>Server URL</th>${columns.map((c) => `<th>${e(c.label)}</th>`).join('')}</tr>`;
   const body = rows
     .map(
       (row) =>
         `<tr>${td('Server', `<code>${e(row.url)}</code> <span class="muted">${e(row.transport)}</span>`, 'row-head')}` +
-        MATRIX_COLUMNS.map((c) => matrixCell(c.label, row.cells[c.key])).join('') +
+        columns.map((c) => matrixCell(c.label, row.cells[c.key])).join('') +
         '</tr>',
     )
     .join('');

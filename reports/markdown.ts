@@ -6,7 +6,7 @@
 import type { Report, Status } from '../src/report/schema.js';
 import { escapeMarkdown as m } from './escape.js';
 import {
-  MATRIX_COLUMNS,
+  matrixColumns,
   buildMatrix,
   callLabel,
   countsText,
@@ -63,9 +63,10 @@ export function renderMarkdown(report: Report): string {
   const matrix = buildMatrix(report);
   if (matrix.length === 0) out.push('No servers in this report.');
   else {
-    out.push(row(['Server', ...MATRIX_COLUMNS.map((c) => c.label)]));
-    out.push(row(['---', ...MATRIX_COLUMNS.map(() => '---')]));
-    for (const r of matrix) out.push(row([m(r.url), ...MATRIX_COLUMNS.map((c) => cell(r.cells[c.key]))]));
+    const columns = matrixColumns(matrix);
+    out.push(row(['Server', ...columns.map((c) => c.label)]));
+    out.push(row(['---', ...columns.map(() => '---')]));
+    for (const r of matrix) out.push(row([m(r.url), ...columns.map((c) => cell(r.cells[c.key]))]));
   }
 
   const calls = report.calls ?? [];

@@ -4,6 +4,7 @@
  * Renderers own escaping; nothing here escapes or colours.
  */
 import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/report/schema.js';
+import { parseDualStackId } from '../src/protocol/dual-stack.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
 export const MATRIX_COLUMNS = [
@@ -13,7 +14,13 @@ export const MATRIX_COLUMNS = [
   { key: 'tls', label: 'TLS', kinds: ['tls-handshake'] },
   { key: 'gather', label: 'Browser gather', kinds: ['gather'] },
   { key: 'call', label: 'Relay call', kinds: ['call'] },
-] as const satisfies readonly { key: string; label: string; kinds: readonly CheckKind[] }[];
+  // Shown only when some URL has such a check: the IPv6 twins of a dual-stack name's Node probes,
+  // the loss/jitter burst and NAT discovery (both on stun: URLs over UDP).
+  { key: 'ipv6', label: 'IPv6 (AAAA)', kinds: ['stun-binding', 'turn-allocate', 'tls-handshake'], ipv6: true, optional: true },
+  { key: 'path-quality', label: 'Loss / jitter', kinds: ['path-quality'], optional: true },
+  { key: 'nat', label: 'NAT', kinds: ['nat'], optional: true },
+] as const satisfies readonly { key: string; label: string; kinds: readonly CheckKind[]; ipv6?: boolean; optional?: boolean }[];
+export type MatrixColumn = (typeof MATRIX_COLUMNS)[number];
 export type MatrixColumnKey = (typeof MATRIX_COLUMNS)[number]['key'];
 
 export interface MatrixCell {
@@ -89,7 +96,8 @@ export function buildMatrix(report: Report): MatrixRow[] {
     const cells = {} as Record<MatrixColumnKey, MatrixCell>;
     for (const col of MATRIX_COLUMNS) {
       const kinds: readonly CheckKind[] = col.kinds;
-      const checks = mine.filter((c) => kinds.includes(c.kind)).sort(byStatusDesc);
+      const twins = 'ipv6' in col && col.ipv6;
+      const checks = mine.filter((c) => kinds.includes(c.kind) && (parseDualStackId(c.id) !== null) === twins).sort(byStatusDesc);
       cells[col.key] = {
         status: worstStatus(checks.map((c) => c.status)),
         codes: [...new Set(checks.map((c) => c.code))],
@@ -98,6 +106,11 @@ export function buildMatrix(report: Report): MatrixRow[] {
     }
     return { url: server.url, transport: server.transport, cells };
   });
+}
+
+/** The columns a matrix shows: every fixed one, and an optional one only when some row has a check in it. */
+export function matrixColumns(matrix: readonly MatrixRow[]): MatrixColumn[] {
+  return MATRIX_COLUMNS.filter((col) => !('optional' in col) || matrix.some((row) => row.cells[col.key].checks.length > 0));
 }
 
 /** Checks that no matrix cell shows (config, NAT, expectations, policy-all calls …). */

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildMatrix, checkBelongsTo, checksOutsideMatrix, fmtBps, fmtMs, keyDetail, verdictHeadline } from '../../../reports/model.js';
+import { buildMatrix, checkBelongsTo, checksOutsideMatrix, fmtBps, fmtMs, keyDetail, matrixColumns, verdictHeadline } from '../../../reports/model.js';
 import type { Check, Report } from '../../../src/report/schema.js';
 import { loadFixture } from './helpers.js';
 
-const statuses = (r: Report) =>
-  buildMatrix(r).map((row) => [row.url, ...Object.values(row.cells).map((c) => (c.status === null ? '-' : `${c.status}:${c.codes.join('+')}`))]);
+/** Each row as its URL and the cells of the columns shown, as "status:CODE" or "-". */
+const statuses = (r: Report) => {
+  const m = buildMatrix(r);
+  const cols = matrixColumns(m);
+  return m.map((row) => [row.url, ...cols.map((col) => row.cells[col.key]).map((c) => (c.status === null ? '-' : `${c.status}:${c.codes.join('+')}`))]);
+};
 
 describe('matrix', () => {
   it('healthy: every URL × column cell holds the right check', () => {
@@ -25,6 +29,31 @@ describe('matrix', () => {
   it('checks outside the matrix: config and the policy-all call', () => {
     const r = loadFixture('healthy');
     expect(checksOutsideMatrix(r, buildMatrix(r)).map((c) => c.id)).toEqual(['config:turn-present', 'call:all']);
+  });
+
+  it('optional columns: IPv6 twins, loss/jitter and NAT appear only when a URL has such a check', () => {
+    const r = loadFixture('healthy');
+    const fixed = matrixColumns(buildMatrix(r)).map((c) => c.key);
+    expect(fixed).toEqual(['dns', 'stun-binding', 'turn-allocate', 'tls', 'gather', 'call']);
+    const stun = r.servers.find((s) => s.scheme === 'stun');
+    const turn = r.checks.find((c) => c.kind === 'turn-allocate');
+    if (!stun || !turn) throw new Error('fixture without stun: URL or turn-allocate');
+    const base = { transport: 'udp' as const, status: 'pass' as const, code: 'OK', durationMs: 1, details: {} };
+    r.checks.push(
+      { ...turn, id: `${turn.id}@ipv6`, status: 'fail', code: 'TIMEOUT' },
+      { ...base, id: `path-quality:${stun.url}`, kind: 'path-quality', target: stun.url },
+      { ...base, id: `nat:${stun.url}`, kind: 'nat', target: stun.url },
+    );
+    const m = buildMatrix(r);
+    expect(matrixColumns(m).map((c) => c.key)).toEqual([...fixed, 'ipv6', 'path-quality', 'nat']);
+    const turnRow = m.find((row) => row.url === turn.target);
+    // The IPv6 twin has its own cell; the IPv4 probe's cell keeps its own verdict.
+    expect(turnRow?.cells['ipv6']).toMatchObject({ status: 'fail', codes: ['TIMEOUT'] });
+    expect(turnRow?.cells['turn-allocate'].status).toBe(turn.status);
+    const stunRow = m.find((row) => row.url === stun.url);
+    expect(stunRow?.cells['path-quality'].status).toBe('pass');
+    expect(stunRow?.cells['nat'].status).toBe('pass');
+    expect(checksOutsideMatrix(r, m).map((c) => c.id)).not.toContain(`${turn.id}@ipv6`);
   });
 
   it('a target without ?transport belongs only to the URL of its own transport', () => {
