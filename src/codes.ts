@@ -14,6 +14,7 @@ export const CheckCode = {
   TURN_ERROR: 'TURN_ERROR', // another STUN error code from the server
   TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // turns: failed with 701 and the TLS probe saw a bad certificate (or none ran)
   SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation
+  BROWSER_DNS_FAILED: 'BROWSER_DNS_FAILED', // icecandidateerror 701 "… host lookup received error.": the browser could not resolve the server's name
   GATHER_TIMEOUT: 'GATHER_TIMEOUT', // no candidate from the URL within --timeout
   PORT_BLOCKED_BY_BROWSER: 'PORT_BLOCKED_BY_BROWSER', // Chromium refuses TURN on this port
   UNSUPPORTED_BY_BROWSER: 'UNSUPPORTED_BY_BROWSER', // e.g. stuns:, which Chromium does not implement

@@ -117,6 +117,9 @@ function codeForErrors(result: GatherResult, s: ServerSpec): { code: string; err
     case 508:
       return { code: CheckCode.TURN_CAPACITY, err: e };
     case 701:
+      // Chromium's own resolver failed for the server's name ("STUN host lookup received error.",
+      // "TURN host lookup received error."): not the server's fault, nothing was sent.
+      if (/host lookup/i.test(e.errorText)) return { code: CheckCode.BROWSER_DNS_FAILED, err: e };
       // Chromium says 701 both for "connection refused" and for a certificate it rejects;
       // check.ts refines TLS cases with the tls-handshake probe's evidence.
       return { code: s.uri.transport === 'tls' ? CheckCode.TLS_CERT_REJECTED : CheckCode.SERVER_UNREACHABLE, err: e };

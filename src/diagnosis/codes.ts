@@ -15,6 +15,7 @@ export const FindingCode = {
   UNSUPPORTED_BY_BROWSER: 'UNSUPPORTED_BY_BROWSER', // e.g. stuns:, which browsers ignore
   // ---- name resolution
   DNS_FAILURE: 'DNS_FAILURE', // a server's host name does not resolve (or the resolver failed)
+  BROWSER_DNS_FAILED: 'BROWSER_DNS_FAILED', // the browser could not resolve a name this machine's resolver does (e.g. only in /etc/hosts)
   // ---- reachability (browser and Node views combined)
   UDP_BLOCKED: 'UDP_BLOCKED', // UDP to the server gets no answer while TCP/TLS to it works
   TCP_BLOCKED: 'TCP_BLOCKED', // TCP/TLS to the server gets no answer while UDP to it works

@@ -13,7 +13,7 @@ import { allGood } from './rules/all-good.js';
 import { turnAuth } from './rules/auth.js';
 import { browserPorts } from './rules/browser-ports.js';
 import { callFailures } from './rules/call-failures.js';
-import { dnsFailure } from './rules/dns.js';
+import { browserDnsFailure, dnsFailure } from './rules/dns.js';
 import { dualStack } from './rules/dual-stack.js';
 import { lowThroughput } from './rules/low-throughput.js';
 import { symmetricNat } from './rules/nat.js';
@@ -46,6 +46,7 @@ export const DEFAULT_PACKET_LOSS_PERCENT = 2;
 export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'run', rule: runProblems },
   { name: 'dns', rule: dnsFailure },
+  { name: 'browser-dns', rule: browserDnsFailure },
   { name: 'no-turn', rule: noTurnConfigured },
   { name: 'browser-ports', rule: browserPorts },
   { name: 'auth', rule: turnAuth },

@@ -37,6 +37,9 @@ describe('judgeGather', () => {
     ['turn:t.test', result({ errors: [err(437)] }), 'fail', 'TURN_ERROR'],
     ['turn:t.test', result({ errors: [err(701)] }), 'fail', 'SERVER_UNREACHABLE'],
     ['turns:t.test:443', result({ errors: [err(701)] }), 'fail', 'TLS_CERT_REJECTED'],
+    // Chromium's own resolver failed: not the server, and not its certificate.
+    ['stun:s.test', result({ errors: [err(701, 'STUN host lookup received error.')] }), 'fail', 'BROWSER_DNS_FAILED'],
+    ['turns:t.test:443', result({ errors: [err(701, 'TURN host lookup received error.')] }), 'fail', 'BROWSER_DNS_FAILED'],
     ['turn:t.test', result({ ended: 'timeout' }), 'fail', 'GATHER_TIMEOUT'],
     ['turn:t.test', result({}), 'fail', 'NO_RELAY_CANDIDATE'],
     ['turn:t.test', result({ setupError: 'bad url' }), 'fail', 'INTERNAL_ERROR'],

@@ -10,7 +10,7 @@ import type { DiagnosisOptions, Rule } from '../../../src/diagnosis/evidence.js'
 import { turnAuth } from '../../../src/diagnosis/rules/auth.js';
 import { browserPorts } from '../../../src/diagnosis/rules/browser-ports.js';
 import { callFailures } from '../../../src/diagnosis/rules/call-failures.js';
-import { dnsFailure } from '../../../src/diagnosis/rules/dns.js';
+import { browserDnsFailure, dnsFailure } from '../../../src/diagnosis/rules/dns.js';
 import { dualStack } from '../../../src/diagnosis/rules/dual-stack.js';
 import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
 import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
@@ -473,6 +473,25 @@ describe('PACKET_LOSS', () =>
     },
     { name: 'no path-quality checks', report: () => load('healthy'), want: [] },
     { name: 'rate limit without loss', report: () => load('rate-limited'), want: [] },
+  ]));
+
+/** healthy.json where Chromium's resolver failed for turn.example.com on the given URLs. */
+function browserDnsReport(urls: string[], dnsOk = true): Report {
+  const r = load('healthy');
+  for (const u of urls) setCheck(r, g(u), { status: 'fail', code: 'BROWSER_DNS_FAILED', details: { errors: [{ errorCode: 701, errorText: 'TURN host lookup received error.' }] } });
+  if (!dnsOk) setCheck(r, 'dns:turn.example.com', { status: 'fail', code: 'DNS_NOT_FOUND' });
+  return r;
+}
+
+describe('BROWSER_DNS_FAILED', () =>
+  run(browserDnsFailure, [
+    {
+      name: 'the browser cannot resolve what this machine resolves: one finding for the host',
+      report: () => browserDnsReport([PROD.udp, PROD.tcp, PROD.tls]),
+      want: [{ code: 'BROWSER_DNS_FAILED', severity: 'error', ids: [g(PROD.udp), g(PROD.tcp), g(PROD.tls), 'dns:turn.example.com'] }],
+    },
+    { name: 'the name does not resolve anywhere: DNS_FAILURE speaks', report: () => browserDnsReport([PROD.udp], false), want: [] },
+    { name: 'the browser resolved it', report: () => load('healthy'), want: [] },
   ]));
 
 /** healthy.json with an IPv6 twin (`<id>@ipv6`) of every Node probe of turn.example.com, with the given outcome per id. */
