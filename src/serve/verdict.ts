@@ -16,6 +16,7 @@ export type VerdictKind =
   | 'SERVICE_LOGIN_REFUSED'
   | 'SERVICE_FULL'
   | 'SERVICE_CERTIFICATE'
+  | 'NAME_LOOKUP_FAILED'
   | 'NO_CONNECTION'
   | 'UDP_BLOCKED_RELAY_WORKS'
   | 'SOME_PATHS_BLOCKED'
@@ -161,6 +162,11 @@ function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
   if (working.length === 0 && (broken.length > 0 || relayCalls.length === 0) && all?.status !== 'pass' && all?.status !== 'warn') {
     if (has(FindingCode.TLS_CERT_EXPIRED, FindingCode.TLS_CERT_HOSTNAME_MISMATCH, FindingCode.TLS_CERT_INCOMPLETE_CHAIN, FindingCode.TLS_CERT_SELF_SIGNED, FindingCode.TLS_CERT_UNTRUSTED, FindingCode.TLS_CERT_REJECTED) && broken.every((c) => c.transport === 'tls')) {
       return v('SERVICE_CERTIFICATE', 'bad', 'Your browser rejected the call service\'s security certificate, so calls cannot connect. This is a problem on the service\'s side.');
+    }
+    // The browser never found the server's address: nothing was sent, the network's paths are untested.
+    const gathers = report.checks.filter((c) => c.kind === 'gather' && c.id !== 'gather:all' && c.status === 'fail');
+    if (gathers.length > 0 && gathers.every((c) => c.code === CheckCode.BROWSER_DNS_FAILED)) {
+      return v('NAME_LOOKUP_FAILED', 'bad', 'Your browser could not look up the call service\'s server name, so calls cannot connect. Your network\'s name lookup (DNS) may be failing or filtering it: please send the result id to the call service.');
     }
     return v('NO_CONNECTION', 'bad', 'Video calls are likely to fail from this network: your browser could not connect to the call service at all. Your network (or a firewall) may be blocking it.');
   }

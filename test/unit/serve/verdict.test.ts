@@ -65,6 +65,18 @@ describe('plainVerdict', () => {
     expect(plainVerdict(r)).toMatchObject({ kind: 'NO_CONNECTION', tone: 'bad', working: [] });
   });
 
+  it('the browser cannot look up the server\'s name: NAME_LOOKUP_FAILED, not "your network blocks it"', () => {
+    const lookup = (url: string, what: 'STUN' | 'TURN'): GatherResult => ({
+      ...gatherResult(url, ['host']),
+      errors: [{ errorCode: 701, errorText: `${what} host lookup received error.`, url, address: null, port: null, elapsedMs: 20 }],
+    });
+    const r = visit({ stun: lookup(URLS.stun, 'STUN'), udp: lookup(URLS.udp, 'TURN'), tcp: lookup(URLS.tcp, 'TURN'), tls: lookup(URLS.tls, 'TURN') }, () => ({ up: failedSide('ice') }));
+    expect(plainVerdict(r)).toMatchObject({ kind: 'NAME_LOOKUP_FAILED', tone: 'bad', working: [] });
+    // One URL silent as well: no longer only a lookup problem.
+    const mixed = visit({ stun: lookup(URLS.stun, 'STUN'), udp: timeout(URLS.udp), tcp: lookup(URLS.tcp, 'TURN'), tls: lookup(URLS.tls, 'TURN') }, () => ({ up: failedSide('ice') }));
+    expect(plainVerdict(mixed).kind).toBe('NO_CONNECTION');
+  });
+
   it('a download that fails makes that path not work', () => {
     const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: id === 'relay-udp' ? failedSide('ice') : callSide() }));
     const v = plainVerdict(r);
