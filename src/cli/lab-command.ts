@@ -53,8 +53,8 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
     })
     .command('down', 'Remove everything a killed lab run left behind (namespaces, coturn)', {}, async () => {
       const { labDown } = await import('../lab/run.js');
-      const { removed, dirs } = await labDown();
-      const all = [...removed, ...dirs];
+      const { removed, dirs, etc } = await labDown();
+      const all = [...removed, ...dirs, ...etc];
       io.out(all.length ? `removed ${all.join(' ')}` : 'nothing to remove');
       setExit(EXIT.ok);
     })

@@ -16,7 +16,7 @@ import { registerCleanup } from '../lifecycle.js';
 import { Secrets } from '../redact.js';
 import { Report } from '../report/schema.js';
 import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
-import { deleteNamespace, listLabNamespaceEtc, listLabNamespaces, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
+import { deleteNamespace, listLabNamespaceEtc, listLabNamespaces, NETNS_ETC, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingTcp, stunBindingsUdp } from './measure.js';
 import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
 import { startLabDns, type LabDns } from './dns.js';
@@ -365,7 +365,7 @@ export function labList(): ScenarioEntry[] {
  * namespace; or only one run's when `runId` is given. Iptables rules and qdiscs live inside the
  * namespaces and go with them. Note: without `runId` this also removes a run in progress.
  */
-export async function labDown(opts: { runId?: string; tmp?: string } = {}): Promise<{ removed: string[]; dirs: string[] }> {
+export async function labDown(opts: { runId?: string; tmp?: string } = {}): Promise<{ removed: string[]; dirs: string[]; etc: string[] }> {
   await requireLabEnvironment({ needTurnserver: false });
   const left = await listLabNamespaces(opts.runId);
   // Clients and routers before the internet namespace, as in teardown.
@@ -373,7 +373,12 @@ export async function labDown(opts: { runId?: string; tmp?: string } = {}): Prom
   for (const ns of left.sort((a, b) => order(a) - order(b))) await deleteNamespace(ns);
   const alive = new Set((await listLabNamespaces()).map((n) => n.slice(NS_PREFIX.length).split('-')[0]));
   // /etc/netns/<ns> of a namespace that is gone (a killed run's hosts file).
-  for (const n of listLabNamespaceEtc()) if (!alive.has(n.slice(NS_PREFIX.length).split('-')[0] ?? '')) removeNamespaceEtc(n);
+  const etc: string[] = [];
+  for (const n of listLabNamespaceEtc()) {
+    if (alive.has(n.slice(NS_PREFIX.length).split('-')[0] ?? '')) continue;
+    removeNamespaceEtc(n);
+    etc.push(join(NETNS_ETC, n));
+  }
   const tmp = opts.tmp ?? tmpdir();
   const dirs: string[] = [];
   for (const d of readdirSync(tmp)) {
@@ -382,5 +387,5 @@ export async function labDown(opts: { runId?: string; tmp?: string } = {}): Prom
     rmSync(join(tmp, d), { recursive: true, force: true });
     dirs.push(join(tmp, d));
   }
-  return { removed: left, dirs };
+  return { removed: left, dirs, etc };
 }

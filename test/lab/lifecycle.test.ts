@@ -13,7 +13,7 @@ import { startCoturn } from '../../src/coturn.js';
 import { runCleanups } from '../../src/lifecycle.js';
 import { exec } from '../../src/lab/exec.js';
 import { startTool } from '../../src/lab/measure.js';
-import { createNamespace, listLabNamespaces, namespacePids, newRunId, nsName } from '../../src/lab/netns.js';
+import { createNamespace, deleteNamespace, listLabNamespaceEtc, listLabNamespaces, namespacePids, NETNS_ETC, newRunId, nsName, writeNamespaceEtc } from '../../src/lab/netns.js';
 import { labDown, labList, labRun, type CheckCommandContext } from '../../src/lab/run.js';
 import { loadScenario, packageRoot } from '../../src/lab/scenario.js';
 import { buildTopology } from '../../src/lab/topology.js';
@@ -66,6 +66,24 @@ describe('cleanup', () => {
     expect(await listLabNamespaces()).toEqual([]);
     await new Promise((r) => setTimeout(r, 100));
     expect(orphan.child.exitCode !== null || orphan.child.signalCode !== null).toBe(true);
+  });
+
+  it('labDown removes /etc/netns entries (a dual-stack client\'s hosts and resolver) a killed run left', async () => {
+    const runId = newRunId();
+    // Entries whose namespaces are gone, and one of a run still up (another run's: kept).
+    writeNamespaceEtc(nsName(runId, 'ca'), 'hosts', '198.18.0.1 turn.lab.test\n');
+    writeNamespaceEtc(nsName(runId, 'cb'), 'resolv.conf', 'nameserver 198.18.0.1\n');
+    const other = newRunId();
+    await createNamespace(nsName(other, 'ca'));
+    writeNamespaceEtc(nsName(other, 'ca'), 'hosts', '198.18.0.1 turn.lab.test\n');
+    try {
+      const { etc } = await labDown({ runId });
+      expect(etc.sort()).toEqual([join(NETNS_ETC, nsName(runId, 'ca')), join(NETNS_ETC, nsName(runId, 'cb'))]);
+      expect(listLabNamespaceEtc()).toEqual([nsName(other, 'ca')]);
+    } finally {
+      await deleteNamespace(nsName(other, 'ca'));
+    }
+    expect(listLabNamespaceEtc()).toEqual([]);
   });
 
   it('labDown removes the run directory (client config with the TURN password) a killed run left', async () => {
