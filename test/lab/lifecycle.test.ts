@@ -95,10 +95,11 @@ describe('cleanup', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('Ctrl-C on `iceprobe lab run` mid-check leaves no namespace, process, run dir or iptables rule', { timeout: 60_000 }, async () => {
+  it('Ctrl-C on `iceprobe lab run` mid-check leaves no namespace, process, /etc/netns entry, run dir or iptables rule', { timeout: 60_000 }, async () => {
     const cli = join(packageRoot(), 'dist', 'src', 'cli.js');
     const known = new Set(await listLabNamespaces());
-    const child = spawn(process.execPath, [cli, 'lab', 'run', 'open', '--duration', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Dual stack: the run also has the lab's DNS server and the client's /etc/netns files.
+    const child = spawn(process.execPath, [cli, 'lab', 'run', 'dual-stack', '--duration', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -121,6 +122,8 @@ describe('cleanup', () => {
       }
       const runId = ours[0]?.split('-')[1] ?? '';
       expect(pids.some((p) => cmdline(p).includes('turnserver'))).toBe(true);
+      expect(pids.some((p) => cmdline(p).includes('lab/dns.js'))).toBe(true);
+      expect(listLabNamespaceEtc().filter((n) => n.startsWith(`ipb-${runId}-`))).not.toEqual([]);
       child.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
       expect(code).toBe(130);
@@ -130,6 +133,7 @@ describe('cleanup', () => {
       for (let i = 0; i < 50 && alive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(alive()).toEqual([]);
       expect(readdirSync(tmpdir()).filter((d) => d.startsWith(`iceprobe-lab-${runId}-`))).toEqual([]);
+      expect(listLabNamespaceEtc().filter((n) => n.startsWith(`ipb-${runId}-`))).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
