@@ -16,7 +16,7 @@
 import { ProtocolCode } from '../../protocol/codes.js';
 import type { Check } from '../../report/schema.js';
 import { FindingCode } from '../codes.js';
-import { evidenceOf, finding, list, type Rule } from '../evidence.js';
+import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';
 
 /** Outcomes that mean "nothing answered on this address", as opposed to an answer we disliked. */
 const NO_ANSWER = new Set<string>([
@@ -59,13 +59,22 @@ export const dualStack: Rule = (input) => {
   for (const [host, g] of broken) {
     const v6 = hostOf(g.twins[0] as Check);
     const transports = list([...new Set(g.twins.map((c) => TRANSPORT[c.transport ?? ''] ?? 'TLS'))]);
+    // The browser's side of the same stall: it got its candidates over IPv4, but its gathering
+    // never completed, because it keeps retrying the IPv6 address.
+    const stalled = ev.servers
+      .filter((s) => s.host === host)
+      .map((s) => ev.gather(s))
+      .filter((c): c is Check => c !== undefined && c.status === 'pass' && c.details.ended === 'timeout');
+    const browser = stalled.length
+      ? ` The browser saw it too: gathering for ${plural(stalled.length, 'URL')} of ${host} got its candidates but never completed within ${Math.round(Math.max(...stalled.map((c) => c.durationMs)) / 1000)} s, so applications that wait for gathering to finish stall.`
+      : '';
     out.push(
       finding(
         FindingCode.IPV6_PATH_BROKEN,
         'warn',
-        `${host} answers on IPv4 but not on its IPv6 address ${v6} (${transports}): clients that try IPv6 first wait for it to time out before falling back, so calls take 10–40 s to connect, and IPv6-only clients cannot connect at all.`,
+        `${host} answers on IPv4 but not on its IPv6 address ${v6} (${transports}): clients that try IPv6 first wait for it to time out before falling back, so calls take 10–40 s to connect, and IPv6-only clients cannot connect at all.${browser}`,
         `Make the TURN/STUN server listen on ${v6} and allow IPv6 to it in the firewalls (${transports}), or remove ${host}'s AAAA record until IPv6 works.`,
-        [...g.twins, ...g.primaries].map((c) => c.id),
+        [...g.twins, ...g.primaries, ...stalled].map((c) => c.id),
       ),
     );
   }

@@ -516,6 +516,16 @@ describe('IPV6_PATH_BROKEN / DUAL_STACK_MISMATCH', () =>
       want: [{ code: 'IPV6_PATH_BROKEN', severity: 'warn', ids: [v6(ta(PROD.udp)), v6(ta(PROD.tcp)), v6(PROD.tlsProbe), ta(PROD.udp)] }],
     },
     {
+      name: 'the browser\'s gathering for the host never completed: cited as the same stall',
+      report: () => {
+        const r = dualStackReport((id) => (id.startsWith('tls-handshake') ? {} : timeout));
+        const gather = check(r, g(PROD.udp));
+        gather.details = { ...gather.details, ended: 'timeout' };
+        return r;
+      },
+      want: [{ code: 'IPV6_PATH_BROKEN', ids: [v6(ta(PROD.udp)), g(PROD.udp)], notIds: [g(PROD.tcp)] }],
+    },
+    {
       name: 'IPv6 refused on UDP only',
       report: () => dualStackReport((id) => (id === ta(PROD.udp) ? refused : {})),
       want: [{ code: 'IPV6_PATH_BROKEN', ids: [v6(ta(PROD.udp)), ta(PROD.udp)], notIds: [v6(ta(PROD.tcp))] }],
