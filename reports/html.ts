@@ -267,7 +267,14 @@ function candidatesBlock(r: Report): string {
 }
 
 function callsTable(calls: readonly Call[]): string {
-  const head = '<tr><th>Call</th><th>Via</th><th>Status</th><th>Setup</th><th>Throughput</th><th>RTT median</th><th>Selected pair</th></tr>';
+  // iceprobe serve measures both directions: the entry is the upload, `download` the other way.
+  const both = calls.some((c) => c.download !== undefined);
+  const down = (c: Call) => {
+    const d = c.download;
+    if (!d) return '–';
+    return d.status === 'fail' ? `${badge('fail')} <code>${e(d.code)}</code>` : e(fmtBps(d.throughput?.bitsPerSecond));
+  };
+  const head = `<tr><th>Call</th><th>Via</th><th>Status</th><th>Setup</th><th>${both ? 'Upload' : 'Throughput'}</th>${both ? '<th>Download</th>' : ''}<th>RTT median</th><th>Selected pair</th></tr>`;
   const body = calls
     .map(
       (c) =>
@@ -276,7 +283,8 @@ function callsTable(calls: readonly Call[]): string {
         td('Via', c.via.map((v) => `<code>${e(v)}</code>`).join('<br>')) +
         td('Status', `${badge(c.status)} <code>${e(c.code)}</code>${c.failedPhase ? ` <span class="muted">at ${e(c.failedPhase)}</span>` : ''}`) +
         td('Setup', e(fmtMs(c.setup.totalMs)), 'num') +
-        td('Throughput', e(fmtBps(c.throughput?.bitsPerSecond)), 'num') +
+        td(both ? 'Upload' : 'Throughput', e(fmtBps(c.throughput?.bitsPerSecond)), 'num') +
+        (both ? td('Download', down(c), 'num') : '') +
         td('RTT median', e(fmtMs(c.rttMs?.median)), 'num') +
         td('Selected pair', `<span class="mono">${e(pairText(c))}</span>`) +
         '</tr>',

@@ -107,6 +107,19 @@ export const ReceivedSample = z.object({
   reversePacketsPerSecond: z.number().nonnegative(),
 });
 export type ReceivedSample = z.infer<typeof ReceivedSample>;
+/** What a call moved: the sender's counters, the callee's goodput and receive rate, sampled. */
+export const Throughput = z.object({
+  bitsPerSecond: z.number().nonnegative(),
+  goodputBitsPerSecond: z.number().nonnegative(),
+  /** The callee's steady receive rate (median of its intervals after its first second of data): the bottleneck's rate when saturated. */
+  receivedBitsPerSecond: z.number().nonnegative().optional(),
+  /** The callee's transport counters as rates per sampling interval. */
+  receivedSamples: z.array(ReceivedSample).optional(),
+  bytes: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  samples: z.array(ThroughputSample),
+});
+export type Throughput = z.infer<typeof Throughput>;
 export const Call = z.object({
   id: z.string(),
   checkId: z.string(),
@@ -121,20 +134,21 @@ export const Call = z.object({
   selectedPair: z.object({ local: CandidateRef, remote: CandidateRef }).nullable(),
   selectedPairChanges: z.number().int().nonnegative().nullable(),
   rttMs: z.object({ min: z.number(), median: z.number(), max: z.number() }).nullable(),
-  throughput: z
-    .object({
-      bitsPerSecond: z.number().nonnegative(),
-      goodputBitsPerSecond: z.number().nonnegative(),
-      /** The callee's steady receive rate (median of its intervals after its first second of data): the bottleneck's rate when saturated. */
-      receivedBitsPerSecond: z.number().nonnegative().optional(),
-      /** The callee's transport counters as rates per sampling interval. */
-      receivedSamples: z.array(ReceivedSample).optional(),
-      bytes: z.number().nonnegative(),
-      durationMs: z.number().nonnegative(),
-      samples: z.array(ThroughputSample),
-    })
-    .nullable(),
+  throughput: Throughput.nullable(),
   media: z.record(z.string(), z.unknown()).nullable().optional(),
+  /**
+   * iceprobe serve: the other direction of the same path (the echo peer sends, the visitor's
+   * browser receives), measured as a call of its own. The entry's own figures are the upload.
+   */
+  download: z
+    .object({
+      status: Status,
+      code: z.string(),
+      failedPhase: z.string().nullable(),
+      setupMs: z.number().nullable(),
+      throughput: Throughput.nullable(),
+    })
+    .optional(),
 });
 export type Call = z.infer<typeof Call>;
 

@@ -93,8 +93,9 @@ export interface CallSides {
 
 /**
  * Judges one planned call. `up` is the visitor as caller (data visitor → echo peer): the call
- * entry's own numbers. `down` (echo peer → visitor), when measured, goes into the check's
- * `details.download`; a failed download fails a relay call that otherwise passed.
+ * entry's own numbers. `down` (echo peer → visitor), when measured, is the entry's `download`
+ * (with a summary in the check's `details.download`); a failed download fails a relay call that
+ * otherwise passed.
  */
 export function judgeServeCall(plan: PlannedCall, up: CallSides, down: CallSides | null, durationMs: number): { call: Call; check: Check } {
   if (plan.skip) return notRun(plan, plan.skip, 'skip');
@@ -103,9 +104,11 @@ export function judgeServeCall(plan: PlannedCall, up: CallSides, down: CallSides
   if (!down) return upJ;
   if (!down.caller || !down.callee) {
     upJ.check.details.download = { status: 'fail', reason: 'the download direction was not measured' };
+    upJ.call.download = { status: 'fail', code: plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED, failedPhase: null, setupMs: null, throughput: null };
     return upJ;
   }
   const d = judgeCall(plan, down.caller, down.callee, durationMs);
+  upJ.call.download = { status: d.check.status, code: d.check.code, failedPhase: d.call.failedPhase, setupMs: d.call.setup.totalMs, throughput: d.call.throughput };
   upJ.check.details.download = {
     status: d.check.status,
     code: d.check.code,

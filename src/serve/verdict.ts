@@ -95,10 +95,8 @@ function pathWords(report: Report, calls: readonly Call[]): string {
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
-function downloadBps(report: Report, call: Call): number | null {
-  const d = report.checks.find((c) => c.id === call.checkId)?.details.download as { bitsPerSecond?: unknown; goodputBitsPerSecond?: unknown } | undefined;
-  if (!d) return null;
-  return typeof d.bitsPerSecond === 'number' ? d.bitsPerSecond : null;
+function downloadBps(call: Call): number | null {
+  return call.download?.throughput?.bitsPerSecond ?? null;
 }
 
 export function plainVerdict(report: Report): PlainVerdict {
@@ -142,7 +140,7 @@ function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
     else if (c.status === 'fail') lines.push(`${label}: did not work.`);
     else {
       const up = mbps(c.throughput?.bitsPerSecond);
-      const down = mbps(downloadBps(report, c));
+      const down = mbps(downloadBps(c));
       const speed = [up ? `${up} up` : null, down ? `${down} down` : null].filter(Boolean).join(', ');
       lines.push(`${label}: works${c.setup.totalMs !== null ? `, connected in ${Math.round(c.setup.totalMs)} ms` : ''}${speed ? `, ${speed}` : ''}.`);
     }

@@ -125,3 +125,20 @@ describe('IPv6 in the HTML report', () => {
     expect(text).toContain('turn-allocate (IPv6)');
   });
 });
+
+describe('serve reports in HTML', () => {
+  it('both directions: Upload and Download columns, a failed download shows its code', () => {
+    const r = loadFixture('healthy');
+    const calls = r.calls ?? [];
+    const [first, second] = calls;
+    if (!first || !second) throw new Error('fixture with fewer than two calls');
+    first.download = { status: 'pass', code: 'OK', failedPhase: null, setupMs: 120, throughput: { bitsPerSecond: 42_000_000, goodputBitsPerSecond: 41_000_000, bytes: 1, durationMs: 1000, samples: [] } };
+    second.download = { status: 'fail', code: 'RELAY_CALL_FAILED', failedPhase: 'ice', setupMs: null, throughput: null };
+    const text = htmlToText(renderHtml(r));
+    expect(text).toMatch(/Upload[\s\S]*Download/);
+    expect(text).toContain('42.0 Mbit/s');
+    expect(text).toContain('RELAY_CALL_FAILED');
+    // A check report (no download anywhere) keeps its single Throughput column.
+    expect(htmlToText(renderHtml(loadFixture('healthy')))).not.toContain('Download');
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckCode } from '../../../src/codes.js';
 import { Secrets } from '../../../src/redact.js';
-import { Report } from '../../../src/report/schema.js';
+import { Call, Report } from '../../../src/report/schema.js';
 import { browserFromUserAgent, buildServeReport, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls } from '../../../src/serve/assemble.js';
 import { judgeMedia } from '../../../src/serve/media.js';
 import { callSide, failedSide, gatherResult, spec, UA } from './fixtures.js';
@@ -48,16 +48,19 @@ describe('judgeServeCall', () => {
   const [relay] = planServeCalls(servers, gathered.checks);
   if (!relay) throw new Error('no plan');
 
-  it('upload is the call entry; download goes into details.download', () => {
-    const r = judgeServeCall(relay, { caller: callSide(), callee: callSide({ role: 'callee' }) }, { caller: callSide(), callee: callSide({ role: 'callee' }) }, 2_000);
+  it('upload is the call entry; download is its `download`, summarised in details.download', () => {
+    const r = judgeServeCall(relay, { caller: callSide(), callee: callSide({ role: 'callee' }) }, { caller: callSide({ bytes: 15_000_000 }), callee: callSide({ role: 'callee' }) }, 2_000);
     expect(r.check).toMatchObject({ id: 'call:relay/udp', status: 'pass', code: CheckCode.OK });
     expect(r.call.throughput?.bitsPerSecond).toBe(120_000_000);
-    expect(r.check.details.download).toMatchObject({ status: 'pass', bitsPerSecond: 120_000_000 });
+    expect(r.call.download).toMatchObject({ status: 'pass', code: CheckCode.OK, failedPhase: null, throughput: { bitsPerSecond: 60_000_000 } });
+    expect(r.check.details.download).toMatchObject({ status: 'pass', bitsPerSecond: 60_000_000 });
+    expect(Call.safeParse(r.call).success).toBe(true);
   });
 
   it('a failed download fails a relay call whose upload passed', () => {
     const r = judgeServeCall(relay, { caller: callSide(), callee: callSide({ role: 'callee' }) }, { caller: failedSide('ice'), callee: failedSide('ice', 'callee') }, 2_000);
     expect([r.check.status, r.check.code, r.call.status, r.call.code, r.call.failedPhase]).toEqual(['fail', CheckCode.RELAY_CALL_FAILED, 'fail', CheckCode.RELAY_CALL_FAILED, 'ice']);
+    expect(r.call.download).toMatchObject({ status: 'fail', failedPhase: 'ice', throughput: null });
   });
 
   it('a call the page never reported fails; a planned skip stays a skip', () => {
