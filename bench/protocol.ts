@@ -10,6 +10,7 @@
 import { startCoturn } from '../src/coturn.js';
 import type { ServerSpec } from '../src/config.js';
 import { runProtocolProbes } from '../src/protocol/index.js';
+import { median } from '../src/stats.js';
 import { parseIceUri } from '../src/uri.js';
 
 function spec(url: string, username: string | null, credential: string | null): ServerSpec {
@@ -44,12 +45,6 @@ export async function benchProtocolRound(rounds = 5): Promise<number[]> {
   } finally {
     await srv.stop();
   }
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -31,6 +31,7 @@ import { reportedRelayRate } from '../src/lab/expect.js';
 import { loadScenario } from '../src/lab/scenario.js';
 import { Report } from '../src/report/schema.js';
 import { startRelay } from '../src/relay/server.js';
+import { median } from '../src/stats.js';
 import { parseIceUri } from '../src/uri.js';
 import { benchRelay } from './relay.js';
 import type { CeilingResult } from '../probes/ceiling.js';
@@ -60,9 +61,7 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-  return { median, min: s[0] ?? 0, max: s.at(-1) ?? 0, runs: s.length };
+  return { median: median(s), min: s[0] ?? 0, max: s.at(-1) ?? 0, runs: s.length };
 }
 
 function add(f: Omit<Figure, 'median' | 'min' | 'max' | 'runs'>, xs: number[], ref?: { name: string; xs: number[] }) {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { CheckCode } from './codes.js';
+import { median } from './stats.js';
 import type { ServerSpec } from './config.js';
 import type { Call, Check, ReceivedSample, Transport } from './report/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../probes/types.js';
@@ -69,12 +70,6 @@ function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
     ...(s.username !== null ? { username: s.username } : {}),
     ...(s.credential !== null ? { credential: s.credential } : {}),
   }));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;

@@ -7,6 +7,7 @@
 import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../calls.js';
 import { parseDualStackId } from '../protocol/dual-stack.js';
 import type { Check, Report } from '../report/schema.js';
+import { median } from '../stats.js';
 import type { Scenario } from './scenario.js';
 
 export interface ExpectationResult {
@@ -91,12 +92,6 @@ export interface ReportedRate {
   averageBitsPerSecond: number;
   /** The callee's steady intervals. */
   samples: number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
 /**

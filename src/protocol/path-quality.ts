@@ -16,6 +16,7 @@ import type { Clock } from '../net/clock.js';
 import type { Check } from '../report/schema.js';
 import { Method, newTransactionId } from '../stun/header.js';
 import { decodeMessage, encodeMessage } from '../stun/message.js';
+import { median } from '../stats.js';
 import type { IceUri } from '../uri.js';
 import { round } from './check.js';
 import { ProtocolCode } from './codes.js';
@@ -77,12 +78,10 @@ export function oneWayLoss(roundTripLossPercent: number): number {
 export function rttSummary(rtts: readonly number[]): PathQualityResult['rttMs'] {
   if (rtts.length === 0) return null;
   const s = [...rtts].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
   let jitter = 0;
   for (let i = 1; i < rtts.length; i++) jitter += Math.abs((rtts[i] ?? 0) - (rtts[i - 1] ?? 0));
   jitter = rtts.length > 1 ? jitter / (rtts.length - 1) : 0;
-  return { min: round(s[0] ?? 0), median: round(median), max: round(s.at(-1) ?? 0), jitter: round(jitter) };
+  return { min: round(s[0] ?? 0), median: round(median(s)), max: round(s.at(-1) ?? 0), jitter: round(jitter) };
 }
 
 /** Sends the paced burst on an open (UDP) channel and counts answers. Never throws for network outcomes. */
