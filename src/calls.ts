@@ -74,8 +74,8 @@ function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The callee's first second of data is SCTP's slow start: left out of the steady rate. */
-export const RECEIVE_WARMUP_MS = 1_000;
+/** The first second of a transfer is SCTP's slow start (overshooting a shaper): left out of steady rates. */
+export const SLOW_START_MS = 1_000;
 
 /**
  * The callee's receive rate per sampling interval, from its cumulative transport counters.
@@ -113,11 +113,11 @@ export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSampl
 
 /** The intervals that start after the warm-up (an interval starts where the previous one ends). */
 export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSample[] {
-  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= RECEIVE_WARMUP_MS);
+  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= SLOW_START_MS);
 }
 
 /**
- * The callee's steady receive rate: the median over the intervals after RECEIVE_WARMUP_MS.
+ * The callee's steady receive rate: the median over the intervals after SLOW_START_MS.
  * On a saturated bottleneck this is its output rate; the median (not the mean) keeps one
  * congestion-control stall of the single SCTP flow from passing for the path's capacity.
  * For comparing with a shaper that counts whole frames (the lab), `wire` adds each packet's

@@ -4,7 +4,7 @@
  * (which checks count for a transport, where throughput and loss live) is in small named
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
-import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../calls.js';
+import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../calls.js';
 import { parseDualStackId } from '../protocol/dual-stack.js';
 import type { Check, Report } from '../report/schema.js';
 import { median } from '../stats.js';
@@ -64,9 +64,6 @@ export function transportOutcome(report: Report, transport: 'udp' | 'tcp' | 'tls
   return checks.some((c) => c.status === 'pass') ? 'pass' : 'fail';
 }
 
-/** Samples of the first part of a transfer (SCTP slow start overshooting the shaper) are left out. */
-export const THROUGHPUT_WARMUP_MS = 1_000;
-
 /**
  * Bytes per packet below the callee's transport counter on the shaped leg (caller → TURN over
  * IPv4/UDP): TURN ChannelData header 4 (RFC 8656 §12.4) + UDP 8 (RFC 768) + IPv4 20 (RFC 791)
@@ -110,7 +107,7 @@ export function reportedRelayRate(report: Report): ReportedRate | null {
   // TURN → caller down): the shaper's rate is their sum.
   const wire = steadyReceiveRate(received, { perPacketOverheadBytes: RELAY_UDP_WIRE_OVERHEAD_BYTES, withReverse: true });
   if (!call || !t || wire === null) return null;
-  const steady = t.samples.filter((x) => x.atMs > THROUGHPUT_WARMUP_MS).map((x) => x.bitsPerSecond);
+  const steady = t.samples.filter((x) => x.atMs > SLOW_START_MS).map((x) => x.bitsPerSecond);
   return {
     callId: call.id,
     steadyBitsPerSecond: wire,
