@@ -111,10 +111,10 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           const v6 = r.v6[0];
           if (r.v4.length === 0 || v6 === undefined) return null;
           const twinId = dualStackId(id);
-          if (!(await routeCheck(v6))) return noRouteCheck(twinId, kind, target, transport, v6);
+          if (!(await routeCheck(v6))) return noRouteCheck(twinId, kind, target, transport, host, v6);
           const c = await guard(twinId, kind, target, transport, opts.timeoutMs, clock, () => run(v6));
           // The probe names its check after the URL; the twin carries its own id.
-          return { ...c, id: twinId, details: { ...c.details, family: 6, address: v6 } };
+          return { ...c, id: twinId, details: { ...c.details, family: 6, host, address: v6 } };
         })(),
       );
     }
@@ -205,7 +205,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
 }
 
 /** The IPv6 twin when this machine has no route to the address: it cannot judge the AAAA (skip). */
-function noRouteCheck(id: string, kind: Check['kind'], target: string, transport: Check['transport'], address: string): Check {
+function noRouteCheck(id: string, kind: Check['kind'], target: string, transport: Check['transport'], host: string, address: string): Check {
   return makeCheck({
     id,
     kind,
@@ -214,7 +214,7 @@ function noRouteCheck(id: string, kind: Check['kind'], target: string, transport
     code: ProtocolCode.SKIPPED_NO_IPV6_ROUTE,
     message: `this machine has no IPv6 route to ${address}; the host's AAAA address is not checked`,
     durationMs: 0,
-    details: { family: 6, address },
+    details: { family: 6, host, address },
   });
 }
 

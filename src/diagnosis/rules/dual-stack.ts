@@ -30,10 +30,8 @@ const NO_ANSWER = new Set<string>([
 
 const TRANSPORT: Record<string, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
 
-function hostOf(c: Check): string {
-  const a = c.details.address;
-  return typeof a === 'string' ? a : '?';
-}
+/** The twin's host name and the IPv6 address it probed (src/protocol/index.ts puts both in its details). */
+const detail = (c: Check, k: 'host' | 'address'): string => (typeof c.details[k] === 'string' ? c.details[k] : '?');
 
 export const dualStack: Rule = (input) => {
   const ev = evidenceOf(input);
@@ -41,7 +39,7 @@ export const dualStack: Rule = (input) => {
   const mismatch = new Map<string, { twins: Check[]; primaries: Check[]; v6Fails: boolean }>();
   for (const { twin, primary } of ev.ipv6Twins) {
     if (twin.status === 'skip' || primary.status === 'skip') continue;
-    const host = ev.servers.find((s) => s.url === twin.target || twin.id.includes(`:${s.host}:`))?.host ?? twin.target;
+    const host = detail(twin, 'host');
     if (primary.status !== 'fail' && twin.status === 'fail' && NO_ANSWER.has(twin.code)) {
       const g = broken.get(host) ?? { twins: [], primaries: [] };
       g.twins.push(twin);
@@ -57,7 +55,7 @@ export const dualStack: Rule = (input) => {
   }
   const out = [];
   for (const [host, g] of broken) {
-    const v6 = hostOf(g.twins[0] as Check);
+    const v6 = detail(g.twins[0] as Check, 'address');
     const transports = list([...new Set(g.twins.map((c) => TRANSPORT[c.transport ?? ''] ?? 'TLS'))]);
     // The browser's side of the same stall: it got its candidates over IPv4, but its gathering
     // never completed, because it keeps retrying the IPv6 address.

@@ -44,7 +44,7 @@ describe('a dual-stack name, coturn on both 127.0.0.1 and ::1', () => {
       const v6 = byId(checks, `${id}@ipv6`);
       expect(v4.code, JSON.stringify(v4)).toBe('OK');
       expect(v6.code, JSON.stringify(v6)).toBe('OK');
-      expect(v6.details).toMatchObject({ family: 6, address: '::1' });
+      expect(v6.details).toMatchObject({ family: 6, host: NAME, address: '::1' });
     }
     expect(byId(checks, `stun-binding:stun:${NAME}:${srv.port}@ipv6`).details.mappedAddress).toMatch(/^\[::1\]:\d+$/);
     expect(findings.map((f) => f.code)).not.toContain('IPV6_PATH_BROKEN');

@@ -500,7 +500,11 @@ function dualStackReport(outcome: (primaryId: string) => Partial<Check> = () => 
   const nodeKinds = new Set(['stun-binding', 'turn-allocate', 'tls-handshake']);
   const twins = r.checks
     .filter((c) => nodeKinds.has(c.kind))
-    .map((c) => ({ ...c, id: `${c.id}@ipv6`, details: { ...c.details, family: 6, address: '2001:db8::1' }, ...outcome(c.id) }));
+    .map((c) => {
+      const o = outcome(c.id);
+      // The twin's details always name its host and address, whatever the outcome adds.
+      return { ...c, ...o, id: `${c.id}@ipv6`, details: { ...c.details, ...o.details, family: 6, host: 'turn.example.com', address: '2001:db8::1' } };
+    });
   r.checks.push(...twins);
   return r;
 }
