@@ -157,7 +157,10 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
       const p6 = v6 ? ADDRESS_PLAN.v6.sites[s.index] : undefined;
       if (p6) {
         router.push(`addr add ${p6.wan}/${ADDRESS_PLAN.v6.internetPrefix} dev ${WAN_IF} nodad`, `addr add ${p6.routerLan}/${ADDRESS_PLAN.v6.lanPrefix} dev ${LAN_IF} nodad`);
-        for (const other of ADDRESS_PLAN.v6.sites) if (other !== p6 && sites[ADDRESS_PLAN.v6.sites.indexOf(other)]) router.push(`route add ${other.lanCidr} via ${other.wan}`);
+        for (const other of sites) {
+          const o6 = ADDRESS_PLAN.v6.sites[other.index];
+          if (other !== s && o6) router.push(`route add ${o6.lanCidr} via ${o6.wan}`);
+        }
       }
       await ipBatch(s.router, router);
       const client = [`addr add ${s.clientIp}/${ADDRESS_PLAN.lanPrefix} dev eth0`, 'link set eth0 up', `route add default via ${s.routerLanIp}`];
