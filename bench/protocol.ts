@@ -7,11 +7,11 @@
  * rounds, stops coturn and returns the round times in ms. Run directly, it prints them and the
  * median. Target: median < 100 ms on loopback.
  */
-import { startCoturn } from '../src/coturn.js';
-import type { ServerSpec } from '../src/config.js';
-import { runProtocolProbes } from '../src/protocol/index.js';
-import { median } from '../src/stats.js';
-import { parseIceUri } from '../src/uri.js';
+import { startCoturn } from '../src/servers/coturn.js';
+import type { ServerSpec } from '../src/config/config.js';
+import { runProtocolProbes } from '../src/probes-node/index.js';
+import { median } from '../src/core/stats.js';
+import { parseIceUri } from '../src/core/uri.js';
 
 function spec(url: string, username: string | null, credential: string | null): ServerSpec {
   const r = parseIceUri(url);

@@ -4,7 +4,7 @@
  * (`messagesPerSecond: null` means unlimited). Prints `READY <port>` on stdout, then runs
  * until stdin closes or SIGTERM/SIGINT, and exits.
  */
-import { startRelay } from '../src/relay/server.js';
+import { startRelay } from '../src/servers/relay/server.js';
 
 const raw = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 if (raw.messagesPerSecond === null) raw.messagesPerSecond = Infinity;

@@ -21,18 +21,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { BrowserOwner } from '../src/browser.js';
-import { planCalls, runCall } from '../src/calls.js';
-import { startCoturn, freePort, type Coturn } from '../src/coturn.js';
-import type { ServerSpec } from '../src/config.js';
-import { startProbeServer } from '../src/probe-server.js';
-import { runProtocolProbes } from '../src/protocol/index.js';
-import { reportedRelayRate } from '../src/lab/expect.js';
-import { loadScenario } from '../src/lab/scenario.js';
-import { Report } from '../src/report/schema.js';
-import { startRelay } from '../src/relay/server.js';
-import { median } from '../src/stats.js';
-import { parseIceUri } from '../src/uri.js';
+import { BrowserOwner } from '../src/browser/owner.js';
+import { planCalls, runCall } from '../src/browser/calls.js';
+import { startCoturn, freePort, type Coturn } from '../src/servers/coturn.js';
+import type { ServerSpec } from '../src/config/config.js';
+import { startProbeServer } from '../src/browser/page-server.js';
+import { runProtocolProbes } from '../src/probes-node/index.js';
+import { reportedRelayRate } from '../src/services/lab/expect.js';
+import { loadScenario } from '../src/services/lab/scenario.js';
+import { Report } from '../src/core/schema.js';
+import { startRelay } from '../src/servers/relay/server.js';
+import { median } from '../src/core/stats.js';
+import { parseIceUri } from '../src/core/uri.js';
 import { benchRelay } from './relay.js';
 import type { CeilingResult } from '../probes/ceiling.js';
 
@@ -334,7 +334,7 @@ async function benchLab(): Promise<void> {
     try {
       const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
       const rate = loadScenario('rate-limited').rateLimit?.bitsPerSecond ?? 0;
-      // What crossed the shaper for the TURN/UDP call, judged as the lab judges it (src/lab/expect.ts):
+      // What crossed the shaper for the TURN/UDP call, judged as the lab judges it (src/services/lab/expect.ts):
       // the callee's steady receive rate plus its acknowledgements, in the shaper's own unit.
       const best = reportedRelayRate(report)?.steadyBitsPerSecond ?? 0;
       if (rate > 0 && best > 0) ratios.push(best / rate);

@@ -37,7 +37,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A tiny client of the relay protocol (src/relay/protocol.ts). */
+/** A tiny client of the relay protocol (src/servers/relay/protocol.ts). */
 class Signal {
   private waiters: { type: string; resolve: (m: Msg) => void }[] = [];
   private queue: Msg[] = [];

@@ -5,13 +5,13 @@
  *
  * The browser objects are injected (MediaDevicesLike), so the logic runs in unit tests against
  * scripted devices; the page passes the real `navigator.mediaDevices`. It observes, never judges:
- * the server turns a MediaObservation into a `media` check (src/serve/media.ts).
+ * the server turns a MediaObservation into a `media` check (src/services/serve/media.ts).
  */
 
 /** Why the page can or cannot offer the check. */
 export type MediaAvailability = 'offer' | 'not-secure' | 'unsupported';
 
-/** What the page saw. Posted with /api/finish; validated by src/serve/schema.ts. */
+/** What the page saw. Posted with /api/finish; validated by src/services/serve/schema.ts. */
 export interface MediaObservation {
   /** window.isSecureContext */
   secureContext: boolean;

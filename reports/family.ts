@@ -1,9 +1,9 @@
 /**
- * The IPv6 twins of dual-stack hosts (`<id>@ipv6`, src/protocol/dual-stack.ts) share their URL
+ * The IPv6 twins of dual-stack hosts (`<id>@ipv6`, src/core/ids.ts) share their URL
  * with the probe they repeat: renderers label them so two rows of one URL are told apart.
  */
-import { parseDualStackId } from '../src/protocol/dual-stack.js';
-import type { Check } from '../src/report/schema.js';
+import { parseDualStackId } from '../src/core/ids.js';
+import type { Check } from '../src/core/schema.js';
 
 /** ' (IPv6)' for a dual-stack twin, '' otherwise. */
 export function familySuffix(check: Pick<Check, 'id'>): string {

@@ -4,7 +4,7 @@
  * page from fetching anything at all (no fonts, images, CDNs), so a report stays inert even if
  * a server's error text tried to inject markup. Every report value goes through escapeHtml.
  */
-import type { Call, Candidate, Check, Finding, Report, Status } from '../src/report/schema.js';
+import type { Call, Candidate, Check, Finding, Report, Status } from '../src/core/schema.js';
 import { escapeHtml as e } from './escape.js';
 import { familySuffix } from './family.js';
 import {

@@ -9,7 +9,7 @@
  * The shape follows the common Ant/Surefire/Jenkins "JUnit XML" dialect that CI systems read
  * (GitHub test reporters, GitLab, Jenkins): testsuites > testsuite > testcase, time in seconds.
  */
-import type { Check, CheckKind, Finding, Report } from '../src/report/schema.js';
+import type { Check, CheckKind, Finding, Report } from '../src/core/schema.js';
 import { escapeXmlAttr as attr, escapeXmlText as text } from './escape.js';
 import { familySuffix } from './family.js';
 import { detailPairs, findingsFor } from './model.js';

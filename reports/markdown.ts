@@ -3,7 +3,7 @@
  * the per-URL matrix and the calls. Every report value goes through escapeMarkdown, so a server's
  * text can neither add markup nor break a table.
  */
-import type { Report, Status } from '../src/report/schema.js';
+import type { Report, Status } from '../src/core/schema.js';
 import { escapeMarkdown as m } from './escape.js';
 import {
   matrixColumns,

@@ -3,8 +3,8 @@
  * which findings explain a check, and the few number formats. Pure: a Report in, plain data out.
  * Renderers own escaping; nothing here escapes or colours.
  */
-import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/report/schema.js';
-import { parseDualStackId } from '../src/protocol/dual-stack.js';
+import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/core/schema.js';
+import { parseDualStackId } from '../src/core/ids.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
 export const MATRIX_COLUMNS = [
@@ -53,7 +53,7 @@ export function bySeverityDesc(a: Finding, b: Finding): number {
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
 }
 
-/** A URL's exact spellings: itself and the `scheme:host:port/transport` label src/uri.ts uses in ids. */
+/** A URL's exact spellings: itself and the `scheme:host:port/transport` label src/core/uri.ts uses in ids. */
 function exactLabels(url: string, transport: string): string[] {
   return [url, `${url.replace(/\?.*$/, '')}/${transport}`];
 }

@@ -3,7 +3,7 @@
  * are percentages of the chart's width and vertical ones are pixels, so a chart fills any width
  * (a 375 px phone or a printed page) while its text keeps a readable size.
  */
-import type { Call } from '../src/report/schema.js';
+import type { Call } from '../src/core/schema.js';
 import { escapeHtml } from './escape.js';
 import { fmtMs } from './model.js';
 

@@ -5,7 +5,7 @@
  * so a server's error reason cannot drive the user's terminal.
  */
 import Table from 'cli-table3';
-import type { Report, Status } from '../src/report/schema.js';
+import type { Report, Status } from '../src/core/schema.js';
 import { escapeTerminal as t } from './escape.js';
 import { familySuffix } from './family.js';
 import {

@@ -4,8 +4,8 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, readFailure } from '../src/errors.js';
-import { Report, SCHEMA_VERSION } from '../src/report/schema.js';
+import { ConfigError, readFailure } from '../src/core/errors.js';
+import { Report, SCHEMA_VERSION } from '../src/core/schema.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';

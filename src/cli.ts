@@ -13,14 +13,14 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, EXIT, UsageError, exitCodeFor } from './errors.js';
+import { ConfigError, EXIT, UsageError, exitCodeFor } from './core/errors.js';
 import { runCheckCommand, checkOptions } from './cli/check-command.js';
 import { labCommand } from './cli/lab-command.js';
 import { natOptions, runNat } from './cli/nat-command.js';
 import { relayOptions, runRelay } from './cli/relay-command.js';
 import { reportOptions, runReport } from './cli/report-command.js';
 import { serveOptions, runServe } from './cli/serve-command.js';
-import { VERSION } from './version.js';
+import { VERSION } from './core/version.js';
 import type { Io } from './cli/io.js';
 import { consoleIo } from './cli/io.js';
 

@@ -1,9 +1,9 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import type { ProgressEvent } from '../check.js';
-import { EXIT, RunError, UsageError } from '../errors.js';
-import { onInterrupt } from '../lifecycle.js';
-import type { Report } from '../report/schema.js';
+import type { ProgressEvent } from '../run/check.js';
+import { EXIT, RunError, UsageError } from '../core/errors.js';
+import { onInterrupt } from '../core/lifecycle.js';
+import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
 import { serverConfigInput } from './server-args.js';
@@ -53,7 +53,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
   // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
   const [{ check }, { renderTable }, { writeReports }] = await Promise.all([
-    import('../check.js'),
+    import('../run/check.js'),
     import('../../reports/table.js'),
     import('../../reports/write.js'),
   ]);

@@ -1,6 +1,6 @@
 /** `iceprobe lab run|list|down`: the NAT lab (Linux, root). */
 import type { Argv } from 'yargs';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import type { Io } from './io.js';
 
 export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
@@ -20,8 +20,8 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
           }),
       async (args) => {
         const [{ labRun }, { loadScenario }, { writeReports }, { renderTable }] = await Promise.all([
-          import('../lab/run.js'),
-          import('../lab/scenario.js'),
+          import('../services/lab/run.js'),
+          import('../services/lab/scenario.js'),
           import('../../reports/write.js'),
           import('../../reports/table.js'),
         ]);
@@ -47,12 +47,12 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
       },
     )
     .command('list', 'List the built-in scenarios', {}, async () => {
-      const { labList } = await import('../lab/run.js');
+      const { labList } = await import('../services/lab/run.js');
       for (const s of labList()) io.out(`${s.name.padEnd(20)} ${s.description}`);
       setExit(EXIT.ok);
     })
     .command('down', 'Remove everything a killed lab run left behind (namespaces, coturn)', {}, async () => {
-      const { labDown } = await import('../lab/run.js');
+      const { labDown } = await import('../services/lab/run.js');
       const { removed, dirs, etc } = await labDown();
       const all = [...removed, ...dirs, ...etc];
       io.out(all.length ? `removed ${all.join(' ')}` : 'nothing to remove');

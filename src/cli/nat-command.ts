@@ -5,10 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { EXIT, UsageError } from '../errors.js';
-import { MAX_LIFETIME_SECONDS } from '../protocol/nat-limits.js';
-import type { Check } from '../report/schema.js';
-import { parseIceUri } from '../uri.js';
+import { EXIT, UsageError } from '../core/errors.js';
+import { MAX_LIFETIME_SECONDS } from '../probes-node/nat-limits.js';
+import type { Check } from '../core/schema.js';
+import { parseIceUri } from '../core/uri.js';
 import type { Io } from './io.js';
 
 export function natOptions(y: Argv) {
@@ -80,7 +80,7 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
   }
   if (!Number.isFinite(args.timeout) || args.timeout < 100) throw new UsageError('--timeout must be at least 100 ms');
   io.progress?.(`probing ${uri.canonical}${args.natLifetime ? ` (lifetime up to ${args.natLifetime} s)` : ''}…`);
-  const { runNatProbe } = await import('../protocol/nat.js');
+  const { runNatProbe } = await import('../probes-node/nat.js');
   const check = await runNatProbe(uri, {
     timeoutMs: args.timeout,
     ...(args.natLifetime !== undefined ? { lifetimeMaxSeconds: args.natLifetime } : {}),

@@ -14,7 +14,7 @@ export function relayOptions(y: Argv) {
 }
 
 export async function runRelay(args: { port: number; host: string; token?: string | undefined; maxRooms?: number | undefined; maxConnections?: number | undefined; idleTimeout?: number | undefined }, io: Io): Promise<number> {
-  const { runRelayCommand } = await import('../relay/command.js');
+  const { runRelayCommand } = await import('../servers/relay/command.js');
   const relay = await runRelayCommand(
     {
       port: args.port,

@@ -1,6 +1,6 @@
 /** `iceprobe report <report.json>`: re-render a saved report (any of the same schemaVersion). */
 import type { Argv } from 'yargs';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import type { Io } from './io.js';
 
 export function reportOptions(y: Argv) {

@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import { UsageError } from '../errors.js';
-import { DEFAULT_SERVE_LIMITS } from '../serve/defaults.js';
-import type { ServeServer } from '../serve/server.js';
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_SERVE_LIMITS } from '../services/serve/defaults.js';
+import type { ServeServer } from '../services/serve/server.js';
 import type { Io } from './io.js';
 import { serverConfigInput } from './server-args.js';
 
@@ -66,7 +66,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
     throw new UsageError('--token: use at least 8 URL-safe characters (letters, digits, . _ ~ -)');
   }
   const env = io.env;
-  const { loadConfigFile, resolveConfig } = await import('../config.js');
+  const { loadConfigFile, resolveConfig } = await import('../config/config.js');
   const config = resolveConfig({ ...serverConfigInput(args), env });
   // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
   const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
@@ -76,7 +76,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   let server: ServeServer;
   try {
     // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
-    const { startServe } = await import('../serve/server.js');
+    const { startServe } = await import('../services/serve/server.js');
     server = await startServe({
       servers: config.servers,
       turnSecret,

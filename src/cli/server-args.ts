@@ -1,5 +1,5 @@
 /** The server-selection flags `check` and `serve` share, turned into a ConfigInput. */
-import type { ConfigInput } from '../config.js';
+import type { ConfigInput } from '../config/config.js';
 
 export interface ServerArgs {
   url?: (string | number)[] | undefined;

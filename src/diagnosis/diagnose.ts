@@ -6,8 +6,8 @@
  * root cause is reported once: the transport rules share one reachability analysis
  * (./reachability.ts) so, e.g., UDP_BLOCKED stands for every UDP timeout it explains.
  */
-import { LOW_THROUGHPUT_BPS as CALL_CHECK_LOW_BPS, SLOW_SETUP_MS } from '../calls.js';
-import type { Finding, Severity } from '../report/schema.js';
+import { LOW_THROUGHPUT_BPS as CALL_CHECK_LOW_BPS, SLOW_SETUP_MS } from '../browser/calls.js';
+import type { Finding, Severity } from '../core/schema.js';
 import type { DiagnosisInput, DiagnosisOptions, ResolvedOptions, Rule } from './evidence.js';
 import { allGood } from './rules/all-good.js';
 import { turnAuth } from './rules/auth.js';

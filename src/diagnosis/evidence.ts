@@ -2,17 +2,17 @@
  * The diagnosis input and a read-only index over it, shared by every rule. Pure: a report (or
  * the part of one that exists before diagnosis) in, lookups out. How each producer names its
  * checks lives here, in one place:
- *   gather:<url> / gather:all            browser (src/gather.ts)
+ *   gather:<url> / gather:all            browser (src/browser/gather.ts)
  *   dns:<host>                           Node DNS probe
  *   stun-binding:<url> / turn-allocate:<url>
  *   tls-handshake:<host>:<port>          host bracketed when IPv6 (formatHost)
- *   config:*                             static config checks (src/protocol/port-policy.ts)
- *   call:relay/<udp|tcp|tls> / call:all  loopback calls (src/calls.ts)
+ *   config:*                             static config checks (src/probes-node/port-policy.ts)
+ *   call:relay/<udp|tcp|tls> / call:all  loopback calls (src/browser/calls.ts)
  * where <url> is the server's canonical URL, as echoed in `report.servers[].url`.
  */
-import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../report/schema.js';
-import { parseDualStackId } from '../protocol/dual-stack.js';
-import { formatHost } from '../uri.js';
+import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../core/schema.js';
+import { parseDualStackId } from '../core/ids.js';
+import { formatHost } from '../core/uri.js';
 
 /** A report before diagnosis: findings and summary are not needed (a full Report fits too). */
 export type DiagnosisInput = Pick<Report, 'servers' | 'checks' | 'candidates'> &

@@ -2,7 +2,7 @@
  * A STUN channel: one connected datagram socket or one byte stream with STUN framing. The
  * transaction logic sees only this interface; tests substitute a scripted fake.
  */
-import type { Transport } from '../report/schema.js';
+import type { Transport } from '../core/schema.js';
 
 export type NetErrorCode = 'CONNECTION_REFUSED' | 'CONNECTION_RESET' | 'NETWORK_UNREACHABLE' | 'SOCKET_ERROR';
 

@@ -3,11 +3,11 @@
  * One browser per TLS policy for the whole file (as in a real run: one browser, reused).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserOwner } from '../../src/browser.js';
-import { check } from '../../src/check.js';
-import { startCoturn, type Coturn } from '../../src/coturn.js';
-import { freePort } from '../../src/coturn.js';
-import type { Report } from '../../src/report/schema.js';
+import { BrowserOwner } from '../../src/browser/owner.js';
+import { check } from '../../src/run/check.js';
+import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
+import { freePort } from '../../src/servers/coturn.js';
+import type { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoturn, type Coturn } from '../../src/coturn.js';
-import { Report } from '../../src/report/schema.js';
+import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
+import { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
 

@@ -12,10 +12,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { exec } from '../../src/lab/exec.js';
-import { writeNamespaceEtc } from '../../src/lab/netns.js';
-import { LAB_SERVER_NAME, labClientEtc } from '../../src/lab/rules.js';
-import { Report } from '../../src/report/schema.js';
+import { exec } from '../../src/services/lab/exec.js';
+import { writeNamespaceEtc } from '../../src/services/lab/netns.js';
+import { LAB_SERVER_NAME, labClientEtc } from '../../src/services/lab/rules.js';
+import { Report } from '../../src/core/schema.js';
 import { expectHostLeftAsFound, startLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();

@@ -4,8 +4,8 @@
  * what must work does.
  */
 import { expect, it } from 'vitest';
-import { stunBindingTcp, stunBindingsUdp } from '../../src/lab/measure.js';
-import { runInNamespace } from '../../src/lab/netns.js';
+import { stunBindingTcp, stunBindingsUdp } from '../../src/services/lab/measure.js';
+import { runInNamespace } from '../../src/services/lab/netns.js';
 import { expectHostLeftAsFound, withLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();

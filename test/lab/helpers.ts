@@ -7,13 +7,13 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import type { Coturn } from '../../src/coturn.js';
-import type { LabDns } from '../../src/lab/dns.js';
-import { exec } from '../../src/lab/exec.js';
-import { listLabNamespaceEtc, listLabNamespaces, NETNS_ETC } from '../../src/lab/netns.js';
-import { startLabCoturn, startLabNameServer } from '../../src/lab/run.js';
-import { loadScenario, type Scenario } from '../../src/lab/scenario.js';
-import { buildTopology, type Topology } from '../../src/lab/topology.js';
+import type { Coturn } from '../../src/servers/coturn.js';
+import type { LabDns } from '../../src/services/lab/dns.js';
+import { exec } from '../../src/services/lab/exec.js';
+import { listLabNamespaceEtc, listLabNamespaces, NETNS_ETC } from '../../src/services/lab/netns.js';
+import { startLabCoturn, startLabNameServer } from '../../src/services/lab/run.js';
+import { loadScenario, type Scenario } from '../../src/services/lab/scenario.js';
+import { buildTopology, type Topology } from '../../src/services/lab/topology.js';
 
 export interface Lab {
   scenario: Scenario;

@@ -9,14 +9,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCoturn } from '../../src/coturn.js';
-import { runCleanups } from '../../src/lifecycle.js';
-import { exec } from '../../src/lab/exec.js';
-import { startTool } from '../../src/lab/measure.js';
-import { createNamespace, deleteNamespace, listLabNamespaceEtc, listLabNamespaces, namespacePids, NETNS_ETC, newRunId, nsName, writeNamespaceEtc } from '../../src/lab/netns.js';
-import { labDown, labList, labRun, type CheckCommandContext } from '../../src/lab/run.js';
-import { loadScenario, packageRoot } from '../../src/lab/scenario.js';
-import { buildTopology } from '../../src/lab/topology.js';
+import { startCoturn } from '../../src/servers/coturn.js';
+import { runCleanups } from '../../src/core/lifecycle.js';
+import { exec } from '../../src/services/lab/exec.js';
+import { startTool } from '../../src/services/lab/measure.js';
+import { createNamespace, deleteNamespace, listLabNamespaceEtc, listLabNamespaces, namespacePids, NETNS_ETC, newRunId, nsName, writeNamespaceEtc } from '../../src/services/lab/netns.js';
+import { labDown, labList, labRun, type CheckCommandContext } from '../../src/services/lab/run.js';
+import { loadScenario, packageRoot } from '../../src/services/lab/scenario.js';
+import { buildTopology } from '../../src/services/lab/topology.js';
 import { expectHostLeftAsFound, labTurnservers } from './helpers.js';
 
 function cmdline(pid: number): string {

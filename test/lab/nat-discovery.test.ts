@@ -10,10 +10,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCoturn, type Coturn } from '../../src/coturn.js';
-import { loadScenario } from '../../src/lab/scenario.js';
-import { buildTopology, type Topology } from '../../src/lab/topology.js';
-import { Check } from '../../src/report/schema.js';
+import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
+import { loadScenario } from '../../src/services/lab/scenario.js';
+import { buildTopology, type Topology } from '../../src/services/lab/topology.js';
+import { Check } from '../../src/core/schema.js';
 
 const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const PORT = 3478;

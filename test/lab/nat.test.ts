@@ -4,9 +4,9 @@
  * and whether two sites can reach each other without a relay.
  */
 import { expect, it } from 'vitest';
-import { runInNamespace } from '../../src/lab/netns.js';
-import { punchBetween, stunBindingsUdp } from '../../src/lab/measure.js';
-import { relayNeededBetween } from '../../src/lab/scenario.js';
+import { runInNamespace } from '../../src/services/lab/netns.js';
+import { punchBetween, stunBindingsUdp } from '../../src/services/lab/measure.js';
+import { relayNeededBetween } from '../../src/services/lab/scenario.js';
 import { expectHostLeftAsFound, withLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();

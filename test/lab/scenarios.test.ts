@@ -9,9 +9,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labRun } from '../../src/lab/run.js';
-import { listLabNamespaces } from '../../src/lab/netns.js';
-import { loadScenario, packageRoot, relayNeededBetween } from '../../src/lab/scenario.js';
+import { labRun } from '../../src/services/lab/run.js';
+import { listLabNamespaces } from '../../src/services/lab/netns.js';
+import { loadScenario, packageRoot, relayNeededBetween } from '../../src/services/lab/scenario.js';
 import { hostState, type HostState } from './helpers.js';
 
 const SCENARIOS = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy', 'dual-stack', 'ipv6-broken'];

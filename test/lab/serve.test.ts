@@ -19,12 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserOwner, resolveChromium } from '../../src/browser.js';
-import { registerCleanup } from '../../src/lifecycle.js';
-import { namespacePids } from '../../src/lab/netns.js';
-import { LAB_USER, labCheckConfig } from '../../src/lab/run.js';
+import { BrowserOwner, resolveChromium } from '../../src/browser/owner.js';
+import { registerCleanup } from '../../src/core/lifecycle.js';
+import { namespacePids } from '../../src/services/lab/netns.js';
+import { LAB_USER, labCheckConfig } from '../../src/services/lab/run.js';
 import { loadReport } from '../../reports/write.js';
-import { plainVerdict, type PlainVerdict } from '../../src/serve/verdict.js';
+import { plainVerdict, type PlainVerdict } from '../../src/services/serve/verdict.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
 import { expectHostLeftAsFound, startLab, type Lab } from './helpers.js';
 

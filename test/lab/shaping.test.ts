@@ -3,7 +3,7 @@
  * measured between the client and the internet namespace with the lab's own tool.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureTcpThroughput, measureUdpLoss, type PathEnds } from '../../src/lab/measure.js';
+import { measureTcpThroughput, measureUdpLoss, type PathEnds } from '../../src/services/lab/measure.js';
 import { expectHostLeftAsFound, startLab, type Lab } from './helpers.js';
 
 expectHostLeftAsFound();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCall, planCalls, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/calls.js';
-import type { ServerSpec } from '../../src/config.js';
-import type { Check } from '../../src/report/schema.js';
-import { parseIceUri } from '../../src/uri.js';
+import { judgeCall, planCalls, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/browser/calls.js';
+import type { ServerSpec } from '../../src/config/config.js';
+import type { Check } from '../../src/core/schema.js';
+import { parseIceUri } from '../../src/core/uri.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
 
 function spec(url: string): ServerSpec {

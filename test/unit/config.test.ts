@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, echoServers } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
-import { PATH_QUALITY_DEFAULTS } from '../../src/protocol/path-quality.js';
+import { resolveConfig, echoServers } from '../../src/config/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { PATH_QUALITY_DEFAULTS } from '../../src/probes-node/path-quality.js';
 
 const noEnv = {} as NodeJS.ProcessEnv;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { longTermKey, mintTurnRestCredential } from '../../src/credentials.js';
+import { longTermKey, mintTurnRestCredential } from '../../src/core/credentials.js';
 
 describe('TURN REST credentials (coturn use-auth-secret)', () => {
   it('mints username "<expiry>:<user>" and base64(HMAC-SHA1(secret, username))', () => {

@@ -1,9 +1,9 @@
 /** CI gates: the grammar (every bad rule reported at once), and a pass/fail matrix over fixture reports. */
 import { describe, expect, test } from 'vitest';
 import { diagnose } from '../../src/diagnosis/index.js';
-import { ConfigError } from '../../src/errors.js';
-import { evaluateExpectations, expectationFindings, parseBps, parseExpectations, parseMs } from '../../src/expect.js';
-import { Check, type Report } from '../../src/report/schema.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { evaluateExpectations, expectationFindings, parseBps, parseExpectations, parseMs } from '../../src/run/expect.js';
+import { Check, type Report } from '../../src/core/schema.js';
 import { load } from './diagnosis/helpers.js';
 
 describe('parseExpectations', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { judgeGather, judgeGatherAll, natEvidenceServers, browserAllowsTurnPort } from '../../src/gather.js';
-import type { ServerSpec } from '../../src/config.js';
-import { parseIceUri } from '../../src/uri.js';
+import { judgeGather, judgeGatherAll, natEvidenceServers, browserAllowsTurnPort } from '../../src/browser/gather.js';
+import type { ServerSpec } from '../../src/config/config.js';
+import { parseIceUri } from '../../src/core/uri.js';
 import type { GatherResult, PageCandidate } from '../../probes/types.js';
 
 function spec(url: string): ServerSpec {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Secrets } from '../../src/redact.js';
+import { Secrets } from '../../src/core/redact.js';
 
 describe('Secrets', () => {
   it('redacts every registered secret in text and in nested values', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median } from '../../src/stats.js';
+import { median } from '../../src/core/stats.js';
 
 describe('median', () => {
   it('middle value, mean of the middle two, 0 for none; the input is not reordered', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIceUri } from '../../src/uri.js';
+import { parseIceUri } from '../../src/core/uri.js';
 
 describe('parseIceUri: valid (RFC 7064 / RFC 7065)', () => {
   it.each([

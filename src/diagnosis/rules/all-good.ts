@@ -2,7 +2,7 @@
  * ALL_GOOD: an info finding when everything works: checks ran, none failed, and no other rule
  * found anything worth a warning. Runs after the other rules (it reads their findings).
  */
-import type { Finding } from '../../report/schema.js';
+import type { Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, plural, type DiagnosisInput } from '../evidence.js';
 

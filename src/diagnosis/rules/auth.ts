@@ -4,9 +4,9 @@
  * make one finding that cites both; when Node pinned down the precise reason (an expired TURN
  * REST username, another realm) that reason is the finding and the browser's 401 joins it.
  */
-import { CheckCode } from '../../codes.js';
-import { ProtocolCode } from '../../protocol/codes.js';
-import type { Check, Finding, ServerEcho } from '../../report/schema.js';
+import { CheckCode } from '../../core/codes.js';
+import { ProtocolCode } from '../../core/protocol-codes.js';
+import type { Check, Finding, ServerEcho } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';
 

@@ -2,7 +2,7 @@
  * PORT_BLOCKED_BY_BROWSER: Chromium silently ignores TURN on ports other than 53, 80, 443 and
  * >= 1024. UNSUPPORTED_BY_BROWSER: URLs browsers ignore altogether (stuns:).
  */
-import { CheckCode } from '../../codes.js';
+import { CheckCode } from '../../core/codes.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, type Rule } from '../evidence.js';
 

@@ -4,8 +4,8 @@
  * phase, with the call's hint. CALL_FAILED: the call with every server failed; when relay calls
  * failed too, that is the same cause and the call:all check joins their finding instead.
  */
-import { CheckCode } from '../../codes.js';
-import type { Check, Finding } from '../../report/schema.js';
+import { CheckCode } from '../../core/codes.js';
+import type { Check, Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 

@@ -1,6 +1,6 @@
 /**
  * IPv6 on dual-stack hosts. A server name with A and AAAA records is probed on both families
- * (src/protocol/dual-stack.ts: each Node probe has an `@ipv6` twin).
+ * (src/core/ids.ts: each Node probe has an `@ipv6` twin).
  *
  * - IPV6_PATH_BROKEN: the IPv4 address answers, the IPv6 address does not (timeout, refused,
  *   reset, unreachable, no TLS). Clients that try IPv6 first (RFC 8305 Happy Eyeballs, or plain
@@ -13,8 +13,8 @@
  * One finding per host and code, citing the twins and the checks they repeat. A twin skipped for
  * want of an IPv6 route from this machine says nothing about the server and is left alone.
  */
-import { ProtocolCode } from '../../protocol/codes.js';
-import type { Check } from '../../report/schema.js';
+import { ProtocolCode } from '../../core/protocol-codes.js';
+import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';
 
@@ -30,7 +30,7 @@ const NO_ANSWER = new Set<string>([
 
 const TRANSPORT: Record<string, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
 
-/** The twin's host name and the IPv6 address it probed (src/protocol/index.ts puts both in its details). */
+/** The twin's host name and the IPv6 address it probed (src/probes-node/index.ts puts both in its details). */
 const detail = (c: Check, k: 'host' | 'address'): string => (typeof c.details[k] === 'string' ? c.details[k] : '?');
 
 export const dualStack: Rule = (input) => {

@@ -2,9 +2,9 @@
  * LOW_THROUGHPUT: a connected call measured less than the threshold (over at least one second of
  * transfer). One finding for all such calls, naming the slowest.
  */
-import { CheckCode } from '../../codes.js';
-import type { Check } from '../../report/schema.js';
-import { deliveredBitsPerSecond } from '../../calls.js';
+import { CheckCode } from '../../core/codes.js';
+import type { Check } from '../../core/schema.js';
+import { deliveredBitsPerSecond } from '../../browser/calls.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 

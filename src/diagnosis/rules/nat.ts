@@ -8,8 +8,8 @@
  *     base (relatedAddress:relatedPort) but different mapped address:port for different servers;
  *   - a `nat` check (RFC 5780 behaviour discovery) whose details.mapping says so.
  */
-import { CheckCode } from '../../codes.js';
-import type { Candidate, Check } from '../../report/schema.js';
+import { CheckCode } from '../../core/codes.js';
+import type { Candidate, Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, GATHER_ALL, ids, list, type DiagnosisInput, type Rule } from '../evidence.js';
 

@@ -1,13 +1,13 @@
 /**
  * PACKET_LOSS: the path to the STUN/TURN server loses packets. Evidence: `path-quality:<url>`
- * checks (src/protocol/path-quality.ts): a paced burst of STUN Binding requests over UDP, whose
+ * checks (src/probes-node/path-quality.ts): a paced burst of STUN Binding requests over UDP, whose
  * round-trip loss gives a one-way estimate 1 - sqrt(1 - rt). Above the threshold (default 2 %
  * one way) real-time media degrades: audio drops out, video freezes and falls back in bitrate.
  * The data channel of the calls is reliable (SCTP retransmits), so calls alone cannot show it.
  * One finding for the network, citing every burst above the threshold; bursts with no answer at
  * all are left to the reachability rules (UDP_BLOCKED, SERVER_UNREACHABLE).
  */
-import type { Check } from '../../report/schema.js';
+import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, type Rule } from '../evidence.js';
 

@@ -3,7 +3,7 @@
  * blocked transport explains it. A refusal means the server does not listen there (error); a
  * timeout, that something drops that port (warn).
  */
-import type { Finding } from '../../report/schema.js';
+import type { Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { finding, type Rule } from '../evidence.js';
 import { reachabilityOf } from '../reachability.js';

@@ -5,7 +5,7 @@
  * Not from the call on the embedded loopback server (no loopback host candidates in Chromium).
  * Severity follows whether the need is met: info when a relay works, error when none does.
  */
-import type { Check } from '../../report/schema.js';
+import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, type Rule } from '../evidence.js';
 import { symmetricNatEvidence } from './nat.js';

@@ -1,6 +1,6 @@
 /** RUN_INTERRUPTED: the report is partial. INTERNAL_ERROR: iceprobe itself failed in some check. */
-import { CheckCode } from '../../codes.js';
-import type { Finding } from '../../report/schema.js';
+import { CheckCode } from '../../core/codes.js';
+import type { Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, plural, type Rule } from '../evidence.js';
 

@@ -2,8 +2,8 @@
  * SLOW_SETUP: a call connected, but took longer than the threshold from createOffer to an open
  * data channel. One finding for all slow calls, naming the slowest.
  */
-import { CheckCode } from '../../codes.js';
-import type { Check } from '../../report/schema.js';
+import { CheckCode } from '../../core/codes.js';
+import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 

@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCoturn, type Coturn } from '../../../src/coturn.js';
-import { Check } from '../../../src/report/schema.js';
+import { startCoturn, type Coturn } from '../../../src/servers/coturn.js';
+import { Check } from '../../../src/core/schema.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/src/cli.js', import.meta.url));
 

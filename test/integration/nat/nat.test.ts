@@ -4,11 +4,11 @@
  * NAT on loopback, so the verdict is "no NAT, no filtering"; the lab tier covers real NATs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCoturn, type Coturn } from '../../../src/coturn.js';
-import { runProtocolProbes } from '../../../src/protocol/index.js';
-import { runNatProbe } from '../../../src/protocol/nat.js';
-import { Check } from '../../../src/report/schema.js';
-import { parseIceUri, type IceUri } from '../../../src/uri.js';
+import { startCoturn, type Coturn } from '../../../src/servers/coturn.js';
+import { runProtocolProbes } from '../../../src/probes-node/index.js';
+import { runNatProbe } from '../../../src/probes-node/nat.js';
+import { Check } from '../../../src/core/schema.js';
+import { parseIceUri, type IceUri } from '../../../src/core/uri.js';
 
 function uri(url: string): IceUri {
   const r = parseIceUri(url);

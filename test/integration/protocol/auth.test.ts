@@ -2,9 +2,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoturn, type Coturn } from '../../../src/coturn.js';
-import { mintTurnRestCredential } from '../../../src/credentials.js';
-import { runProtocolProbes, ProtocolCode } from '../../../src/protocol/index.js';
+import { startCoturn, type Coturn } from '../../../src/servers/coturn.js';
+import { mintTurnRestCredential } from '../../../src/core/credentials.js';
+import { runProtocolProbes, ProtocolCode } from '../../../src/probes-node/index.js';
 import { byId, spec, uri } from './helpers.js';
 
 const TIMEOUT = 2_000;

@@ -2,10 +2,10 @@
  * Protocol probes against a real coturn on loopback, configured per case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoturn, type Coturn } from '../../../src/coturn.js';
-import { runProtocolProbes, attemptAllocate, ProtocolCode } from '../../../src/protocol/index.js';
+import { startCoturn, type Coturn } from '../../../src/servers/coturn.js';
+import { runProtocolProbes, attemptAllocate, ProtocolCode } from '../../../src/probes-node/index.js';
 import { systemClock } from '../../../src/net/clock.js';
-import { Check } from '../../../src/report/schema.js';
+import { Check } from '../../../src/core/schema.js';
 import { byId, spec, uri } from './helpers.js';
 
 const TIMEOUT = 2_000;

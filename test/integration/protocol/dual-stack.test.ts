@@ -4,12 +4,12 @@
  * runs on both addresses; the diagnosis pairs them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoturn, type Coturn } from '../../../src/coturn.js';
+import { startCoturn, type Coturn } from '../../../src/servers/coturn.js';
 import { diagnose } from '../../../src/diagnosis/index.js';
-import { runProtocolProbes, ProtocolCode } from '../../../src/protocol/index.js';
-import type { Resolver } from '../../../src/protocol/dns.js';
-import type { Report } from '../../../src/report/schema.js';
-import { echoServers } from '../../../src/config.js';
+import { runProtocolProbes, ProtocolCode } from '../../../src/probes-node/index.js';
+import type { Resolver } from '../../../src/probes-node/dns.js';
+import type { Report } from '../../../src/core/schema.js';
+import { echoServers } from '../../../src/config/config.js';
 import { byId, spec, uri } from './helpers.js';
 
 const TIMEOUT = 2_000;

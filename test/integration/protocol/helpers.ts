@@ -1,5 +1,5 @@
-import { parseIceUri, type IceUri } from '../../../src/uri.js';
-import type { ServerSpec } from '../../../src/config.js';
+import { parseIceUri, type IceUri } from '../../../src/core/uri.js';
+import type { ServerSpec } from '../../../src/config/config.js';
 
 export function uri(url: string): IceUri {
   const r = parseIceUri(url);

@@ -1,7 +1,7 @@
 /** Hostile and absent servers: each becomes a failed check with its code, quickly and boundedly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSelfSignedCert, type CertFiles } from '../../../src/certs.js';
-import { runProtocolProbes, ProtocolCode } from '../../../src/protocol/index.js';
+import { makeSelfSignedCert, type CertFiles } from '../../../src/servers/certs.js';
+import { runProtocolProbes, ProtocolCode } from '../../../src/probes-node/index.js';
 import { AttributeType, Method, addressAttribute, encodeMessage, newTransactionId } from '../../../src/stun/index.js';
 import { closedPort, tcpServer, tlsServer, udpServer, type Hostile } from '../../helpers/hostile.js';
 import { byId, spec } from './helpers.js';

@@ -3,9 +3,9 @@ import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, type CertFiles } from '../../../src/certs.js';
-import { startCoturn } from '../../../src/coturn.js';
-import { runProtocolProbes, ProtocolCode } from '../../../src/protocol/index.js';
+import { makeCertificate, type CertFiles } from '../../../src/servers/certs.js';
+import { startCoturn } from '../../../src/servers/coturn.js';
+import { runProtocolProbes, ProtocolCode } from '../../../src/probes-node/index.js';
 import { byId, spec, uri } from './helpers.js';
 
 const DAY = 86_400_000;

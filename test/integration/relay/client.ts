@@ -1,7 +1,7 @@
 /** A plain `ws` test client for the relay: queued messages and bounded waits. */
 import WebSocket from 'ws';
-import type { ServerMessage } from '../../../src/relay/protocol.js';
-import { parseServerMessage } from '../../../src/relay/protocol.js';
+import type { ServerMessage } from '../../../src/servers/relay/protocol.js';
+import { parseServerMessage } from '../../../src/servers/relay/protocol.js';
 
 export class TestClient {
   readonly ws: WebSocket;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runRelayCommand, isLoopback } from '../../../src/relay/command.js';
-import { RelayErrorCode } from '../../../src/relay/protocol.js';
-import { UsageError } from '../../../src/errors.js';
+import { runRelayCommand, isLoopback } from '../../../src/servers/relay/command.js';
+import { RelayErrorCode } from '../../../src/servers/relay/protocol.js';
+import { UsageError } from '../../../src/core/errors.js';
 import { TestClient } from './client.js';
 
 describe('runRelayCommand', () => {

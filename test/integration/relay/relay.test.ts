@@ -2,8 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startRelay, type RelayServer } from '../../../src/relay/server.js';
-import { RelayCloseCode, RelayErrorCode } from '../../../src/relay/protocol.js';
+import { startRelay, type RelayServer } from '../../../src/servers/relay/server.js';
+import { RelayCloseCode, RelayErrorCode } from '../../../src/servers/relay/protocol.js';
 import { TestClient, until, withTimeout } from './client.js';
 
 const TOKEN = 'relay-test-token-5f2c';

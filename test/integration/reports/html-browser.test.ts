@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../reports/html.js';
 import { renderJunit } from '../../../reports/junit.js';
-import type { Report } from '../../../src/report/schema.js';
+import type { Report } from '../../../src/core/schema.js';
 import { loadFixture, type FixtureName } from '../../unit/reports/helpers.js';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';

@@ -10,11 +10,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserOwner } from '../../../src/browser.js';
-import { resolveConfig } from '../../../src/config.js';
+import { BrowserOwner } from '../../../src/browser/owner.js';
+import { resolveConfig } from '../../../src/config/config.js';
 import { loadReport } from '../../../reports/write.js';
-import { startServe, type ServeServer } from '../../../src/serve/server.js';
-import { plainVerdict, type PlainVerdict } from '../../../src/serve/verdict.js';
+import { startServe, type ServeServer } from '../../../src/services/serve/server.js';
+import { plainVerdict, type PlainVerdict } from '../../../src/services/serve/verdict.js';
 import { expectNoSecrets } from '../../helpers/secrets.js';
 import { assertMatchesPublishedSchema } from '../../helpers/schema.js';
 

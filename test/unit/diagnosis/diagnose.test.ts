@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { FindingCode } from '../../../src/diagnosis/codes.js';
 import { classicNatLabel, dedupFindings, diagnose, mappingEvidence, sortFindings } from '../../../src/diagnosis/index.js';
-import { Finding, summarize } from '../../../src/report/schema.js';
+import { Finding, summarize } from '../../../src/core/schema.js';
 import { LAB, PROD, fixtureNames, load, setCheck } from './helpers.js';
 
 const codes = (name: string) => diagnose(load(name)).map((f) => f.code);

@@ -1,7 +1,7 @@
 /** Fixture reports for the diagnosis tests, and small edits that derive variants from them. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Report, type Check } from '../../../src/report/schema.js';
+import { Report, type Check } from '../../../src/core/schema.js';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../fixtures/diagnosis/', import.meta.url));
 

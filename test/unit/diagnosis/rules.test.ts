@@ -29,7 +29,7 @@ import { tlsProblems } from '../../../src/diagnosis/rules/tls.js';
 import { turnErrors } from '../../../src/diagnosis/rules/turn-errors.js';
 import { turnsNotOn443 } from '../../../src/diagnosis/rules/turns-port.js';
 import { udpBlocked } from '../../../src/diagnosis/rules/udp-blocked.js';
-import type { Check, Report, Severity } from '../../../src/report/schema.js';
+import type { Check, Report, Severity } from '../../../src/core/schema.js';
 import { LAB, PROD, check, dropChecks, gatherTimeout, load, refused, setCheck, timeout } from './helpers.js';
 
 interface Want {

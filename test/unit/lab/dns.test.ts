@@ -3,7 +3,7 @@
  * anything else. Pure: bytes in, bytes out.
  */
 import { describe, expect, it } from 'vitest';
-import { answerQuery, DnsType, parseQuestion, Rcode, type Zone } from '../../../src/lab/dns.js';
+import { answerQuery, DnsType, parseQuestion, Rcode, type Zone } from '../../../src/services/lab/dns.js';
 
 const zone: Zone = { 'turn.lab.test': { a: ['198.18.0.1'], aaaa: ['2001:db8::1'] } };
 

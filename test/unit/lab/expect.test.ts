@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, expectedLoss, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/lab/expect.js';
-import { labCheckConfig } from '../../../src/lab/run.js';
-import { parseScenario } from '../../../src/lab/scenario.js';
-import type { Check, Report } from '../../../src/report/schema.js';
+import { evaluateExpectations, expectedLoss, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
+import { labCheckConfig } from '../../../src/services/lab/run.js';
+import { parseScenario } from '../../../src/services/lab/scenario.js';
+import type { Check, Report } from '../../../src/core/schema.js';
 
 function check(kind: Check['kind'], transport: Check['transport'], status: Check['status']): Check {
   return { id: `${kind}-${transport}-${status}`, kind, target: 't', transport, status, code: status === 'pass' ? 'OK' : 'X', durationMs: 1, details: {} };

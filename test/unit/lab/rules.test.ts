@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_PLAN, burstBytes, LAB_SERVER_NAME, labClientEtc, probability, routerRules, routerRules6, tcCommands } from '../../../src/lab/rules.js';
-import { isLabCidr, parseScenario } from '../../../src/lab/scenario.js';
+import { ADDRESS_PLAN, burstBytes, LAB_SERVER_NAME, labClientEtc, probability, routerRules, routerRules6, tcCommands } from '../../../src/services/lab/rules.js';
+import { isLabCidr, parseScenario } from '../../../src/services/lab/scenario.js';
 
 const ctx = { plan: ADDRESS_PLAN.sites[0], serverIps: ADDRESS_PLAN.servers };
 const site = (extra: object) => parseScenario({ name: 't', description: 't', ...extra });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FindingCode } from '../../../src/diagnosis/codes.js';
-import { ConfigError, UsageError } from '../../../src/errors.js';
-import { LOSS_PROBES_MAX } from '../../../src/config.js';
-import { lossProbesNeeded } from '../../../src/lab/expect.js';
-import { effectiveDurationS, lossProbesArgs } from '../../../src/lab/run.js';
-import { PATH_QUALITY_DEFAULTS } from '../../../src/protocol/path-quality.js';
-import { isLabCidr, listScenarios, loadScenario, parseScenario, relayNeededBetween, type Site } from '../../../src/lab/scenario.js';
+import { ConfigError, UsageError } from '../../../src/core/errors.js';
+import { LOSS_PROBES_MAX } from '../../../src/config/config.js';
+import { lossProbesNeeded } from '../../../src/services/lab/expect.js';
+import { effectiveDurationS, lossProbesArgs } from '../../../src/services/lab/run.js';
+import { PATH_QUALITY_DEFAULTS } from '../../../src/probes-node/path-quality.js';
+import { isLabCidr, listScenarios, loadScenario, parseScenario, relayNeededBetween, type Site } from '../../../src/services/lab/scenario.js';
 
 const SHIPPED = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy'];
 // Every code a scenario names is a finding code of the diagnosis engine (a typo would make an 'absent' expectation pass vacuously).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CheckCode } from '../../../src/codes.js';
-import { ProtocolCode, advice, statusOf, turnErrorCode } from '../../../src/protocol/codes.js';
+import { CheckCode } from '../../../src/core/codes.js';
+import { ProtocolCode, advice, statusOf, turnErrorCode } from '../../../src/core/protocol-codes.js';
 
 describe('protocol codes', () => {
   it('every code has one sentence of advice, and codes equal their names', () => {

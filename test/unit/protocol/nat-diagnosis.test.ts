@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import { browserMapping, natView, symmetricNat } from '../../../src/diagnosis/rules/nat.js';
 import { resolveOptions } from '../../../src/diagnosis/diagnose.js';
-import type { Check, Report } from '../../../src/report/schema.js';
+import type { Check, Report } from '../../../src/core/schema.js';
 import { load } from '../diagnosis/helpers.js';
 
 const NAT_ID = 'nat:stun:198.18.0.1:3478';

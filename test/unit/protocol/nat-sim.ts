@@ -4,8 +4,8 @@
  * server on two IPs × two ports. Everything runs on a FakeClock, so no test sleeps.
  */
 import type { FakeClock } from '../../../src/net/clock.js';
-import type { NatSocket } from '../../../src/protocol/nat-socket.js';
-import type { NatBehaviour } from '../../../src/protocol/nat-verdict.js';
+import type { NatSocket } from '../../../src/probes-node/nat-socket.js';
+import type { NatBehaviour } from '../../../src/probes-node/nat-verdict.js';
 import { AttributeType } from '../../../src/stun/attribute-types.js';
 import type { TransportAddress } from '../../../src/stun/address.js';
 import { addressAttribute, errorCode, readChangeRequest, valueOf } from '../../../src/stun/attributes.js';

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../../src/net/clock.js';
-import { classicLabel, discoverNat, judgeNat, lifetimeSteps, natCheck, type NatBehaviour, type NatObservations, type TestOutcome } from '../../../src/protocol/nat.js';
-import { advice, statusOf } from '../../../src/protocol/codes.js';
-import { Check } from '../../../src/report/schema.js';
+import { classicLabel, discoverNat, judgeNat, lifetimeSteps, natCheck, type NatBehaviour, type NatObservations, type TestOutcome } from '../../../src/probes-node/nat.js';
+import { advice, statusOf } from '../../../src/core/protocol-codes.js';
+import { Check } from '../../../src/core/schema.js';
 import type { TransportAddress } from '../../../src/stun/address.js';
-import { parseIceUri } from '../../../src/uri.js';
+import { parseIceUri } from '../../../src/core/uri.js';
 import { CLIENT_IP, PUBLIC_IP, SERVER_IPS, SERVER_PORTS, SimNet, drive, type SimOptions } from './nat-sim.js';
 
 const a = (address: string, port: number): TransportAddress => ({ family: 4, address, port });

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/net/clock.js';
-import { judgePathQuality, measurePathQuality, oneWayLoss, PATH_QUALITY_DEFAULTS, pathQualityBurstMs, rttSummary, type PathQualityResult } from '../../../src/protocol/path-quality.js';
+import { judgePathQuality, measurePathQuality, oneWayLoss, PATH_QUALITY_DEFAULTS, pathQualityBurstMs, rttSummary, type PathQualityResult } from '../../../src/probes-node/path-quality.js';
 import { Method } from '../../../src/stun/header.js';
 import { decodeMessage, encodeMessage } from '../../../src/stun/message.js';
-import { parseIceUri } from '../../../src/uri.js';
+import { parseIceUri } from '../../../src/core/uri.js';
 import { FakeChannel } from './fakes.js';
 
 /** A Binding success for the request's transaction, `delayMs` later on the clock. */

@@ -1,8 +1,8 @@
 /** Pure parts of the probes: port policy, DNS outcomes (fake resolver), TLS classification. */
 import { describe, expect, it } from 'vitest';
-import type { ServerSpec } from '../../../src/config.js';
-import { ProtocolCode, browserAllowsTurnPort, classifyTls, configChecks, runProtocolProbes, resolveHost, type Resolver } from '../../../src/protocol/index.js';
-import { parseIceUri } from '../../../src/uri.js';
+import type { ServerSpec } from '../../../src/config/config.js';
+import { ProtocolCode, browserAllowsTurnPort, classifyTls, configChecks, runProtocolProbes, resolveHost, type Resolver } from '../../../src/probes-node/index.js';
+import { parseIceUri } from '../../../src/core/uri.js';
 
 const spec = (url: string): ServerSpec => {
   const r = parseIceUri(url);

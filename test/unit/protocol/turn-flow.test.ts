@@ -1,9 +1,9 @@
 /** The TURN Allocate state machine driven by scripted server answers. */
 import { describe, expect, it } from 'vitest';
-import { longTermKey } from '../../../src/credentials.js';
+import { longTermKey } from '../../../src/core/credentials.js';
 import type { TransactionResult } from '../../../src/net/transaction.js';
-import { ProtocolCode, statusOf } from '../../../src/protocol/codes.js';
-import { allocateFlow, restExpiryOf, type Transact } from '../../../src/protocol/turn-flow.js';
+import { ProtocolCode, statusOf } from '../../../src/core/protocol-codes.js';
+import { allocateFlow, restExpiryOf, type Transact } from '../../../src/probes-node/turn-flow.js';
 import {
   AttributeType,
   Method,

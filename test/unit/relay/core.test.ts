@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RelayCore, constantTimeEqual, type ConnId, type Effect, type RelayLimits } from '../../../src/relay/core.js';
-import { RelayCloseCode, RelayErrorCode, type ServerMessage } from '../../../src/relay/protocol.js';
-import { UsageError } from '../../../src/errors.js';
+import { RelayCore, constantTimeEqual, type ConnId, type Effect, type RelayLimits } from '../../../src/servers/relay/core.js';
+import { RelayCloseCode, RelayErrorCode, type ServerMessage } from '../../../src/servers/relay/protocol.js';
+import { UsageError } from '../../../src/core/errors.js';
 
 class Harness {
   t = 0;

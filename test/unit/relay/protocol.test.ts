@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, parseServerMessage, RelayErrorCode } from '../../../src/relay/protocol.js';
+import { parseClientMessage, parseServerMessage, RelayErrorCode } from '../../../src/servers/relay/protocol.js';
 
 const code = (text: string) => {
   const r = parseClientMessage(text);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Report, summarize } from '../../../src/report/schema.js';
+import { Report, summarize } from '../../../src/core/schema.js';
 import { FIXTURES, FIXTURE_NAMES, HOSTILE, loadFixture } from './helpers.js';
 
 describe('render fixtures', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMatrix, checkBelongsTo, checksOutsideMatrix, fmtBps, fmtMs, keyDetail, matrixColumns, verdictHeadline } from '../../../reports/model.js';
-import type { Check, Report } from '../../../src/report/schema.js';
+import type { Check, Report } from '../../../src/core/schema.js';
 import { loadFixture } from './helpers.js';
 
 /** Each row as its URL and the cells of the columns shown, as "status:CODE" or "-". */

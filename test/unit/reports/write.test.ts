@@ -6,7 +6,7 @@ import { renderHtml } from '../../../reports/html.js';
 import { renderJunit } from '../../../reports/junit.js';
 import { renderMarkdown } from '../../../reports/markdown.js';
 import { loadReport, writeReports } from '../../../reports/write.js';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/core/errors.js';
 import { loadFixture } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iceprobe-write-'));

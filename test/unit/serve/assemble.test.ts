@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CheckCode } from '../../../src/codes.js';
-import { Secrets } from '../../../src/redact.js';
-import { Call, Report } from '../../../src/report/schema.js';
-import { browserFromUserAgent, buildServeReport, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls } from '../../../src/serve/assemble.js';
-import { judgeMedia } from '../../../src/serve/media.js';
+import { CheckCode } from '../../../src/core/codes.js';
+import { Secrets } from '../../../src/core/redact.js';
+import { Call, Report } from '../../../src/core/schema.js';
+import { browserFromUserAgent, buildServeReport, judgeGathered, judgeServeCall, ObservationMismatch, planGather, planServeCalls } from '../../../src/services/serve/assemble.js';
+import { judgeMedia } from '../../../src/services/serve/media.js';
 import { callSide, failedSide, gatherResult, spec, UA } from './fixtures.js';
 
 const tool = { version: '0.0.0-test', node: 'v20', platform: 'linux-x64' };

@@ -1,6 +1,6 @@
 /** Shared fixtures for the serve unit tests: servers, page observations. */
-import type { ServerSpec } from '../../../src/config.js';
-import { parseIceUri } from '../../../src/uri.js';
+import type { ServerSpec } from '../../../src/config/config.js';
+import { parseIceUri } from '../../../src/core/uri.js';
 import type { CallResult, GatherResult } from '../../../probes/types.js';
 
 export function spec(url: string, credential: string | null = 'static-pass-1'): ServerSpec {

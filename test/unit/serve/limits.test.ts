@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Quota, RateLimiter } from '../../../src/serve/limits.js';
+import { Quota, RateLimiter } from '../../../src/services/serve/limits.js';
 
 describe('RateLimiter (fake clock)', () => {
   it('allows `limit` requests per window per key, refuses the next with the wait until the oldest expires', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CheckCode } from '../../../src/codes.js';
-import { Check } from '../../../src/report/schema.js';
-import { judgeMedia, mediaErrorCode } from '../../../src/serve/media.js';
+import { CheckCode } from '../../../src/core/codes.js';
+import { Check } from '../../../src/core/schema.js';
+import { judgeMedia, mediaErrorCode } from '../../../src/services/serve/media.js';
 import { countDevices, mediaAvailability, notRequested, probeMedia, type MediaDevicesLike, type MediaTrackLike } from '../../../probes/serve-media.js';
 
 /** Scripted devices: what a browser would answer, with a manual clock and timers (no sleeping). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CalledPost, CallResultSchema, describeIssues, FinishPost, GatheredPost, GatherResultSchema, MediaObservationSchema, SCHEMA_MATCHES_PAGE_TYPES } from '../../../src/serve/schema.js';
+import { CalledPost, CallResultSchema, describeIssues, FinishPost, GatheredPost, GatherResultSchema, MediaObservationSchema, SCHEMA_MATCHES_PAGE_TYPES } from '../../../src/services/serve/schema.js';
 import { notRequested, type MediaObservation } from '../../../probes/serve-media.js';
 import { callSide, gatherResult } from './fixtures.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Secrets } from '../../../src/redact.js';
-import type { Report } from '../../../src/report/schema.js';
-import { buildServeReport, judgeGathered, judgeServeCall, planGather, planServeCalls } from '../../../src/serve/assemble.js';
-import { plainVerdict } from '../../../src/serve/verdict.js';
+import { Secrets } from '../../../src/core/redact.js';
+import type { Report } from '../../../src/core/schema.js';
+import { buildServeReport, judgeGathered, judgeServeCall, planGather, planServeCalls } from '../../../src/services/serve/assemble.js';
+import { plainVerdict } from '../../../src/services/serve/verdict.js';
 import type { CallResult, GatherResult } from '../../../probes/types.js';
-import { judgeMedia } from '../../../src/serve/media.js';
+import { judgeMedia } from '../../../src/services/serve/media.js';
 import { notRequested, type MediaObservation } from '../../../probes/serve-media.js';
 import { callSide, failedSide, gatherResult, spec } from './fixtures.js';
 

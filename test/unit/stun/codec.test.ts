@@ -30,7 +30,7 @@ import {
   verifyIntegrity,
   type StunClass,
 } from '../../../src/stun/index.js';
-import { longTermKey } from '../../../src/credentials.js';
+import { longTermKey } from '../../../src/core/credentials.js';
 import { prng, randomBytesFrom } from './prng.js';
 
 describe('message type (RFC 8489 §5)', () => {

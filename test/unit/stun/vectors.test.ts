@@ -3,7 +3,7 @@
  * decoded values to the identical bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { longTermKey, shortTermKey } from '../../../src/credentials.js';
+import { longTermKey, shortTermKey } from '../../../src/core/credentials.js';
 import {
   AttributeType,
   Method,

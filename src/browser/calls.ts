@@ -1,0 +1,284 @@
+/**
+ * End-to-end loopback calls: two pages in two browser contexts (as two users would be) connect
+ * through iceprobe's signaling relay and, relay forced, through one TURN URL at a time — one call
+ * per TURN transport — plus one call with policy "all" over every server. Each call yields a
+ * `call` check and a `calls[]` entry with the setup timeline, selected pair, RTT and throughput.
+ * The judging (`judgeCall`) is pure and unit-tested.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { CheckCode } from '../core/codes.js';
+import { median } from '../core/stats.js';
+import type { ServerSpec } from '../config/config.js';
+import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
+import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
+
+/** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
+export const SLOW_SETUP_MS = 2_000;
+/** Below this, a relay cannot carry a 720p video call. */
+export const LOW_THROUGHPUT_BPS = 1_000_000;
+
+/**
+ * The rate a call really delivered: the callee's application goodput (bytes that arrived, first
+ * to last byte) when measured, else the caller's transport counter. The sender's counter also
+ * counts what a shaper or a socket buffer swallowed, so it reads high on constrained paths.
+ */
+export function deliveredBitsPerSecond(t: { bitsPerSecond: number; goodputBitsPerSecond: number } | null | undefined): number | null {
+  if (!t) return null;
+  return t.goodputBitsPerSecond > 0 ? t.goodputBitsPerSecond : t.bitsPerSecond;
+}
+
+export interface PlannedCall {
+  id: string;
+  policy: 'relay' | 'all';
+  transport: Transport | null;
+  servers: ServerSpec[];
+  /** Why it will not run (e.g. the URL gave no relay candidate). */
+  skip: string | null;
+}
+
+export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport'>): string {
+  return p.policy === 'relay' ? `call:relay/${p.transport}` : 'call:all';
+}
+
+/** One relay-forced call per TURN transport in the config, then one policy-all call. */
+export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): PlannedCall[] {
+  const plans: PlannedCall[] = [];
+  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === `gather:${s.uri.canonical}`)?.status === 'pass';
+  for (const t of ['udp', 'tcp', 'tls'] as const) {
+    const candidates = servers.filter((s) => s.uri.isTurn && s.uri.transport === t && browserUsable(s));
+    if (candidates.length === 0) continue;
+    const good = candidates.find(passed);
+    const chosen = good ?? candidates[0];
+    if (!chosen) continue;
+    plans.push({
+      id: `relay-${t}`,
+      policy: 'relay',
+      transport: t,
+      servers: [chosen],
+      skip: good ? null : `${chosen.uri.canonical} gave no relay candidate in the browser (see its gather check)`,
+    });
+  }
+  const usable = servers.filter(browserUsable);
+  plans.push({ id: 'all', policy: 'all', transport: null, servers: usable, skip: null });
+  return plans;
+}
+
+function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
+  return servers.map((s) => ({
+    urls: s.uri.canonical,
+    ...(s.username !== null ? { username: s.username } : {}),
+    ...(s.credential !== null ? { credential: s.credential } : {}),
+  }));
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The first second of a transfer is SCTP's slow start (overshooting a shaper): left out of steady rates. */
+export const SLOW_START_MS = 1_000;
+
+/**
+ * The callee's receive rate per sampling interval, from its cumulative transport counters.
+ * `atMs` is the interval's end, counted from the start of the first interval in which bytes
+ * arrived (so 0 is "data started"); intervals before that are dropped, and so are the idle
+ * intervals after the last byte (the sender had finished, nothing was offered).
+ */
+export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSample[] {
+  const grew = (i: number) => i > 0 && (counter[i]?.bytes ?? 0) > (counter[i - 1]?.bytes ?? 0);
+  let first = -1;
+  let last = -1;
+  for (let i = 1; i < counter.length; i++) {
+    if (!grew(i)) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  const start = counter[first - 1];
+  if (first < 0 || !start) return [];
+  const out: ReceivedSample[] = [];
+  for (let i = first; i <= last; i++) {
+    const a = counter[i - 1];
+    const b = counter[i];
+    if (!a || !b || b.atMs <= a.atMs) continue;
+    const s = (b.atMs - a.atMs) / 1000;
+    out.push({
+      atMs: round(b.atMs - start.atMs),
+      bitsPerSecond: Math.round(((b.bytes - a.bytes) * 8) / s),
+      packetsPerSecond: Math.round((b.packets - a.packets) / s),
+      reverseBitsPerSecond: Math.round(((b.sentBytes - a.sentBytes) * 8) / s),
+      reversePacketsPerSecond: Math.round((b.sentPackets - a.sentPackets) / s),
+    });
+  }
+  return out;
+}
+
+/** The intervals that start after the warm-up (an interval starts where the previous one ends). */
+export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSample[] {
+  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= SLOW_START_MS);
+}
+
+/**
+ * The callee's steady receive rate: the median over the intervals after SLOW_START_MS.
+ * On a saturated bottleneck this is its output rate; the median (not the mean) keeps one
+ * congestion-control stall of the single SCTP flow from passing for the path's capacity.
+ * For comparing with a shaper that counts whole frames (the lab), `wire` adds each packet's
+ * headers below the transport counter and, when the acknowledgements cross the same link,
+ * the callee's reverse traffic. null without a steady interval.
+ */
+export function steadyReceiveRate(samples: readonly ReceivedSample[], wire?: { perPacketOverheadBytes: number; withReverse: boolean }): number | null {
+  const steady = steadyReceived(samples);
+  if (steady.length === 0) return null;
+  const o = (wire?.perPacketOverheadBytes ?? 0) * 8;
+  const rate = (x: ReceivedSample) => x.bitsPerSecond + x.packetsPerSecond * o + (wire?.withReverse ? x.reverseBitsPerSecond + x.reversePacketsPerSecond * o : 0);
+  return Math.round(median(steady.map(rate)));
+}
+
+function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {
+  const samples = receivedSamples(counter);
+  if (samples.length === 0) return {};
+  const steady = steadyReceiveRate(samples);
+  return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
+}
+
+/** Pure: both sides' observations → the report's call entry and its check. */
+export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallResult | null, durationMs: number): { call: Call; check: Check } {
+  const checkId = callCheckId(plan);
+  const via = plan.servers.map((s) => s.uri.canonical);
+  const okBoth = caller.ok && (callee?.ok ?? false);
+  const failed = !okBoth;
+  const failedPhase = failed ? (caller.failedPhase ?? callee?.failedPhase ?? 'internal') : null;
+  const open = caller.phases.find((p) => p.name === 'datachannel-open');
+  const totalMs = open ? round(open.atMs) : null;
+  const rtts = caller.rtts.filter((x) => Number.isFinite(x));
+  const dataS = caller.dataMs / 1000;
+  const throughput =
+    caller.ok && dataS > 0
+      ? {
+          bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
+          goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
+          ...receivedOf(callee?.receiveCounter ?? []),
+          bytes: caller.bytes,
+          durationMs: Math.round(caller.dataMs),
+          samples: caller.samples,
+        }
+      : null;
+
+  let status: Check['status'] = 'pass';
+  let code: string = CheckCode.OK;
+  let message: string;
+  const label = plan.policy === 'relay' ? `Relay-forced call over TURN/${plan.transport}` : 'Call with every server (policy all)';
+  const details: Record<string, unknown> = { callId: plan.id, failedPhase, via };
+  if (failed) {
+    status = 'fail';
+    code = plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+    const localRelays = caller.localCandidates.filter((c) => c.type === 'relay').length;
+    const remoteRelays = caller.remoteCandidates.filter((c) => c.type === 'relay').length;
+    details.reason = caller.error ?? callee?.error ?? 'unknown';
+    details.localRelayCandidates = localRelays;
+    details.remoteRelayCandidates = remoteRelays;
+    if (failedPhase === 'ice' && localRelays > 0 && remoteRelays > 0) {
+      details.hint = 'relay candidates were exchanged but no pair worked: the TURN server refused CreatePermission or cannot relay between its allocations';
+    } else if (failedPhase === 'ice' && localRelays === 0) {
+      details.hint = 'no relay candidate was gathered for this call';
+    }
+    message = `${label} failed at phase "${failedPhase}": ${String(details.reason)}`;
+  } else {
+    message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round((deliveredBitsPerSecond(throughput) ?? 0) / 1e6)} Mbit/s delivered` : '');
+    if (totalMs !== null && totalMs > SLOW_SETUP_MS) {
+      status = 'warn';
+      code = CheckCode.SLOW_SETUP;
+    } else if (throughput && (deliveredBitsPerSecond(throughput) ?? 0) < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
+      status = 'warn';
+      code = CheckCode.LOW_THROUGHPUT;
+    }
+    if (plan.policy === 'relay' && caller.selectedPair && caller.selectedPair.local.type !== 'relay') {
+      // Cannot happen with iceTransportPolicy relay; if it does, the browser ignored the policy.
+      status = 'fail';
+      code = CheckCode.RELAY_CALL_FAILED;
+      details.reason = `selected local candidate is ${caller.selectedPair.local.type}, not relay`;
+    }
+  }
+  const call: Call = {
+    id: plan.id,
+    checkId,
+    policy: plan.policy,
+    via,
+    transport: plan.transport,
+    status,
+    code,
+    failedPhase,
+    setup: { totalMs, phases: [...caller.phases].sort((a, b) => a.atMs - b.atMs).map((p) => ({ name: p.name, atMs: round(p.atMs) })) },
+    selectedPair: caller.selectedPair,
+    selectedPairChanges: caller.selectedPairChanges,
+    rttMs: rtts.length > 0 ? { min: round(Math.min(...rtts), 2), median: round(median(rtts), 2), max: round(Math.max(...rtts), 2) } : null,
+    throughput,
+    media: caller.media,
+  };
+  const check: Check = {
+    id: checkId,
+    kind: 'call',
+    target: plan.policy === 'relay' ? (via[0] ?? 'relay') : 'all servers',
+    transport: plan.transport,
+    status,
+    code,
+    message,
+    durationMs: round(caller.phases.at(-1)?.atMs ?? 0) + Math.round(caller.dataMs),
+    details: { ...details, setupMs: totalMs, bitsPerSecond: deliveredBitsPerSecond(throughput), selectedPair: caller.selectedPair },
+  };
+  return { call, check };
+}
+
+export interface CallPages {
+  caller: Page;
+  callee: Page;
+}
+
+export interface CallRunOptions {
+  relayUrl: string;
+  setupTimeoutMs: number;
+  durationMs: number;
+  media: boolean;
+}
+
+/** A planned call that did not run: skipped by plan, or (serve) never reported by the page. */
+export function notRunCall(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
+  const checkId = callCheckId(plan);
+  const via = plan.servers.map((s) => s.uri.canonical);
+  const code = status === 'skip' ? CheckCode.SKIPPED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  return {
+    call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+    check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
+  };
+}
+
+/** Runs one planned call; never throws for a network outcome. */
+export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOptions): Promise<{ call: Call; check: Check }> {
+  if (plan.skip) return notRunCall(plan, plan.skip, 'skip');
+  const room = `${plan.id}-${randomBytes(6).toString('hex')}`;
+  const base: Omit<CallSpec, 'role'> = {
+    relayUrl: o.relayUrl,
+    room,
+    iceServers: iceServersOf(plan.servers),
+    policy: plan.policy,
+    setupTimeoutMs: o.setupTimeoutMs,
+    durationMs: o.durationMs,
+    sampleMs: 250,
+    media: o.media && plan.policy === 'all',
+  };
+  const bound = o.setupTimeoutMs + o.durationMs + 8_000;
+  const run = (page: Page, role: CallSpec['role']) =>
+    Promise.race([
+      page.evaluate(`window.iceprobe.call(${JSON.stringify({ ...base, role })})`) as Promise<CallResult>,
+      new Promise<CallResult>((resolve) => setTimeout(() => resolve(pageFailure(role, `no answer from the page within ${bound} ms`)), bound).unref()),
+    ]).catch((e: Error) => pageFailure(role, e.message.split('\n')[0] ?? 'page error'));
+  const calleeP = run(pages.callee, 'callee');
+  const callerR = await run(pages.caller, 'caller');
+  const calleeR = await calleeP;
+  return judgeCall(plan, callerR, calleeR, o.durationMs);
+}
+
+function pageFailure(role: CallSpec['role'], error: string): CallResult {
+  return {
+    role, ok: false, failedPhase: 'internal', error, phases: [], iceStates: [], localCandidates: [], remoteCandidates: [],
+    selectedPair: null, selectedPairChanges: null, samples: [], bytes: 0, appBytes: 0, dataMs: 0, rtts: [], media: null,
+  };
+}

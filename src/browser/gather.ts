@@ -1,0 +1,227 @@
+/**
+ * Node side of browser gathering: drives the probe page for each URL (concurrently, one
+ * RTCPeerConnection each) and turns what the browser saw into `gather` checks and candidates.
+ * The verdict logic (`judgeGather`) is pure and unit-tested.
+ */
+import { isIP } from 'node:net';
+import type { Page } from 'playwright-core';
+import type { ServerSpec } from '../config/config.js';
+import { CheckCode } from '../core/codes.js';
+import type { Candidate, Check } from '../core/schema.js';
+import type { GatherResult, GatherSpec } from '../../probes/types.js';
+
+/** Chromium's TURN port policy: only 53, 80, 443 and >= 1024 (NOTES; net/base/port_util). */
+export function browserAllowsTurnPort(port: number): boolean {
+  return port === 53 || port === 80 || port === 443 || port >= 1024;
+}
+
+export function gatherCheckId(s: ServerSpec): string {
+  return `gather:${s.uri.canonical}`;
+}
+
+/** Whether Chromium uses this URL at all (it ignores stuns: and TURN on forbidden ports). */
+export function browserUsable(s: ServerSpec): boolean {
+  return s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+}
+
+/** The gather check of a URL the browser would ignore, known without running it; null if usable. */
+export function browserRefusal(s: ServerSpec): Check | null {
+  const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+  if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
+    return {
+      ...base,
+      status: 'fail',
+      code: CheckCode.PORT_BLOCKED_BY_BROWSER,
+      message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
+      durationMs: 0,
+      details: { port: s.uri.port },
+    };
+  }
+  if (s.uri.scheme === 'stuns') {
+    return { ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} };
+  }
+  return null;
+}
+
+/** Extra bound on top of the page's own, so a wedged page can never hang the run. */
+const PAGE_SLACK_MS = 3_000;
+
+export async function runGather(page: Page, spec: GatherSpec): Promise<GatherResult> {
+  const call = page.evaluate(`window.iceprobe.gather(${JSON.stringify(spec)})`) as Promise<GatherResult>;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`page did not answer within ${spec.timeoutMs + PAGE_SLACK_MS} ms`)), spec.timeoutMs + PAGE_SLACK_MS);
+  });
+  try {
+    return await Promise.race([call, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the browser URL string should be: the canonical form, keeping ?transport for TURN. */
+export function browserUrl(s: ServerSpec): string {
+  return s.uri.canonical;
+}
+
+/** Chromium writes IPv6 candidate addresses in brackets; the report holds bare addresses. */
+function unbracket(a: string | null): string | null {
+  return a === null ? null : a.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** One browser candidate as the report holds it, attributed to `url` and the check that saw it. */
+/** 'ipv4' / 'ipv6' for an IP address, null for an mDNS name or none. */
+export function addressFamily(address: string | null | undefined): Candidate['family'] {
+  const v = address ? isIP(address) : 0;
+  return v === 4 ? 'ipv4' : v === 6 ? 'ipv6' : null;
+}
+
+function toCandidate(c: GatherResult['candidates'][number], url: string, checkId: string): Candidate {
+  const address = unbracket(c.address);
+  return {
+    url,
+    checkId,
+    type: c.type,
+    protocol: c.protocol,
+    // A relay candidate's own protocol is always udp; the client→TURN leg is relayProtocol.
+    relayProtocol: c.type === 'relay' ? (c.relayProtocol ?? null) : null,
+    address,
+    family: addressFamily(address),
+    port: c.port,
+    relatedAddress: unbracket(c.relatedAddress),
+    relatedPort: c.relatedPort,
+    priority: c.priority,
+    foundation: c.foundation,
+    elapsedMs: c.elapsedMs,
+  };
+}
+
+export interface GatherVerdict {
+  check: Check;
+  candidates: Candidate[];
+}
+
+function codeForErrors(result: GatherResult, s: ServerSpec): { code: string; err: GatherResult['errors'][number] } | null {
+  // Prefer a STUN error code from the server over a connection-level 7xx.
+  const byServer = result.errors.filter((e) => e.errorCode >= 300 && e.errorCode < 700);
+  const e = byServer[0] ?? result.errors[0];
+  if (!e) return null;
+  switch (e.errorCode) {
+    case 401:
+    case 441:
+      return { code: CheckCode.TURN_AUTH_FAILED, err: e };
+    case 403:
+      return { code: CheckCode.TURN_FORBIDDEN, err: e };
+    case 486:
+      return { code: CheckCode.TURN_QUOTA, err: e };
+    case 508:
+      return { code: CheckCode.TURN_CAPACITY, err: e };
+    case 701:
+      // Chromium's own resolver failed for the server's name ("STUN host lookup received error.",
+      // "TURN host lookup received error."): not the server's fault, nothing was sent.
+      if (/host lookup/i.test(e.errorText)) return { code: CheckCode.BROWSER_DNS_FAILED, err: e };
+      // Chromium says 701 both for "connection refused" and for a certificate it rejects;
+      // check.ts refines TLS cases with the tls-handshake probe's evidence.
+      return { code: s.uri.transport === 'tls' ? CheckCode.TLS_CERT_REJECTED : CheckCode.SERVER_UNREACHABLE, err: e };
+    default:
+      return { code: e.errorCode >= 300 && e.errorCode < 700 ? CheckCode.TURN_ERROR : CheckCode.SERVER_UNREACHABLE, err: e };
+  }
+}
+
+/** Pure: one URL's browser observations → its check and its candidates. */
+export function judgeGather(s: ServerSpec, result: GatherResult | { error: string; durationMs: number }, timeoutMs: number): GatherVerdict {
+  const id = gatherCheckId(s);
+  const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
+  if ('error' in result) {
+    return {
+      check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} },
+      candidates: [],
+    };
+  }
+  const url = s.uri.canonical;
+  const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, url, id));
+  const count = (t: string, family?: Candidate['family']) => candidates.filter((c) => c.type === t && (family === undefined || c.family === family)).length;
+  const relays = candidates.filter((c) => c.type === 'relay');
+  const details: Record<string, unknown> = {
+    ended: result.ended,
+    candidates: { host: count('host'), srflx: count('srflx'), prflx: count('prflx'), relay: count('relay') },
+    // Of those, the IPv6 ones (host, srflx and relay addresses are reported per family).
+    candidatesIpv6: { host: count('host', 'ipv6'), srflx: count('srflx', 'ipv6'), prflx: count('prflx', 'ipv6'), relay: count('relay', 'ipv6') },
+    firstMs: result.firstMs,
+    errors: result.errors,
+    relayProtocols: [...new Set(relays.map((r) => r.relayProtocol))],
+  };
+  if (result.setupError) details.setupError = result.setupError;
+  const check = (status: Check['status'], code: string, message: string): GatherVerdict => ({
+    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+    candidates,
+  });
+
+  if (result.setupError) return check('fail', CheckCode.INTERNAL_ERROR, `The browser refused the URL: ${result.setupError}`);
+  const wanted = s.uri.isTurn ? 'relay' : 'srflx';
+  // For TURN, a relay candidate must come over the transport the URL asked for.
+  const good = s.uri.isTurn ? relays.filter((r) => r.relayProtocol === null || r.relayProtocol === s.uri.transport) : candidates.filter((c) => c.type === 'srflx');
+  if (good.length > 0) {
+    return check('pass', CheckCode.OK, `${wanted} candidate in ${result.firstMs[wanted] ?? '?'} ms`);
+  }
+  const fromErr = codeForErrors(result, s);
+  if (fromErr) {
+    return check('fail', fromErr.code, `No ${wanted} candidate; the browser reported ${fromErr.err.errorCode} "${fromErr.err.errorText}"`);
+  }
+  if (result.ended === 'timeout') {
+    return check('fail', CheckCode.GATHER_TIMEOUT, `No ${wanted} candidate within ${timeoutMs} ms and no answer from the server`);
+  }
+  if (!s.uri.isTurn && count('host') > 0 && result.errors.length === 0) {
+    // Completed, no error, no srflx: Chromium only completes once its STUN requests are answered
+    // (an unreachable server keeps it gathering for ~40 s) and it drops a srflx candidate that
+    // equals a host candidate. So the server answered with this machine's own address: no NAT.
+    details.srflxSuppressed = true;
+    return check('pass', CheckCode.OK, 'The server answered with an address the browser already has as a host candidate (no NAT on this path)');
+  }
+  return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
+}
+
+export const GATHER_ALL_ID = 'gather:all';
+
+/** URLs whose browser view includes a srflx candidate (STUN over UDP): stun: and turn: over UDP. */
+export function natEvidenceServers(servers: readonly ServerSpec[]): ServerSpec[] {
+  const udp = servers.filter((s) => s.uri.transport === 'udp' && browserAllowsTurnPort(s.uri.port));
+  const destinations = new Set(udp.map((s) => `${s.uri.host}|${s.uri.port}`));
+  return destinations.size >= 2 ? udp : [];
+}
+
+/**
+ * Pure: one RTCPeerConnection with several servers. Chromium keeps one srflx candidate per
+ * distinct mapping, so one host socket with different srflx ports for different servers is
+ * address-dependent mapping (a "symmetric" NAT, RFC 4787 §4.1).
+ */
+export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherResult | { error: string; durationMs: number }): GatherVerdict {
+  const base = { id: GATHER_ALL_ID, kind: 'gather' as const, target: 'all servers', transport: 'udp' as const };
+  if ('error' in result) {
+    return { check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }, candidates: [] };
+  }
+  // On the shared connection each candidate names the server that produced it.
+  const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, c.url || 'all', GATHER_ALL_ID));
+  const srflx = candidates.filter((c) => c.type === 'srflx');
+  const byBase = new Map<string, Map<string, string>>();
+  for (const c of srflx) {
+    const key = `${c.relatedAddress}:${c.relatedPort}`;
+    const m = byBase.get(key) ?? new Map<string, string>();
+    m.set(c.url, `${c.address}:${c.port}`);
+    byBase.set(key, m);
+  }
+  const mappings = [...byBase.entries()].map(([b, m]) => ({ base: b, byServer: Object.fromEntries(m) }));
+  const differing = mappings.filter((m) => new Set(Object.values(m.byServer)).size > 1);
+  const answered = candidates.some((c) => c.type === 'srflx' || c.type === 'relay');
+  const mapping = differing.length > 0 ? 'address-dependent' : srflx.length > 0 ? 'not-address-dependent' : 'unknown';
+  const details = { servers: servers.map((s) => s.uri.canonical), mapping, mappings, ended: result.ended };
+  const mk = (status: Check['status'], code: string, message: string): GatherVerdict => ({
+    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+    candidates,
+  });
+  if (differing.length > 0) {
+    return mk('warn', CheckCode.ADDRESS_DEPENDENT_MAPPING, 'One socket got different public ports for different servers: this network\'s NAT maps per destination (symmetric NAT)');
+  }
+  if (!answered) return mk('skip', CheckCode.NO_SERVER_ANSWERED, 'No server answered on the shared connection, so NAT mapping could not be observed');
+  return mk('pass', CheckCode.OK, srflx.length > 0 ? 'The same public address and port for every server: no address-dependent mapping seen' : 'Relay candidates only');
+}

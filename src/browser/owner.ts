@@ -1,0 +1,147 @@
+/**
+ * The one module that owns the browser's lifecycle: one headless Chromium per run, reused by
+ * every page (gathering, calls), closed exactly once, killed on Ctrl-C.
+ *
+ * Which Chromium: an explicit path (--chromium-path / ICEPROBE_CHROMIUM / config), else a
+ * system Chromium at a well-known path (Debian's /usr/lib/chromium/chromium; Chrome on macOS and
+ * Windows), else the browser Playwright manages (`npx playwright install chromium`).
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { EnvironmentError } from '../core/errors.js';
+import { registerCleanup } from '../core/lifecycle.js';
+
+/** Needed on headless CI machines with a closed network (see NOTES). */
+export const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** What ICE needs to be observable: loopback candidates and real (not mDNS) host addresses. */
+export const WEBRTC_FLAGS = ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+const WELL_KNOWN = [
+  '/usr/lib/chromium/chromium', // Debian: the binary itself (/usr/bin/chromium is a wrapper script)
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+  'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
+];
+
+export interface BrowserOptions {
+  executablePath?: string | undefined;
+  /** Accept self-signed TURNS certificates (lab/embedded only). */
+  insecureTls?: boolean;
+  /** Fake camera and microphone, no permission prompt. */
+  fakeMedia?: boolean;
+  extraArgs?: string[];
+  launchTimeoutMs?: number;
+}
+
+/** Resolves the executable; `undefined` means "let Playwright use its managed browser". */
+export function resolveChromium(explicit: string | undefined): string | undefined {
+  if (explicit !== undefined && explicit !== '') {
+    try {
+      accessSync(explicit, constants.X_OK);
+    } catch {
+      throw new EnvironmentError(
+        `--chromium-path ${explicit}: ${existsSync(explicit) ? 'not executable' : 'no such file'}; give the path of a Chromium or Chrome binary (on Debian /usr/lib/chromium/chromium)`,
+      );
+    }
+    return explicit;
+  }
+  return WELL_KNOWN.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export class BrowserOwner {
+  private closed = false;
+  private readonly contexts = new Set<BrowserContext>();
+
+  private constructor(
+    private readonly browser: Browser,
+    readonly executablePath: string | null,
+    private readonly unregister: () => void,
+  ) {}
+
+  static async launch(opts: BrowserOptions = {}): Promise<BrowserOwner> {
+    const executablePath = resolveChromium(opts.executablePath);
+    const args = [
+      ...BASE_FLAGS,
+      ...WEBRTC_FLAGS,
+      ...(opts.insecureTls ? ['--ignore-certificate-errors'] : []),
+      ...(opts.fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+      ...(opts.extraArgs ?? []),
+    ];
+    let browser: Browser;
+    try {
+      browser = await chromium.launch({
+        ...(executablePath ? { executablePath } : {}),
+        // Playwright gives every launch a fresh, temporary --user-data-dir of its own.
+        args,
+        headless: true,
+        timeout: opts.launchTimeoutMs ?? 20_000,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0] ?? '';
+      if (!executablePath && /Executable doesn't exist|browserType.launch/i.test(msg)) {
+        throw new EnvironmentError(
+          'no Chromium found: install it (Debian/Ubuntu: apt-get install chromium; elsewhere: npx playwright install chromium) or pass --chromium-path',
+        );
+      }
+      throw new EnvironmentError(`Chromium failed to start (${executablePath ?? 'Playwright-managed'}): ${msg}`);
+    }
+    const holder: { owner?: BrowserOwner } = {};
+    const unregister = registerCleanup('chromium', () => holder.owner?.close());
+    const owner = new BrowserOwner(browser, executablePath ?? null, unregister);
+    holder.owner = owner;
+    return owner;
+  }
+
+  get version(): string {
+    return this.browser.version();
+  }
+
+  get name(): string {
+    return 'chromium';
+  }
+
+  /** A new, isolated context (its own "user") with one page. */
+  async newPage(): Promise<Page> {
+    if (this.closed) throw new Error('browser already closed');
+    const ctx = await this.browser.newContext();
+    this.contexts.add(ctx);
+    ctx.once('close', () => this.contexts.delete(ctx));
+    const page = await ctx.newPage();
+    page.once('close', () => void ctx.close().catch(() => undefined));
+    return page;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unregister();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer); // a pending bound would keep a library caller's process alive for 5 s
+  }
+}

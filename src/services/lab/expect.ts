@@ -1,0 +1,313 @@
+/**
+ * Evaluates a scenario's expectations against an iceprobe report (and the lab's own
+ * measurements). Pure: report + facts in, one result per expectation out. How a report is read
+ * (which checks count for a transport, where throughput and loss live) is in small named
+ * functions so the contract with `iceprobe check` can be adjusted in one place.
+ */
+import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
+import { parseDualStackId } from '../../core/ids.js';
+import type { Check, Report } from '../../core/schema.js';
+import { median } from '../../core/stats.js';
+import type { Scenario } from './scenario.js';
+
+export interface ExpectationResult {
+  /** e.g. "findings.present.UDP_BLOCKED", "transports.udp", "groundTruth.throughputWithinPercent". */
+  id: string;
+  /** Where the actual value came from: iceprobe's report or the lab's independent measurement. */
+  source: 'report' | 'lab';
+  expected: unknown;
+  actual: unknown;
+  pass: boolean;
+}
+
+/** What the lab knows (addresses) and measured itself. */
+export interface LabFacts {
+  routerPublicIp: string;
+  /** The site A client's own address: what a srflx is without NAT. */
+  clientIp?: string;
+  /** The site A client's IPv6 address (dual-stack scenarios). */
+  clientIp6?: string | null;
+  measured?: LabMeasurements;
+}
+
+export interface LabMeasurements {
+  /** TCP goodput client → server through the router, bits/s. */
+  upBitsPerSecond?: number;
+  downBitsPerSecond?: number;
+  /** One-way UDP loss client → server and back, percent. */
+  upLossPercent?: number;
+  downLossPercent?: number;
+  /** Mapped addresses seen by the two TURN server addresses from one client socket. */
+  mappings?: ({ address: string; port: number } | null)[];
+  /** Hole punching between the two sites succeeded. */
+  directPath?: boolean;
+  /** The TURN server's IPv6 address answered the lab's own STUN Binding (TCP) from the client. */
+  ipv6ServerAnswers?: boolean;
+  /** The client namespace's usable global IPv6 addresses (`ip -6 addr`). */
+  ipv6ClientAddresses?: string[];
+}
+
+/** Checks that say whether TURN over a transport works: the browser's and Node's view of turn(s): URLs. */
+function isTurnCheck(c: Check): boolean {
+  if (c.kind === 'turn-allocate') return true;
+  return c.kind === 'gather' && /^turns?:/.test(c.target);
+}
+
+/**
+ * A transport "passes" when TURN over it works: some gather/allocate check of a turn(s): URL
+ * over that transport passed; "fail": there were some, none passed. STUN (stun: URLs over UDP)
+ * is not counted: a working STUN server with a refused TURN allocation is still no relay.
+ */
+export function transportOutcome(report: Report, transport: 'udp' | 'tcp' | 'tls'): 'pass' | 'fail' | 'absent' {
+  const checks = report.checks.filter((c) => c.transport === transport && isTurnCheck(c));
+  if (checks.length === 0) return 'absent';
+  return checks.some((c) => c.status === 'pass') ? 'pass' : 'fail';
+}
+
+/**
+ * Bytes per packet below the callee's transport counter on the shaped leg (caller → TURN over
+ * IPv4/UDP): TURN ChannelData header 4 (RFC 8656 §12.4) + UDP 8 (RFC 768) + IPv4 20 (RFC 791)
+ * + Ethernet II 14. tbf on a veth counts whole frames, so the counter alone reads ~4 % low.
+ */
+export const RELAY_UDP_WIRE_OVERHEAD_BYTES = 4 + 8 + 20 + 14;
+
+export interface ReportedRate {
+  callId: string;
+  /**
+   * The figure judged: the callee's steady receive rate (median over its intervals after the
+   * warm-up, calls.ts steadyReceiveRate) plus its acknowledgements, each packet's headers added
+   * back, so it is in the shaper's own unit.
+   */
+  steadyBitsPerSecond: number;
+  /** The same without the headers: the report's receivedBitsPerSecond. */
+  receivedBitsPerSecond: number | null;
+  /** The sender's transport-counter median after warm-up, for the record. */
+  senderSteadyBitsPerSecond: number | null;
+  /** What the callee's application received (goodput), for the record. */
+  deliveredBitsPerSecond: number | null;
+  /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
+  averageBitsPerSecond: number;
+  /** The callee's steady intervals. */
+  samples: number;
+}
+
+/**
+ * The rate the shaper let through, from iceprobe's report: the relay-forced TURN/UDP call's
+ * callee receive counters. The caller overshoots a tbf link (its counter read 5.9–6.4 Mbit/s
+ * on 4 Mbit/s: dcSCTP keeps sending into the drops) and the callee's goodput sits far below it
+ * (1.9–2.3: loss recovery), but while the sender overshoots, the bottleneck is saturated, so
+ * what arrives per interval is the bottleneck's rate. null without such a call.
+ */
+export function reportedRelayRate(report: Report): ReportedRate | null {
+  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
+  const t = call?.throughput;
+  const received = t?.receivedSamples ?? [];
+  // Both pages sit behind the lab's one shaped link, so each direction of it carries the data
+  // (caller → TURN up, TURN → callee down) and the callee's acknowledgements (callee → TURN up,
+  // TURN → caller down): the shaper's rate is their sum.
+  const wire = steadyReceiveRate(received, { perPacketOverheadBytes: RELAY_UDP_WIRE_OVERHEAD_BYTES, withReverse: true });
+  if (!call || !t || wire === null) return null;
+  const steady = t.samples.filter((x) => x.atMs > SLOW_START_MS).map((x) => x.bitsPerSecond);
+  return {
+    callId: call.id,
+    steadyBitsPerSecond: wire,
+    receivedBitsPerSecond: t.receivedBitsPerSecond ?? null,
+    senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null,
+    averageBitsPerSecond: t.bitsPerSecond,
+    samples: steadyReceived(received).length,
+    deliveredBitsPerSecond: deliveredBitsPerSecond(t),
+  };
+}
+
+/** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */
+export function reportedThroughput(report: Report): number | null {
+  return reportedRelayRate(report)?.steadyBitsPerSecond ?? null;
+}
+
+export interface ReportedLoss {
+  sent: number;
+  received: number;
+  roundTripLossPercent: number;
+  oneWayLossPercent: number;
+  checkIds: string[];
+}
+
+/**
+ * Loss measured by iceprobe's path-quality bursts (STUN Bindings over UDP), pooled over every
+ * burst in the report (more requests, a tighter estimate). A call cannot show loss: the data
+ * channel is reliable. null when no burst got an answer.
+ */
+export function reportedLoss(report: Report): ReportedLoss | null {
+  let sent = 0;
+  let received = 0;
+  const checkIds: string[] = [];
+  for (const c of report.checks) {
+    if (c.kind !== 'path-quality') continue;
+    const s = c.details.sent;
+    const r = c.details.received;
+    if (typeof s !== 'number' || typeof r !== 'number' || r === 0) continue;
+    sent += s;
+    received += r;
+    checkIds.push(c.id);
+  }
+  if (sent === 0) return null;
+  const rt = (100 * (sent - received)) / sent;
+  return { sent, received, roundTripLossPercent: rt, oneWayLossPercent: (1 - Math.sqrt(1 - rt / 100)) * 100, checkIds };
+}
+
+/** Loss the report measured, in percent one way (path-quality bursts), or null. */
+export function reportedLossPercent(report: Report): number | null {
+  return reportedLoss(report)?.oneWayLossPercent ?? null;
+}
+
+/** What a loss rule on the router does to a UDP round trip: up and down both drop with p. */
+export function expectedLoss(loss: NonNullable<Scenario['loss']>): { oneWay: number | null; roundTrip: number } {
+  const p = loss.protocol === 'tcp' ? 0 : loss.percent / 100;
+  const up = loss.direction === 'down' ? 0 : p;
+  const down = loss.direction === 'up' ? 0 : p;
+  return { oneWay: up === down ? up * 100 : null, roundTrip: (1 - (1 - up) * (1 - down)) * 100 };
+}
+
+/** STUN servers the lab's check config bursts at (labCheckConfig: two stun: URLs, two hosts). */
+export const LAB_LOSS_BURSTS = 2;
+
+/**
+ * Requests per path-quality burst so that the pooled estimate lands within the scenario's
+ * `lossNearPercent` of the truth at 4 standard errors (a false alarm about 1 run in 16 000):
+ * binomial SE of the round-trip loss over LAB_LOSS_BURSTS × n requests, carried to the one-way
+ * figure (1 − √(1 − rt)) by its derivative when that is what is judged. null when the
+ * scenario judges no loss.
+ */
+export function lossProbesNeeded(scenario: Scenario): number | null {
+  const points = scenario.expect.groundTruth.lossNearPercent;
+  if (points === undefined || !scenario.loss) return null;
+  const want = expectedLoss(scenario.loss);
+  const rt = want.roundTrip / 100;
+  const slope = want.oneWay !== null ? 1 / (2 * Math.sqrt(1 - rt)) : 1;
+  const allowedSe = points / 100 / 4;
+  const total = (rt * (1 - rt) * slope ** 2) / allowedSe ** 2;
+  return Math.ceil(total / LAB_LOSS_BURSTS);
+}
+
+/**
+ * srflx candidates of `gather:all` (one RTCPeerConnection, one socket, both STUN servers), by
+ * local base: whether the public port differs per destination.
+ */
+export function srflxPerDestination(report: Report): { bases: number; differing: number; mappings: string[] } {
+  const byBase = new Map<string, Set<string>>();
+  for (const c of report.candidates) {
+    if (c.checkId !== 'gather:all' || c.type !== 'srflx' || c.address === null || c.port === null) continue;
+    const base = `${c.relatedAddress ?? '?'}:${c.relatedPort ?? '?'}`;
+    const set = byBase.get(base) ?? new Set<string>();
+    set.add(`${c.address}:${c.port}`);
+    byBase.set(base, set);
+  }
+  const sets = [...byBase.values()];
+  return { bases: sets.length, differing: sets.filter((x) => x.size > 1).length, mappings: sets.flatMap((x) => [...x]) };
+}
+
+const within = (actual: number, target: number, pct: number) => Math.abs(actual - target) <= (target * pct) / 100;
+
+export function evaluateExpectations(scenario: Scenario, report: Report | null, facts: LabFacts): ExpectationResult[] {
+  const out: ExpectationResult[] = [];
+  const e = scenario.expect;
+  const gt = e.groundTruth;
+  const m = facts.measured ?? {};
+
+  if (report) {
+    const codes = new Set(report.findings.map((f) => f.code));
+    out.push({ id: 'report.scenario', source: 'report', expected: scenario.name, actual: report.scenario ?? null, pass: report.scenario === scenario.name });
+    for (const c of e.findings.present) out.push({ id: `findings.present.${c}`, source: 'report', expected: true, actual: codes.has(c), pass: codes.has(c) });
+    for (const c of e.findings.absent) out.push({ id: `findings.absent.${c}`, source: 'report', expected: false, actual: codes.has(c), pass: !codes.has(c) });
+    for (const t of ['udp', 'tcp', 'tls'] as const) {
+      const want = e.transports[t];
+      if (want === undefined) continue;
+      const got = transportOutcome(report, t);
+      out.push({ id: `transports.${t}`, source: 'report', expected: want, actual: got, pass: got === want });
+    }
+    if (gt.srflxIsRouterPublic !== undefined) {
+      // Behind the NAT every srflx is the router's public address; without NAT it is the client's own.
+      // The NAT is IPv4's: IPv6 is routed (no NAT66), so an IPv6 srflx is the client's own address.
+      const srflx = report.candidates.filter((c) => c.type === 'srflx' && c.family !== 'ipv6').map((c) => c.address);
+      const want = gt.srflxIsRouterPublic ? facts.routerPublicIp : (facts.clientIp ?? null);
+      const pass = srflx.length > 0 && srflx.every((a) => (want !== null ? a === want : a !== facts.routerPublicIp));
+      out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'report', expected: { srflx: want ?? `not ${facts.routerPublicIp}` }, actual: srflx, pass });
+    }
+    if (gt.srflxPortDiffersPerDestination !== undefined) {
+      const d = srflxPerDestination(report);
+      const pass = d.bases > 0 && (gt.srflxPortDiffersPerDestination ? d.differing > 0 : d.differing === 0);
+      out.push({ id: 'groundTruth.srflxPortDiffersPerDestination', source: 'report', expected: gt.srflxPortDiffersPerDestination, actual: d, pass });
+    }
+    if (gt.throughputWithinPercent !== undefined && scenario.rateLimit) {
+      const r = reportedRelayRate(report);
+      const target = scenario.rateLimit.bitsPerSecond;
+      out.push({ id: 'groundTruth.throughputWithinPercent', source: 'report', expected: { target, percent: gt.throughputWithinPercent }, actual: r, pass: r !== null && within(r.steadyBitsPerSecond, target, gt.throughputWithinPercent) });
+    }
+    if (gt.lossNearPercent !== undefined && scenario.loss) {
+      const loss = reportedLoss(report);
+      const want = expectedLoss(scenario.loss);
+      // Symmetric loss: compare the one-way estimate; otherwise the round trip, which is what the burst sees.
+      const got = loss === null ? null : want.oneWay !== null ? loss.oneWayLossPercent : loss.roundTripLossPercent;
+      const target = want.oneWay ?? want.roundTrip;
+      out.push({
+        id: 'groundTruth.lossNearPercent',
+        source: 'report',
+        expected: { target, points: gt.lossNearPercent, figure: want.oneWay !== null ? 'one-way' : 'round-trip' },
+        actual: loss,
+        pass: got !== null && Math.abs(got - target) <= gt.lossNearPercent,
+      });
+    }
+    if (gt.relayNeeded !== undefined) {
+      // iceprobe's verdict from site A (RELAY_REQUIRED); the scenario's relayNeeded is checked
+      // against the NAT types when it is parsed, and against real hole punching below.
+      const has = codes.has('RELAY_REQUIRED');
+      out.push({ id: 'groundTruth.relayNeeded', source: 'report', expected: gt.relayNeeded, actual: has, pass: has === gt.relayNeeded });
+    }
+    if (gt.ipv6HostCandidate !== undefined) {
+      // The browser in the client namespace sees its own IPv6 address as a host candidate.
+      const v6 = [...new Set(report.candidates.filter((c) => c.family === 'ipv6').map((c) => `${c.type} ${c.address}`))];
+      const has = report.candidates.some((c) => c.type === 'host' && c.family === 'ipv6' && c.address === facts.clientIp6);
+      const pass = gt.ipv6HostCandidate ? has : v6.length === 0;
+      out.push({ id: 'groundTruth.ipv6HostCandidate', source: 'report', expected: gt.ipv6HostCandidate ? { host: facts.clientIp6 ?? null } : 'no IPv6 candidate', actual: v6, pass });
+    }
+    if (gt.ipv6ServerAnswers !== undefined) {
+      // iceprobe's Node probes of the name's AAAA: every twin passes when IPv6 works, none when it does not.
+      const twins = report.checks.filter((c) => parseDualStackId(c.id) !== null);
+      const passed = twins.filter((c) => c.status === 'pass').length;
+      const pass = twins.length > 0 && (gt.ipv6ServerAnswers ? passed === twins.length : passed === 0);
+      out.push({ id: 'groundTruth.ipv6ServerAnswers', source: 'report', expected: gt.ipv6ServerAnswers, actual: { twins: twins.length, passed, codes: [...new Set(twins.map((c) => c.code))] }, pass });
+    }
+  }
+
+  // The lab's own measurements: if these fail, the lab (not iceprobe) is wrong.
+  if (gt.throughputWithinPercent !== undefined && scenario.rateLimit && m.upBitsPerSecond !== undefined) {
+    const target = scenario.rateLimit.bitsPerSecond;
+    out.push({ id: 'groundTruth.throughputWithinPercent', source: 'lab', expected: { target, percent: gt.throughputWithinPercent }, actual: m.upBitsPerSecond, pass: within(m.upBitsPerSecond, target, gt.throughputWithinPercent) });
+  }
+  if (gt.lossNearPercent !== undefined && scenario.loss && m.upLossPercent !== undefined) {
+    out.push({ id: 'groundTruth.lossNearPercent', source: 'lab', expected: { target: scenario.loss.percent, points: gt.lossNearPercent }, actual: m.upLossPercent, pass: Math.abs(m.upLossPercent - scenario.loss.percent) <= gt.lossNearPercent });
+  }
+  if (gt.srflxIsRouterPublic !== undefined && m.mappings !== undefined) {
+    const addrs = m.mappings.map((x) => x?.address ?? null);
+    const want = gt.srflxIsRouterPublic ? facts.routerPublicIp : (facts.clientIp ?? null);
+    const ok = addrs.length > 0 && addrs.every((a) => a !== null && (want !== null ? a === want : a !== facts.routerPublicIp));
+    out.push({ id: 'groundTruth.srflxIsRouterPublic', source: 'lab', expected: gt.srflxIsRouterPublic, actual: addrs, pass: ok });
+  }
+  if (gt.srflxPortDiffersPerDestination !== undefined && m.mappings !== undefined) {
+    const got = m.mappings.filter((x): x is { address: string; port: number } => x !== null).map((x) => `${x.address}:${x.port}`);
+    const differs = new Set(got).size > 1;
+    out.push({ id: 'groundTruth.srflxPortDiffersPerDestination', source: 'lab', expected: gt.srflxPortDiffersPerDestination, actual: got, pass: got.length === m.mappings.length && got.length > 1 && differs === gt.srflxPortDiffersPerDestination });
+  }
+  if (gt.ipv6HostCandidate !== undefined && m.ipv6ClientAddresses !== undefined) {
+    // The kernel's view: the client has (or has not) a usable IPv6 address for the browser to find.
+    const pass = gt.ipv6HostCandidate ? m.ipv6ClientAddresses.includes(facts.clientIp6 ?? '') : m.ipv6ClientAddresses.length === 0;
+    out.push({ id: 'groundTruth.ipv6HostCandidate', source: 'lab', expected: gt.ipv6HostCandidate ? { has: facts.clientIp6 ?? null } : 'none', actual: m.ipv6ClientAddresses, pass });
+  }
+  if (gt.ipv6ServerAnswers !== undefined && m.ipv6ServerAnswers !== undefined) {
+    out.push({ id: 'groundTruth.ipv6ServerAnswers', source: 'lab', expected: gt.ipv6ServerAnswers, actual: m.ipv6ServerAnswers, pass: m.ipv6ServerAnswers === gt.ipv6ServerAnswers });
+  }
+  if (gt.relayNeeded !== undefined && m.directPath !== undefined) {
+    out.push({ id: 'groundTruth.relayNeeded', source: 'lab', expected: gt.relayNeeded, actual: !m.directPath, pass: m.directPath === !gt.relayNeeded });
+  }
+  return out;
+}
