@@ -6,7 +6,7 @@
  * The judging (`judgeCall`) is pure and unit-tested.
  */
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { PageEvaluator } from './engine.js';
 import { CheckCode } from '../core/codes.js';
 import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
@@ -228,8 +228,8 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
 }
 
 export interface CallPages {
-  caller: Page;
-  callee: Page;
+  caller: PageEvaluator;
+  callee: PageEvaluator;
 }
 
 export interface CallRunOptions {
@@ -265,7 +265,7 @@ export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOpt
     media: o.media && plan.policy === 'all',
   };
   const bound = o.setupTimeoutMs + o.durationMs + 8_000;
-  const run = (page: Page, role: CallSpec['role']) =>
+  const run = (page: PageEvaluator, role: CallSpec['role']) =>
     Promise.race([
       page.evaluate(`window.iceprobe.call(${JSON.stringify({ ...base, role })})`) as Promise<CallResult>,
       new Promise<CallResult>((resolve) => setTimeout(() => resolve(pageFailure(role, `no answer from the page within ${bound} ms`)), bound).unref()),

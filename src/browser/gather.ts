@@ -4,7 +4,7 @@
  * The verdict logic (`judgeGather`) is pure and unit-tested.
  */
 import { isIP } from 'node:net';
-import type { Page } from 'playwright-core';
+import type { PageEvaluator } from './engine.js';
 import type { ServerSpec } from '../config/config.js';
 import { CheckCode } from '../core/codes.js';
 import type { Candidate, Check } from '../core/schema.js';
@@ -46,7 +46,7 @@ export function browserRefusal(s: ServerSpec): Check | null {
 /** Extra bound on top of the page's own, so a wedged page can never hang the run. */
 const PAGE_SLACK_MS = 3_000;
 
-export async function runGather(page: Page, spec: GatherSpec): Promise<GatherResult> {
+export async function runGather(page: PageEvaluator, spec: GatherSpec): Promise<GatherResult> {
   const call = page.evaluate(`window.iceprobe.gather(${JSON.stringify(spec)})`) as Promise<GatherResult>;
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
