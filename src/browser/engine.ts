@@ -8,9 +8,11 @@
  * The page code in probes/ runs unchanged in both; it is reached through `window.iceprobe`.
  */
 
+import type { EngineName } from '../core/ids.js';
+
 /** The browser engines iceprobe can run its in-browser probes in. */
-export const ENGINES = ['chromium', 'firefox'] as const;
-export type Engine = (typeof ENGINES)[number];
+export type Engine = EngineName;
+export const ENGINES: readonly Engine[] = ['chromium', 'firefox'];
 
 /** What gathering and calls need of a page (a Playwright page fits too: the benchmarks pass one). */
 export interface PageEvaluator {
