@@ -129,7 +129,8 @@ export class FirefoxOwner implements ProbeBrowser {
     const unregister = registerCleanup('firefox', () => (holder.owner ? holder.owner.close() : kill()), kill);
     let browser: Browser;
     try {
-      if (opts.extraCa && opts.extraCa.length > 0) trustCas(profile, opts.extraCa);
+      // With insecureTls every certificate is accepted anyway (and certutil need not be installed).
+      if (!opts.insecureTls && opts.extraCa && opts.extraCa.length > 0) trustCas(profile, opts.extraCa);
       const { default: puppeteer } = await import('puppeteer-core');
       browser = await puppeteer.launch({
         browser: 'firefox',
