@@ -55,5 +55,5 @@ export function assembleReport(p: ReportParts): Report {
   }
   const report: Report = { ...draft, checks, findings, summary: summarize(checks) };
   // Secrets never leave: redact everything, then prove the shape.
-  return Report.parse(p.secrets.redactValue(report));
+  return Report.parse(p.secrets.redactValue(report, Report));
 }
