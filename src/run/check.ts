@@ -35,6 +35,8 @@ export interface CheckOptions extends ConfigInput {
   browser?: BrowserOwner;
   /** Lab runs name their scenario in the report. */
   scenario?: string;
+  /** Only the relay-forced calls, not the policy-"all" one (the exporter's call module asks one question). */
+  relayCallsOnly?: boolean;
 }
 
 export interface RunContext {
@@ -129,8 +131,8 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
 }
 
 /** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
-async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>): Promise<void> {
-  const plans = planCalls(ctx.servers, ctx.checks, browserUsable);
+async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
+  const plans = planCalls(ctx.servers, ctx.checks, browserUsable).filter((p) => !relayOnly || p.policy === 'relay');
   let relay: RelayServer | null = null;
   let pages: Page[] = [];
   try {
@@ -242,7 +244,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
 
     if (callPages) {
       progress({ type: 'stage', stage: 'calls' });
-      await abortable(runCalls(ctx, callPages), controller.signal);
+      await abortable(runCalls(ctx, callPages, options.relayCallsOnly === true), controller.signal);
     }
     // Protocol probes ran alongside; the calls never waited for them.
     await abortable(protocolDone, controller.signal);
