@@ -300,7 +300,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   const report: Report = { ...draft, checks, findings, durationMs: Math.round(performance.now() - t0), summary: summarize(checks) };
   progress({ type: 'stage', stage: 'done' });
   // Secrets never leave: redact everything, then prove the shape.
-  const final = Report.parse(config.secrets.redactValue(report));
+  const final = Report.parse(config.secrets.redactValue(report, Report));
   if (failure !== null) {
     // Usage/environment/internal problem mid-run: keep what was measured, let the caller decide.
     throw new RunError(failure, final, config.secrets);

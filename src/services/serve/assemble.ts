@@ -188,5 +188,5 @@ export function buildServeReport(i: ServeReportInput): Report {
   };
   const findings = diagnose(draft);
   const report: Report = { ...draft, findings, summary: summarize(checks) };
-  return Report.parse(i.secrets.redactValue(report));
+  return Report.parse(i.secrets.redactValue(report, Report));
 }
