@@ -15,6 +15,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, EXIT, UsageError, exitCodeFor } from './core/errors.js';
 import { runCheckCommand, checkOptions } from './cli/check-command.js';
+import { exporterOptions, runExporter } from './cli/exporter-command.js';
 import { labCommand } from './cli/lab-command.js';
 import { natOptions, runNat } from './cli/nat-command.js';
 import { relayOptions, runRelay } from './cli/relay-command.js';
@@ -47,6 +48,9 @@ function build(argv: string[], io: Io): Argv {
     })
     .command('serve', 'Host the probe page for people\'s browsers (with an echo peer and the signaling relay); store their reports', serveOptions, async (args) => {
       io.exitCode = await runServe(args, io);
+    })
+    .command('exporter', 'Prometheus exporter (blackbox_exporter\'s multi-target pattern): /probe?target=&module= runs a STUN/TURN/TLS/browser probe and answers its metrics', exporterOptions, async (args) => {
+      io.exitCode = await runExporter(args, io);
     })
     .command('lab', 'NAT lab (Linux, root): reproduce NATs and firewalls with network namespaces', (y) =>
       labCommand(y, io, (code) => (io.exitCode = code)),

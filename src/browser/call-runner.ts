@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import type { Call, Check } from '../core/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 import { judgeCall, notRunCall, receivedSamples, type PlannedCall } from './calls.js';
-import type { ServerSpec } from '../config/config.js';
+import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
 
 export interface CallPages {
@@ -47,14 +47,6 @@ interface OpenResult {
 
 /** Slack on top of a page's own bounds, for the evaluate round trip on a loaded machine. */
 const PAGE_SLACK_MS = 8_000;
-
-function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
-  return servers.map((s) => ({
-    urls: s.uri.canonical,
-    ...(s.username !== null ? { username: s.username } : {}),
-    ...(s.credential !== null ? { credential: s.credential } : {}),
-  }));
-}
 
 function pageFailure(role: CallSpec['role'], error: string): CallResult {
   return {
@@ -91,7 +83,7 @@ class Runner {
       relayUrl: this.o.relayUrl,
       room,
       role,
-      iceServers: iceServersOf(plan.servers),
+      iceServers: plan.servers.map(iceServer),
       policy: plan.policy,
       setupTimeoutMs: this.o.setupTimeoutMs,
       durationMs: this.o.durationMs,

@@ -227,10 +227,6 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
         );
         continue;
       }
-      if (credential.length < 3) {
-        problems.push(`${raw.origin}: the credential for ${uri.canonical} is shorter than 3 characters; use a real password`);
-        continue;
-      }
       secrets.add(credential);
     }
     servers.push({ url: raw.url, uri, username, credential, credentialSource, origin: raw.origin });

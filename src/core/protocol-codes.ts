@@ -29,7 +29,7 @@ export const ProtocolCode = {
   STUN_NO_MAPPED_ADDRESS: 'STUN_NO_MAPPED_ADDRESS', // a Binding success without (XOR-)MAPPED-ADDRESS
   // ---- TURN Allocate (kind: turn-allocate); RFC 8656 error codes in comments
   TURN_NO_CREDENTIALS: 'TURN_NO_CREDENTIALS', // no username/credential for this turn: URL (skip)
-  TURN_AUTH_FAILED: CheckCode.TURN_AUTH_FAILED, // 401 after the authenticated retry: wrong username/password (or realm)
+  TURN_AUTH_FAILED: CheckCode.TURN_AUTH_FAILED, // 401 (or 400, pion/turn) to the authenticated retry after a valid challenge: wrong username/password (or realm)
   TURN_REALM_MISMATCH: 'TURN_REALM_MISMATCH', // the server's REALM differs from the expected one (or changed mid-flow)
   TURN_CREDENTIAL_EXPIRED: 'TURN_CREDENTIAL_EXPIRED', // 401 and the TURN REST username's expiry time is in the past
   TURN_WRONG_CREDENTIALS: 'TURN_WRONG_CREDENTIALS', // 441
@@ -89,7 +89,7 @@ const ADVICE: Record<ProtocolCode, string> = {
   STUN_ERROR_RESPONSE: 'The server refused a plain Binding request: make sure STUN is enabled on this listener.',
   STUN_NO_MAPPED_ADDRESS: 'The server\'s Binding response has no XOR-MAPPED-ADDRESS, so browsers get no srflx candidate: upgrade the server.',
   TURN_NO_CREDENTIALS: 'Give a username and credential (or a TURN REST secret) for this turn: URL to probe the allocation.',
-  TURN_AUTH_FAILED: 'The server rejected the username/credential (401): check both, that they were made for the server\'s realm, and for TURN REST that the shared secret matches.',
+  TURN_AUTH_FAILED: 'The server rejected the username/credential on the authenticated request (details.authRejection has its code: 401, or 400 from pion/turn): check both, that they were made for the server\'s realm, and for TURN REST that the shared secret matches.',
   TURN_REALM_MISMATCH: 'The server\'s realm is not the expected one: make the credentials and the server agree on the realm (coturn --realm).',
   TURN_CREDENTIAL_EXPIRED: 'The TURN REST username has expired: mint credentials with a future expiry (and check the clocks of the minting service and the TURN server).',
   TURN_WRONG_CREDENTIALS: 'The server says these credentials do not match the allocation (441): use the same username for every request of a session.',

@@ -77,6 +77,7 @@ export async function attemptAllocate(uri: IceUri, address: string, creds: TurnC
       ...(flow.unknownAttributes ? { unknownAttributes: flow.unknownAttributes } : {}),
       ...(flow.alternateServer ? { alternateServer: flow.alternateServer } : {}),
       ...(flow.transport ? { transportError: flow.transport } : {}),
+      ...(flow.authRejection ? { authRejection: flow.authRejection } : {}),
       ...(flow.restExpiry !== null ? { restExpiry: new Date(flow.restExpiry * 1000).toISOString() } : {}),
     };
     const check = makeCheck({ ...base, code: flow.code, message: flow.message, durationMs: ctx.clock.now() - start, details });

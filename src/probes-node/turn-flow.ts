@@ -8,6 +8,13 @@
  *   Refresh(LIFETIME 0) ◀──── success ────────────┘
  *        │ 438 → new NONCE, retry once
  *
+ * Reading the answer to the authenticated retry: it is the challenged request plus USERNAME,
+ * REALM, NONCE and MESSAGE-INTEGRITY and nothing else, so after a valid 401 challenge any
+ * refusal of it that is about the request itself — 401 (RFC 8489 §9.2.4: coturn) or 400
+ * (pion/turn v2 answers "integrity check failed" and unknown users with 400) — rejects the
+ * credentials. It is TURN_AUTH_FAILED, with the server's own code kept in `authRejection`,
+ * never TURN_BAD_REQUEST ("the request is malformed") for a request the server already parsed.
+ *
  * Pure apart from `transact`: unit tests script the server's answers.
  */
 import { longTermKey } from '../core/credentials.js';
@@ -21,6 +28,13 @@ import type { TransactionResult } from '../net/transaction.js';
 import { ProtocolCode, turnErrorCode } from '../core/protocol-codes.js';
 
 export type Transact = (request: Buffer) => Promise<TransactionResult>;
+
+/**
+ * Error codes that, as the answer to the authenticated retry after a valid 401 challenge, mean
+ * "these credentials are refused": 401 Unauthorized (RFC 8489 §9.2.4) and 400 Bad Request (the
+ * retry differs from the accepted-for-parsing first request only by the auth attributes; pion/turn).
+ */
+export const AUTH_REJECTION_CODES: ReadonlySet<number> = new Set([400, 401]);
 
 export interface AllocateFlowOptions {
   username: string;
@@ -63,6 +77,11 @@ export interface AllocateFlowResult {
   transport: { code: string; detail: string; invalid?: unknown } | null;
   /** The TURN REST expiry in the username, if it has one (unix seconds). */
   restExpiry: number | null;
+  /**
+   * Set when the authenticated retry was refused as a credential rejection (AUTH_REJECTION_CODES):
+   * the server's own code and reason, so a 400 read as TURN_AUTH_FAILED stays visible as a 400.
+   */
+  authRejection: { step: 'allocate-auth'; serverCode: number; reason: string } | null;
 }
 
 /** TURN REST usernames are "<expiry unix seconds>:<user>" (draft-uberti-behave-turn-rest-00 §2.2). */
@@ -90,6 +109,7 @@ export async function allocateFlow(transact: Transact, o: AllocateFlowOptions): 
     released: null,
     transport: null,
     restExpiry: restExpiryOf(o.username),
+    authRejection: null,
   };
   const finish = (code: string, message: string) => Object.assign(out, { code, message });
   const base = (): AttributeSpec[] => [requestedTransport(), ...(o.software ? [softwareAttr(o.software)] : [])];
@@ -175,15 +195,22 @@ export async function allocateFlow(transact: Transact, o: AllocateFlowOptions): 
         continue;
       }
       const res = errorOutcome(m, 'authenticated Allocate');
-      if (code === 401) {
+      if (code !== undefined && AUTH_REJECTION_CODES.has(code) && out.errorCode) {
+        out.authRejection = { step: 'allocate-auth', serverCode: code, reason: out.errorCode.reason };
+        const said = `${code}${out.errorCode.reason ? ` ${out.errorCode.reason}` : ''}`;
         const exp = out.restExpiry;
         if (o.expectedRealm !== undefined && realm !== o.expectedRealm) {
-          return finish(ProtocolCode.TURN_REALM_MISMATCH, `401 from realm "${realm}", but the credentials are for realm "${o.expectedRealm}"`);
+          return finish(ProtocolCode.TURN_REALM_MISMATCH, `${said} from realm "${realm}", but the credentials are for realm "${o.expectedRealm}"`);
         }
         if (exp !== null && o.nowMs !== undefined && exp * 1000 < o.nowMs) {
-          return finish(ProtocolCode.TURN_CREDENTIAL_EXPIRED, `401: the TURN REST username expired at ${new Date(exp * 1000).toISOString()}`);
+          return finish(ProtocolCode.TURN_CREDENTIAL_EXPIRED, `${said}: the TURN REST username expired at ${new Date(exp * 1000).toISOString()}`);
         }
-        return finish(ProtocolCode.TURN_AUTH_FAILED, `401 Unauthorized after authenticating for realm "${realm}": wrong username or credential`);
+        return finish(
+          ProtocolCode.TURN_AUTH_FAILED,
+          code === 401
+            ? `401 Unauthorized after authenticating for realm "${realm}": wrong username or credential`
+            : `the server answered ${said} to the authenticated Allocate, which differs from the challenged one only by USERNAME, REALM, NONCE and MESSAGE-INTEGRITY: it rejects the username or credential for realm "${realm}"`,
+        );
       }
       return res;
     }

@@ -325,7 +325,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       // The check itself names the scenario (--scenario); the expectations verify it did.
       const parsed = Report.safeParse(json);
       if (!parsed.success) throw new Error(`the lab run's report does not match the report schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      report = secrets.redactValue(parsed.data);
+      report = secrets.redactValue(parsed.data, Report);
     }
 
     const expectationResults = evaluateExpectations(scenario, report, {

@@ -152,6 +152,34 @@ describe('TURN_AUTH_FAILED and its precise forms', () =>
         { code: 'TURN_AUTH_FAILED', ids: [g(LAB.udp)] },
       ],
     },
+    {
+      name: 'pion/turn: Node read its 400 as a credential rejection; the browser\'s 400 (TURN_ERROR) joins it',
+      report: () => {
+        const r = load('wrong-credentials');
+        for (const u of [LAB.udp, LAB.tcp, LAB.tls]) {
+          const node = check(r, ta(u));
+          node.details = { ...node.details, errorCode: { code: 400, reason: '' }, authRejection: { step: 'allocate-auth', serverCode: 400, reason: '' } };
+          const gather = check(r, g(u));
+          gather.code = 'TURN_ERROR';
+          gather.details = { ...gather.details, errors: [{ errorCode: 400, errorText: 'TURN allocate error.', url: u, address: null, port: null, elapsedMs: 60 }] };
+        }
+        return r;
+      },
+      want: [{ code: 'TURN_AUTH_FAILED', severity: 'error', ids: [g(LAB.udp), ta(LAB.udp), g(LAB.tcp), ta(LAB.tcp), g(LAB.tls), ta(LAB.tls)] }],
+    },
+    {
+      name: 'a browser 400 alone (Node saw no credential problem) is not an auth finding',
+      report: () => {
+        const r = dropChecks(load('wrong-credentials'), (c) => c.kind === 'turn-allocate');
+        for (const u of [LAB.udp, LAB.tcp, LAB.tls]) {
+          const gather = check(r, g(u));
+          gather.code = 'TURN_ERROR';
+          gather.details = { ...gather.details, errors: [{ errorCode: 400, errorText: 'TURN allocate error.', url: u, address: null, port: null, elapsedMs: 60 }] };
+        }
+        return r;
+      },
+      want: [],
+    },
     { name: 'credentials accepted', report: () => load('healthy'), want: [] },
     { name: 'quota is not an auth problem', report: () => load('quota'), want: [] },
   ]));

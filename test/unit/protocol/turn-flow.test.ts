@@ -136,7 +136,6 @@ describe('allocateFlow', () => {
     [442, ProtocolCode.TURN_UNSUPPORTED_TRANSPORT],
     [486, ProtocolCode.TURN_QUOTA],
     [508, ProtocolCode.TURN_CAPACITY],
-    [400, ProtocolCode.TURN_BAD_REQUEST],
     [500, ProtocolCode.TURN_ERROR],
     [599, ProtocolCode.TURN_ERROR],
   ])('error %i on the authenticated Allocate → %s (fail, with the code in details)', async (code, expected) => {
@@ -144,6 +143,49 @@ describe('allocateFlow', () => {
     expect(r.code).toBe(expected);
     expect(statusOf(r.code)).toBe('fail');
     expect(r.errorCode?.code).toBe(code);
+  });
+  it('400 to the authenticated retry after a valid challenge is a credential rejection: TURN_AUTH_FAILED, the 400 kept as evidence', async () => {
+    const r = await run(script(challenge(), error(400)).transact);
+    expect(r.code).toBe(ProtocolCode.TURN_AUTH_FAILED);
+    expect(r.errorCode).toEqual({ code: 400, reason: 'reason 400' });
+    expect(r.authRejection).toEqual({ step: 'allocate-auth', serverCode: 400, reason: 'reason 400' });
+    expect(r.message).toContain('400');
+  });
+  it('401 to the authenticated retry carries authRejection 401', async () => {
+    const r = await run(script(challenge(), challenge('n2')).transact);
+    expect(r.authRejection).toMatchObject({ serverCode: 401 });
+  });
+  it('400 without a challenge first stays TURN_BAD_REQUEST (the request itself was refused)', async () => {
+    const r = await run(script(error(400)).transact);
+    expect(r.code).toBe(ProtocolCode.TURN_BAD_REQUEST);
+    expect(r.authRejection).toBeNull();
+  });
+  it('400 to the retry with an expired TURN REST username → TURN_CREDENTIAL_EXPIRED; with another expected realm → TURN_REALM_MISMATCH', async () => {
+    const expired = await allocateFlow(script(challenge(), error(400)).transact, { username: '1700000000:alice', password: PASS, nowMs: Date.UTC(2030, 0, 1) });
+    expect(expired.code).toBe(ProtocolCode.TURN_CREDENTIAL_EXPIRED);
+    expect(expired.authRejection).toMatchObject({ serverCode: 400 });
+    expect((await run(script(challenge(), error(400)).transact, { expectedRealm: 'x.test' })).code).toBe(ProtocolCode.TURN_REALM_MISMATCH);
+  });
+  it('other refusals of the retry are not read as credentials (403, 420, 500 keep their own codes)', async () => {
+    for (const [code, expected] of [[403, ProtocolCode.TURN_FORBIDDEN], [420, ProtocolCode.TURN_UNKNOWN_ATTRIBUTE], [500, ProtocolCode.TURN_ERROR]] as const) {
+      const r = await run(script(challenge(), error(code)).transact);
+      expect(r.code).toBe(expected);
+      expect(r.authRejection).toBeNull();
+    }
+  });
+  it('pion/turn v2 bytes: its 401 challenge, then its 400 (empty reason, no FINGERPRINT) to a wrong password → TURN_AUTH_FAILED', async () => {
+    // Captured from pion/turn 2.1.0 (Debian golang-github-pion-turn.v2-dev, test/peers/pion) over UDP:
+    // the challenge to an unauthenticated Allocate, then its answer to a wrong password for "alice"
+    // (an unknown user gets the same bytes). The flow ignores their transaction ids here.
+    const PION_CHALLENGE = '0113003c2112a442699b6af037722b0df5212b6d00090004000004010015002064643738643034376634373930306439356333353831326332386166633235660014000970696f6e2e74657374000000';
+    const PION_400 = '011300082112a44254778b131032a57225970e9d0009000400000400';
+    const fixed = (hex: string): Reply => () => Buffer.from(hex, 'hex');
+    const r = await run(script(fixed(PION_CHALLENGE), fixed(PION_400)).transact);
+    expect(r.code).toBe(ProtocolCode.TURN_AUTH_FAILED);
+    expect(r.realm).toBe('pion.test');
+    expect(r.errorCode).toEqual({ code: 400, reason: '' });
+    expect(r.authRejection).toEqual({ step: 'allocate-auth', serverCode: 400, reason: '' });
+    expect(r.steps.map((x) => x.outcome)).toEqual(['error 401', 'error 400']);
   });
   it('420 reports the unknown attributes; 300 the alternate server', async () => {
     const r = await run(script(challenge(), error(420, [unknownAttributes([0x0019])])).transact);
