@@ -15,7 +15,8 @@ import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls, runCall } from '../browser/calls.js';
+import { planCalls } from '../browser/calls.js';
+import { runCalls as runPlannedCalls } from '../browser/call-runner.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { parseExpectations } from './expect.js';
@@ -126,7 +127,10 @@ async function gatherAll(ctx: RunContext, page: ProbePage, engine: Engine = 'chr
   ]);
 }
 
-/** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
+/**
+ * Every call is set up at once; their data phases run one after another (call-runner.ts):
+ * concurrent transfers would share the CPU and the link and skew each other's throughput.
+ */
 async function runCalls(ctx: RunContext, pagesReady: Promise<ProbePage[]>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
   // Other engines make the relay-forced calls only: the policy-all call is Chromium's.
   const plans = planCalls(ctx.servers, ctx.checks, (s) => browserUsable(s, engine)).filter((p) => (!relayOnly && engine === 'chromium') || p.policy === 'relay');
@@ -137,17 +141,15 @@ async function runCalls(ctx: RunContext, pagesReady: Promise<ProbePage[]>, relay
     if (plans.every((p) => p.servers.length === 0)) return;
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
     const [caller, callee] = pages as [ProbePage, ProbePage];
-    for (const plan of plans) {
-      if (ctx.signal.aborted) break;
-      const { call, check } = await runCall({ caller, callee }, plan, {
-        relayUrl: relay.url,
-        setupTimeoutMs: ctx.config.timeoutMs,
-        durationMs: ctx.config.durationS * 1000,
-        media: ctx.config.media,
-      });
-      ctx.calls.push(call);
-      ctx.add(check);
-    }
+    await runPlannedCalls(
+      { caller, callee },
+      plans,
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, signal: ctx.signal },
+      ({ call, check }) => {
+        ctx.calls.push(call);
+        ctx.add(check);
+      },
+    );
   } finally {
     await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     await relay?.close();
