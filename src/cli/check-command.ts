@@ -1,11 +1,11 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import type { ProgressEvent } from '../run/check.js';
 import { EXIT, RunError, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
+import { startLiveProgress } from './progress.js';
 import { serverConfigInput } from './server-args.js';
 
 const options = {
@@ -42,11 +42,6 @@ export function checkOptions(y: Argv) {
 
 export type CheckArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
 
-function describeProgress(e: ProgressEvent, done: number): string {
-  if (e.type === 'stage') return `iceprobe: ${e.stage}…`;
-  return `iceprobe: ${done} checks done · last ${e.check.kind} ${e.check.target}: ${e.check.status} ${e.check.code}`;
-}
-
 export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> {
   if (args.json === '' || args.html === '' || args.junit === '') throw new UsageError('--json, --html and --junit need a path (or - for --json)');
   const controller = new AbortController();
@@ -57,7 +52,6 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     import('../../reports/table.js'),
     import('../../reports/write.js'),
   ]);
-  let done = 0;
   const targets: WriteTargets = {
     ...(args.json !== undefined ? { json: args.json } : {}),
     ...(args.html !== undefined ? { html: args.html } : {}),
@@ -65,6 +59,8 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
   };
   const write = (r: Report) => writeReports(r, targets, { stdout: { write: (chunk: string) => io.out(chunk) } });
+  // The live phase line: TTY only (io.progress is null otherwise), never in CI.
+  const live = startLiveProgress(io.progress);
   let report: Report;
   try {
     report = await check({
@@ -79,10 +75,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       env: io.env,
       signal: controller.signal,
-      onProgress: (e) => {
-        if (e.type === 'check') done++;
-        io.progress?.(describeProgress(e, done));
-      },
+      onProgress: (e) => live.onEvent(e),
     });
   } catch (e) {
     // Stopped by a usage/environment/internal problem: what was measured is still written.
@@ -91,7 +84,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     }
     throw e;
   } finally {
-    io.progress?.(null);
+    live.stop();
     stopListening();
   }
 

@@ -26,7 +26,9 @@ import { VERSION } from '../core/version.js';
 
 export type ProgressEvent =
   | { type: 'stage'; stage: 'config' | 'embedded-server' | 'browser' | 'gather' | 'protocol' | 'calls' | 'diagnosis' | 'done' }
-  | { type: 'check'; check: Check };
+  | { type: 'check'; check: Check }
+  /** A call is about to start: the n-th (from 1) of `total`, with `dataMs` of data once connected. */
+  | { type: 'call'; index: number; total: number; id: string; dataMs: number };
 
 export interface CheckOptions extends ConfigInput {
   onProgress?: (e: ProgressEvent) => void;
@@ -50,6 +52,7 @@ export interface RunContext {
   calls: Call[];
   embedded: Coturn | null;
   add: (c: Check) => void;
+  progress: (e: ProgressEvent) => void;
 }
 
 /** Servers for the embedded default: every kind of URL against the local coturn. */
@@ -140,8 +143,9 @@ async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly:
     if (plans.every((p) => p.servers.length === 0)) return;
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
     const [caller, callee] = pages as [Page, Page];
-    for (const plan of plans) {
+    for (const [i, plan] of plans.entries()) {
       if (ctx.signal.aborted) break;
+      ctx.progress({ type: 'call', index: i + 1, total: plans.length, id: plan.id, dataMs: ctx.config.durationS * 1000 });
       const { call, check } = await runCall({ caller, callee }, plan, {
         relayUrl: relay.url,
         setupTimeoutMs: ctx.config.timeoutMs,
@@ -184,6 +188,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       ctx.checks.push(c);
       progress({ type: 'check', check: c });
     },
+    progress,
   };
   let ownBrowser: BrowserOwner | null = null;
   let partial = false;
