@@ -32,9 +32,18 @@ const options = {
   quiet: { type: 'boolean', alias: 'q', describe: 'No table; only errors (and --json - output)' },
 } as const;
 
+/** `check --help` in the groups a user thinks in (every option is in exactly one; a test holds that). */
+export const CHECK_OPTION_GROUPS: Record<string, readonly (keyof typeof options)[]> = {
+  'Servers:': ['url', 'config', 'username', 'credential', 'turn-secret', 'ca-file'],
+  'Probes:': ['timeout', 'calls', 'protocol', 'duration', 'loss-probes', 'media', 'expect', 'strict'],
+  'Output:': ['json', 'html', 'junit', 'quiet'],
+  'Browser:': ['chromium-path', 'insecure-tls'],
+};
+
 export function checkOptions(y: Argv) {
-  return y
-    .options(options)
+  let g = y.options(options);
+  for (const [name, keys] of Object.entries(CHECK_OPTION_GROUPS)) g = g.group([...keys], name);
+  return g
     .example('$0 check', 'Check an embedded local coturn (the whole product, no servers needed)')
     .example('$0 check --url turn:turn.example.com:3478 --username u --credential p', 'Check one TURN URL')
     .example('$0 check --config ice.json --json report.json --junit junit.xml', 'Check a browser RTCConfiguration, for CI');

@@ -73,3 +73,54 @@ describe.skipIf(!existsSync(SCRIPT))('the terminal', () => {
     expect(r.out).not.toContain(CLEAR);
   }, 120_000);
 });
+
+describe('help and usage', () => {
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { COLUMNS: '100' });
+
+  it('iceprobe --help is short and global: commands and examples, none of check\'s options', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Commands:');
+    for (const c of ['check', 'relay', 'nat', 'report', 'serve', 'lab']) expect(r.out).toMatch(new RegExp(`iceprobe ${c}\\b`));
+    for (const o of ['--url', '--loss-probes', '--junit', '--chromium-path']) expect(r.out).not.toContain(o);
+    expect(r.out).toContain('iceprobe <command> --help');
+    expect(r.out.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
+  });
+
+  it('check --help groups every option under servers, probes, output or browser', async () => {
+    const r = await cli('check', '--help');
+    expect(r.code).toBe(0);
+    const groups = ['Servers:', 'Probes:', 'Output:', 'Browser:'];
+    const at = groups.map((g) => r.out.indexOf(`\n${g}\n`));
+    for (const i of at) expect(i).toBeGreaterThan(0);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    const section = (g: string) => {
+      const start = r.out.indexOf(`\n${g}\n`);
+      const end = r.out.indexOf('\n\n', start + 2);
+      return r.out.slice(start, end);
+    };
+    const expected: Record<string, string[]> = {
+      'Servers:': ['--url', '--config', '--username', '--credential', '--turn-secret', '--ca-file'],
+      'Probes:': ['--timeout', '--calls', '--duration', '--loss-probes', '--expect', '--strict'],
+      'Output:': ['--json', '--html', '--junit', '--quiet'],
+      'Browser:': ['--chromium-path', '--insecure-tls'],
+    };
+    for (const [g, opts] of Object.entries(expected)) for (const o of opts) expect(section(g), `${o} in ${g}`).toMatch(new RegExp(`${o}\\b`));
+    // The generic "Options:" group holds only --version and --help.
+    const rest = section('Options:');
+    expect(rest.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l)).map((l) => /--[\w-]+/.exec(l)?.[0])).toEqual(['--version', '--help']);
+  });
+
+  it.each(['nat', 'relay', 'report', 'check', 'serve'])('%s --help has examples', async (cmd) => {
+    const r = await cli(cmd, '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`\nExamples:\n  iceprobe ${cmd}\\b`));
+  });
+
+  it('report with no file: exit 2 and one clean line, not yargs\' message', async () => {
+    const r = await cli('report');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toEqual(['iceprobe: report needs the report file: iceprobe report <report.json> (see iceprobe --help)']);
+  });
+});
