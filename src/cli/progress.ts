@@ -67,7 +67,7 @@ export class PhaseLine {
       const c = this.call;
       phase = `call ${c.index} of ${c.total} (${c.id})`;
       const inCall = nowMs - this.callStartedMs;
-      wait = `setup + ${seconds(c.dataMs)} of data, ${seconds(inCall)} in`;
+      wait = `up to ${seconds(c.dataMs)} of data, ${seconds(inCall)} in`;
     }
     // Most telling first: a narrow terminal cuts the end of the line.
     return `iceprobe ${elapsed} ▸ ${phase}: ${wait} · ${done}`;

@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(SCRIPT))('the terminal', () => {
     expect(r.code).toBe(0);
     const pty = r.out;
     expect(pty).toMatch(/iceprobe \d+\.\d s ▸ embedded-server: starting the embedded coturn/);
-    expect(pty).toMatch(/iceprobe \d+\.\d s ▸ call 1 of \d \([a-z/-]+\): setup \+ 0\.5 s of data/);
+    expect(pty).toMatch(/iceprobe \d+\.\d s ▸ call 1 of \d \([a-z/-]+\): up to 0\.5 s of data/);
     // The last thing drawn before the table is a cleared line: nothing of the phase line stays.
     const table = pty.indexOf('Checks (');
     expect(table).toBeGreaterThan(0);

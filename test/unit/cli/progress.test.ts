@@ -60,7 +60,7 @@ describe('live progress line', () => {
     live.onEvent({ type: 'stage', stage: 'calls' });
     live.onEvent({ type: 'call', index: 2, total: 4, id: 'relay-tcp', dataMs: 3000 });
     t.advance(2000);
-    expect(lines.at(-1)).toBe('iceprobe 3.5 s ▸ call 2 of 4 (relay-tcp): setup + 3.0 s of data, 2.0 s in · 2 checks done');
+    expect(lines.at(-1)).toBe('iceprobe 3.5 s ▸ call 2 of 4 (relay-tcp): up to 3.0 s of data, 2.0 s in · 2 checks done');
     live.stop();
     expect(lines.at(-1)).toBeNull();
     expect(t.stopped()).toBe(1);
