@@ -1,8 +1,10 @@
 /**
  * `check()`: the whole job, as a library call. The CLI is a thin shell over this.
  *
- *   config → (embedded coturn when no servers) → browser + probe page
- *          → per-URL gathering ‖ protocol probes → loopback calls → diagnosis → Report
+ *   config → browser ‖ probe page server ‖ (embedded coturn when no servers)
+ *          → protocol probes (from the moment there is a server)
+ *            ‖ per-URL gathering → every call set up → data phases, one at a time, after the loss bursts
+ *          → diagnosis → Report
  *
  * Network outcomes are checks in the report; only usage/config/environment problems throw.
  * An aborted run (Ctrl-C) still returns what it measured, marked `partial`.
@@ -132,30 +134,26 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
 }
 
 /**
- * Every call is set up at once; their data phases run one after another (call-runner.ts):
- * concurrent transfers would share the CPU and the link and skew each other's throughput.
+ * Every call is set up at once, in `page` (caller and callee side by side); their data phases
+ * run one after another (call-runner.ts), the first once `dataAfter` resolves: concurrent
+ * transfers would share the CPU and the link and skew each other's throughput.
  */
-async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
+async function runCalls(ctx: RunContext, page: Page, dataAfter: Promise<void>, relayOnly: boolean): Promise<void> {
   const plans = planCalls(ctx.servers, ctx.checks, browserUsable).filter((p) => !relayOnly || p.policy === 'relay');
-  let relay: RelayServer | null = null;
-  let pages: Page[] = [];
+  if (plans.every((p) => p.servers.length === 0)) return;
+  const relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
-    pages = await pagesReady;
-    if (plans.every((p) => p.servers.length === 0)) return;
-    relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    const [caller, callee] = pages as [Page, Page];
     await runPlannedCalls(
-      { caller, callee },
+      { caller: page, callee: page },
       plans,
-      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, signal: ctx.signal },
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, dataAfter, signal: ctx.signal },
       ({ call, check }) => {
         ctx.calls.push(call);
         ctx.add(check);
       },
     );
   } finally {
-    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-    await relay?.close();
+    await relay.close();
   }
 }
 
@@ -190,19 +188,35 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   let ownBrowser: BrowserOwner | null = null;
   let partial = false;
   let failure: unknown = null;
-  let insecureTls = config.insecureTls;
+  const embedded = ctx.servers.length === 0;
+  // Our own self-signed certificate, on our own loopback server only.
+  const insecureTls = config.insecureTls || embedded;
   let protocolDone: Promise<void> = Promise.resolve();
+  // Resolves when the loss bursts are over: the calls' data phases wait for it (a bulk transfer
+  // on the same path would show up as their loss and jitter).
+  let burstsDone: () => void = () => undefined;
+  const burstsOver = new Promise<void>((r) => (burstsDone = r));
+  let started: Promise<unknown> = Promise.resolve();
 
   try {
+    // Nothing here waits for anything else: the browser and the probe page's server start while
+    // coturn does, and the protocol probes start the moment there is a server to probe.
+    progress({ type: 'stage', stage: 'browser' });
+    const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
+    const browserStarted = options.browser
+      ? Promise.resolve(options.browser)
+      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b));
+    // Whatever did start is closed below, even if something else failed first.
+    started = Promise.allSettled([serverStarted, browserStarted]);
+
     let extraCa = config.extraCa;
-    if (ctx.servers.length === 0) {
+    if (embedded) {
       progress({ type: 'stage', stage: 'embedded-server' });
       // Two loopback addresses on Linux (all of 127/8 is local there): coturn then answers
       // RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST), so the nat probe has something to work with.
       ctx.embedded = await startCoturn(process.platform === 'linux' ? { listeningIps: ['127.0.0.1', '127.0.0.2'], relayIp: '127.0.0.1' } : {});
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
-      insecureTls = true; // our own self-signed certificate, on our own loopback server only
       if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
     } else {
       // Static checks of the user's configuration (port policy, TURN/TCP/TLS coverage).
@@ -216,18 +230,14 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
         signal: controller.signal,
         config: false,
         pathQualityCount: config.lossProbes,
+        onPathQualityDone: burstsDone,
         ...(extraCa.length > 0 ? { tls: { extraCa } } : {}),
       }).then((checks) => {
         for (const c of checks) ctx.add(c);
       });
-    }
+      protocolDone.catch(() => undefined).finally(burstsDone);
+    } else burstsDone();
 
-    progress({ type: 'stage', stage: 'browser' });
-    const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
-    const browserStarted = options.browser
-      ? Promise.resolve(options.browser)
-      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b));
-    // Both settle before we go on, so whatever did start is closed below even if the other failed.
     const [b, srv] = await Promise.allSettled([browserStarted, serverStarted]);
     if (b.status === 'rejected') throw b.reason;
     if (srv.status === 'rejected') throw srv.reason;
@@ -237,18 +247,19 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     if (controller.signal.aborted) throw controller.signal.reason;
 
     progress({ type: 'stage', stage: 'gather' });
-    // The two call pages (caller, callee: separate contexts) open while gathering runs.
-    const callPages = config.calls ? Promise.all([openProbePage(browser, probeServer.origin), openProbePage(browser, probeServer.origin)]) : null;
-    callPages?.catch(() => undefined);
+    // One page does it all: gathering, then both sides of every call (each call has its own two
+    // RTCPeerConnections and signaling room). Each extra page would be another renderer process.
     const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
-    await abortable(gatherAll(ctx, page), controller.signal);
-    await page.close().catch(() => undefined);
-
-    if (callPages) {
-      progress({ type: 'stage', stage: 'calls' });
-      await abortable(runCalls(ctx, callPages, options.relayCallsOnly === true), controller.signal);
+    try {
+      await abortable(gatherAll(ctx, page), controller.signal);
+      if (config.calls) {
+        progress({ type: 'stage', stage: 'calls' });
+        await abortable(runCalls(ctx, page, burstsOver, options.relayCallsOnly === true), controller.signal);
+      }
+    } finally {
+      await page.close().catch(() => undefined);
     }
-    // Protocol probes ran alongside; the calls never waited for them.
+    // Protocol probes ran alongside; only the calls' data phases waited for the loss bursts.
     await abortable(protocolDone, controller.signal);
   } catch (e) {
     partial = true;
@@ -257,6 +268,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     options.signal?.removeEventListener('abort', onOuterAbort);
     controller.abort(new Error('run finished')); // stops any probe still running
     await protocolDone.catch(() => undefined);
+    await started;
     await Promise.all([ctx.probeServer?.close(), ownBrowser ? (ownBrowser as BrowserOwner).close() : undefined, ctx.embedded?.stop()]);
   }
 
