@@ -14,7 +14,7 @@
  * connected, over which pair and its RTT, and no throughput (details.dataPhase says why).
  */
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { PageEvaluator } from './engine.js';
 import type { Call, Check } from '../core/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 import { judgeCall, notRunCall, receivedSamples, type PlannedCall } from './calls.js';
@@ -22,8 +22,8 @@ import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
 
 export interface CallPages {
-  caller: Page;
-  callee: Page;
+  caller: PageEvaluator;
+  callee: PageEvaluator;
 }
 
 export interface CallRunOptions {
@@ -63,7 +63,7 @@ function pageFailure(role: CallSpec['role'], error: string): CallResult {
 }
 
 /** `window.iceprobe.<fn>(...args)` in the page, bounded; rejects on a page error or the bound. */
-function evaluate<T>(page: Page, fn: string, args: unknown[], boundMs: number): Promise<T> {
+function evaluate<T>(page: PageEvaluator, fn: string, args: unknown[], boundMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     page.evaluate(`window.iceprobe.${fn}(${args.map((a) => JSON.stringify(a)).join(',')})`) as Promise<T>,
@@ -130,7 +130,7 @@ class Runner {
 
   /** Closes an open call without a data phase and judges it (connectivity, pair, RTT; no throughput). */
   async connectOnly(plan: PlannedCall, s: { callee: OpenResult; caller: OpenResult }): Promise<CallOutcome> {
-    const close = (page: Page, role: CallSpec['role'], key: string) =>
+    const close = (page: PageEvaluator, role: CallSpec['role'], key: string) =>
       evaluate<CallResult>(page, 'callClose', [key], PAGE_SLACK_MS).catch((e: unknown) => pageFailure(role, firstLine(e)));
     const [callerR, calleeR] = await Promise.all([close(this.pages.caller, 'caller', s.caller.key), close(this.pages.callee, 'callee', s.callee.key)]);
     this.open.delete(s.caller.key);
