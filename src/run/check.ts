@@ -30,7 +30,9 @@ import { VERSION } from '../core/version.js';
 
 export type ProgressEvent =
   | { type: 'stage'; stage: 'config' | 'embedded-server' | 'browser' | 'gather' | 'protocol' | 'calls' | 'diagnosis' | 'done' }
-  | { type: 'check'; check: Check };
+  | { type: 'check'; check: Check }
+  /** The n-th (from 1) of `total` calls is now awaited: its data phase, up to `dataMs` (all calls set up at once before). */
+  | { type: 'call'; index: number; total: number; id: string; dataMs: number };
 
 export interface CheckOptions extends ConfigInput {
   onProgress?: (e: ProgressEvent) => void;
@@ -58,6 +60,7 @@ export interface RunContext {
   calls: Call[];
   embedded: Coturn | null;
   add: (c: Check) => void;
+  progress: (e: ProgressEvent) => void;
 }
 
 /** Servers for the embedded default: every kind of URL against the local coturn. */
@@ -141,13 +144,22 @@ async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<voi
   if (plans.every((p) => p.servers.length === 0)) return;
   const relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
+    // The live line's "call n of m": the n-th data phase is the one now waited for.
+    const dataMs = ctx.config.durationS * 1000;
+    const next = (done: number) => {
+      const plan = plans[done];
+      if (plan) ctx.progress({ type: 'call', index: done + 1, total: plans.length, id: engine === 'chromium' ? plan.id : `${plan.id} ${engine}`, dataMs });
+    };
+    let done = 0;
+    next(0);
     await runPlannedCalls(
       { caller: page, callee: page },
       plans,
-      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, dataAfter, signal: ctx.signal },
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: dataMs, media: ctx.config.media, dataAfter, signal: ctx.signal },
       ({ call, check }) => {
         ctx.calls.push(call);
         ctx.add(check);
+        next(++done);
       },
     );
   } finally {
@@ -211,6 +223,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       ctx.checks.push(c);
       progress({ type: 'check', check: c });
     },
+    progress,
   };
   const ownBrowsers: ProbeBrowser[] = [];
   let ranIn: ProbeBrowser[] = [];
