@@ -4,7 +4,7 @@
  * Renderers own escaping; nothing here escapes or colours.
  */
 import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/core/schema.js';
-import { parseDualStackId } from '../src/core/ids.js';
+import { checkId, checkIdUrl, parseDualStackId } from '../src/core/ids.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
 export const MATRIX_COLUMNS = [
@@ -85,9 +85,10 @@ export function checkBelongsTo(report: Report, check: Check, server: Report['ser
   }
   if (check.kind === 'dns') {
     const host = check.target.replace(/^\[|\]$/g, '');
-    return host === server.host || check.id === `dns:${server.host}`;
+    return host === server.host || check.id === checkId.dns(server.host);
   }
-  return exact.some((l) => check.id.endsWith(`:${l}`));
+  const about = checkIdUrl(check.id);
+  return about !== null && exact.includes(about);
 }
 
 export function buildMatrix(report: Report): MatrixRow[] {
