@@ -8,6 +8,7 @@
  *   call:all                      the loopback call with every server (policy all)
  *   stun-binding:<url>            Node STUN Binding (src/probes-node/stun-binding.ts)
  *   turn-allocate:<url>           Node TURN Allocate (src/probes-node/turn-allocate.ts)
+ *   relay-reach:<url>             an outside socket to the TURN relayed address (src/probes-node/relay-reach.ts)
  *   tls-handshake:<host>:<port>   Node TLS handshake; an IPv6 host is bracketed
  *   dns:<host>                    Node DNS resolution
  *   nat:<url>                     RFC 5780 NAT behaviour discovery
@@ -41,6 +42,7 @@ export const checkId = {
   call: (transport: Transport | null): string => (transport === null ? CALL_ALL_ID : `${RELAY_CALL_PREFIX}${transport}`),
   stunBinding: (url: string): string => `stun-binding:${url}`,
   turnAllocate: (url: string): string => `turn-allocate:${url}`,
+  relayReach: (url: string): string => `relay-reach:${url}`,
   /** The Node probe for a URL: turn-allocate for turn(s):, stun-binding for stun(s):. */
   nodeProbe: (url: string, isTurn: boolean): string => (isTurn ? checkId.turnAllocate(url) : checkId.stunBinding(url)),
   tls: (host: string, port: number): string => `tls-handshake:${tlsTarget(host, port)}`,
@@ -70,7 +72,7 @@ export function parseDualStackId(id: string): { primary: string; family: 6 } | n
 }
 
 /** Kinds whose id is `<kind>:<canonical url>`. */
-const URL_KINDS = ['gather', 'stun-binding', 'turn-allocate', 'nat', 'path-quality'] as const satisfies readonly CheckKind[];
+const URL_KINDS = ['gather', 'stun-binding', 'turn-allocate', 'relay-reach', 'nat', 'path-quality'] as const satisfies readonly CheckKind[];
 const CONFIG_RULES = ['port-policy', 'turns-port'] as const;
 
 export type ParsedCheckId =

@@ -164,7 +164,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           guard(id, 'relay-reach', u.canonical, u.transport, bound, clock, async () => {
             const r = await resolve(u.host);
             if (r.address === null) {
-              return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: `dns:${u.host}` } });
+              return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: checkId.dns(u.host) } });
             }
             return probeRelayReach(u, r.address, [...r.v4, ...r.v6], creds, ctx);
           }),

@@ -11,6 +11,8 @@ describe('check ids (src/core/ids.ts)', () => {
     expect(checkId.call(null)).toBe('call:all');
     expect(checkId.turnAllocate(url)).toBe(`turn-allocate:${url}`);
     expect(checkId.stunBinding('stun:stun.example.com:3478')).toBe('stun-binding:stun:stun.example.com:3478');
+    expect(checkId.relayReach(url)).toBe(`relay-reach:${url}`);
+    expect(parseCheckId(checkId.relayReach(url))).toEqual({ kind: 'relay-reach', url, ipv6: false });
     expect(checkId.nodeProbe(url, true)).toBe(`turn-allocate:${url}`);
     expect(checkId.nodeProbe('stun:h.test:3478', false)).toBe('stun-binding:stun:h.test:3478');
     expect(checkId.tls('turn.example.com', 443)).toBe('tls-handshake:turn.example.com:443');
