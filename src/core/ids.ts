@@ -85,12 +85,15 @@ export type ParsedCheckId =
   | { kind: 'expectation'; rule: string }
   | { kind: 'media' };
 
-/** An id taken apart (an IPv6 twin as its primary, with `ipv6: true`); null for an id no producer makes. */
-export function parseCheckId(id: string): (ParsedCheckId & { ipv6: boolean }) | null {
-  const twin = parseDualStackId(id);
-  const bare = twin ? twin.primary : id;
-  const parsed = parseBare(bare);
-  return parsed ? { ...parsed, ipv6: twin !== null } : null;
+/**
+ * An id taken apart: an IPv6 twin as its primary with `ipv6: true`, another engine's check as
+ * Chromium's with `engine`; null for an id no producer makes.
+ */
+export function parseCheckId(id: string): (ParsedCheckId & { ipv6: boolean; engine: EngineName }) | null {
+  const { primary, engine } = parseEngineId(id);
+  const twin = parseDualStackId(primary);
+  const parsed = parseBare(twin ? twin.primary : primary);
+  return parsed ? { ...parsed, ipv6: twin !== null, engine } : null;
 }
 
 function parseBare(id: string): ParsedCheckId | null {
@@ -126,4 +129,25 @@ export function checkIdUrl(id: string): string | null {
 export function isRelayCallId(id: string): boolean {
   const p = parseCheckId(id);
   return p !== null && p.kind === 'call' && p.transport !== null && !p.ipv6;
+}
+
+/**
+ * Browser engines: the in-browser checks (gather, call) of an engine other than Chromium carry
+ * the engine as a suffix, `<id>@<engine>` (e.g. `gather:turn:h:3478?transport=udp@firefox`,
+ * `call:relay/tls@firefox`); Chromium's keep their plain ids, so reports and CI history from
+ * before the engine option stay comparable. Call entries' ids (`relay-udp@firefox`) and
+ * candidates' checkIds follow the same rule.
+ */
+export type EngineName = 'chromium' | 'firefox';
+const ENGINE_SUFFIX = /^(.+)@(firefox)$/;
+
+/** The id of `id`'s counterpart measured in `engine` (unchanged for Chromium). */
+export function engineId(id: string, engine: EngineName): string {
+  return engine === 'chromium' ? id : `${id}@${engine}`;
+}
+
+/** Which engine measured a check (Chromium for a plain id) and the Chromium id it pairs with. */
+export function parseEngineId(id: string): { primary: string; engine: EngineName } {
+  const m = ENGINE_SUFFIX.exec(id);
+  return m?.[1] ? { primary: m[1], engine: m[2] as EngineName } : { primary: id, engine: 'chromium' };
 }

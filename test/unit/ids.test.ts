@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALL_ALL_ID, checkId, checkIdUrl, GATHER_ALL_ID, isRelayCallId, parseCheckId, parseDualStackId, tlsTarget } from '../../src/core/ids.js';
+import { CALL_ALL_ID, checkId, engineId, checkIdUrl, GATHER_ALL_ID, isRelayCallId, parseCheckId, parseDualStackId, tlsTarget } from '../../src/core/ids.js';
 
 const url = 'turn:turn.example.com:3478?transport=udp';
 
@@ -12,7 +12,7 @@ describe('check ids (src/core/ids.ts)', () => {
     expect(checkId.turnAllocate(url)).toBe(`turn-allocate:${url}`);
     expect(checkId.stunBinding('stun:stun.example.com:3478')).toBe('stun-binding:stun:stun.example.com:3478');
     expect(checkId.relayReach(url)).toBe(`relay-reach:${url}`);
-    expect(parseCheckId(checkId.relayReach(url))).toEqual({ kind: 'relay-reach', url, ipv6: false });
+    expect(parseCheckId(checkId.relayReach(url))).toEqual({ kind: 'relay-reach', url, ipv6: false, engine: 'chromium' });
     expect(checkId.nodeProbe(url, true)).toBe(`turn-allocate:${url}`);
     expect(checkId.nodeProbe('stun:h.test:3478', false)).toBe('stun-binding:stun:h.test:3478');
     expect(checkId.tls('turn.example.com', 443)).toBe('tls-handshake:turn.example.com:443');
@@ -29,16 +29,22 @@ describe('check ids (src/core/ids.ts)', () => {
   });
 
   it('parses what it builds, twins as their primary', () => {
-    expect(parseCheckId(checkId.gather(url))).toEqual({ kind: 'gather', url, ipv6: false });
-    expect(parseCheckId(GATHER_ALL_ID)).toEqual({ kind: 'gather-all', ipv6: false });
-    expect(parseCheckId(CALL_ALL_ID)).toEqual({ kind: 'call', transport: null, ipv6: false });
-    expect(parseCheckId(checkId.call('tls'))).toEqual({ kind: 'call', transport: 'tls', ipv6: false });
-    expect(parseCheckId(checkId.ipv6Twin(checkId.stunBinding('stun:h.test:3478')))).toEqual({ kind: 'stun-binding', url: 'stun:h.test:3478', ipv6: true });
-    expect(parseCheckId(checkId.tls('::1', 5349))).toEqual({ kind: 'tls-handshake', target: '[::1]:5349', ipv6: false });
-    expect(parseCheckId(checkId.dns('h.test'))).toEqual({ kind: 'dns', host: 'h.test', ipv6: false });
-    expect(parseCheckId(checkId.turnsPort(url))).toEqual({ kind: 'config', rule: 'turns-port', url, ipv6: false });
-    expect(parseCheckId(checkId.expectation('setup<500'))).toEqual({ kind: 'expectation', rule: 'setup<500', ipv6: false });
-    expect(parseCheckId('media')).toEqual({ kind: 'media', ipv6: false });
+    expect(parseCheckId(checkId.gather(url))).toEqual({ kind: 'gather', url, ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(GATHER_ALL_ID)).toEqual({ kind: 'gather-all', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(CALL_ALL_ID)).toEqual({ kind: 'call', transport: null, ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.call('tls'))).toEqual({ kind: 'call', transport: 'tls', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.ipv6Twin(checkId.stunBinding('stun:h.test:3478')))).toEqual({ kind: 'stun-binding', url: 'stun:h.test:3478', ipv6: true, engine: 'chromium' });
+    expect(parseCheckId(checkId.tls('::1', 5349))).toEqual({ kind: 'tls-handshake', target: '[::1]:5349', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.dns('h.test'))).toEqual({ kind: 'dns', host: 'h.test', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.turnsPort(url))).toEqual({ kind: 'config', rule: 'turns-port', url, ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.expectation('setup<500'))).toEqual({ kind: 'expectation', rule: 'setup<500', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId('media')).toEqual({ kind: 'media', ipv6: false, engine: 'chromium' });
+  });
+
+  it('parses another engine\'s check as Chromium\'s, with its engine', () => {
+    expect(parseCheckId(engineId(checkId.call('tls'), 'firefox'))).toEqual({ kind: 'call', transport: 'tls', ipv6: false, engine: 'firefox' });
+    expect(checkIdUrl(engineId(checkId.gather(url), 'firefox'))).toBe(url);
+    expect(engineId(checkId.gather(url), 'chromium')).toBe(checkId.gather(url));
   });
 
   it('refuses ids no producer makes', () => {
