@@ -22,6 +22,7 @@ import { assembleReport } from './assemble.js';
 import { configChecks } from '../probes-node/port-policy.js';
 import { runProtocolProbes } from '../probes-node/index.js';
 import { RunError } from '../core/errors.js';
+import { CheckCode } from '../core/codes.js';
 import { VERSION } from '../core/version.js';
 
 export type ProgressEvent =
@@ -148,13 +149,19 @@ async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly:
         durationMs: ctx.config.durationS * 1000,
         media: ctx.config.media,
       });
-      ctx.calls.push(call);
+      ctx.calls.push(ctx.signal.aborted ? { ...call, status: 'skip', code: CheckCode.INTERRUPTED } : call);
       ctx.add(check);
     }
   } finally {
     await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     await relay?.close();
   }
+}
+
+/** A check that was still running when the run stopped: skipped, with what it had come to. */
+export function unfinished(c: Check): Check {
+  if (c.status === 'pass' || c.status === 'skip') return c;
+  return { ...c, status: 'skip', code: CheckCode.INTERRUPTED, message: 'not finished: the run was interrupted', details: { ...c.details, unfinished: { status: c.status, code: c.code } } };
 }
 
 export async function check(options: CheckOptions = {}): Promise<Report> {
@@ -164,6 +171,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // An 'abort' listener added to an already aborted signal never fires: a Ctrl-C that came
+  // while the command was still loading must stop this run too.
+  if (options.signal?.aborted) onOuterAbort();
 
   progress({ type: 'stage', stage: 'config' });
   // Config and expectation problems throw ConfigError before anything is measured.
@@ -181,8 +191,11 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     calls: [],
     embedded: null,
     add: (c) => {
-      ctx.checks.push(c);
-      progress({ type: 'check', check: c });
+      // A check that ends after the run was stopped did not finish: its outcome (a closed page,
+      // an aborted probe) is an artifact of the stop, not a finding about the network.
+      const checkDone = controller.signal.aborted ? unfinished(c) : c;
+      ctx.checks.push(checkDone);
+      progress({ type: 'check', check: checkDone });
     },
   };
   let ownBrowser: BrowserOwner | null = null;
@@ -192,6 +205,8 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   let protocolDone: Promise<void> = Promise.resolve();
 
   try {
+    // Stopped before anything started: start nothing, hand back an empty partial report.
+    if (controller.signal.aborted) throw controller.signal.reason;
     let extraCa = config.extraCa;
     if (ctx.servers.length === 0) {
       progress({ type: 'stage', stage: 'embedded-server' });
@@ -202,6 +217,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       config.secrets.add(ctx.embedded.password);
       insecureTls = true; // our own self-signed certificate, on our own loopback server only
       if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
+      if (controller.signal.aborted) throw controller.signal.reason;
     } else {
       // Static checks of the user's configuration (port policy, TURN/TCP/TLS coverage).
       for (const c of configChecks(ctx.servers)) ctx.add(c);
