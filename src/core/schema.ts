@@ -31,6 +31,7 @@ export const CheckKind = z.enum([
   'nat', // RFC 5780 behaviour discovery
   'expectation', // a user's --expect gate
   'path-quality', // paced STUN Binding burst over UDP: round-trip loss, RTT and jitter
+  'relay-reach', // an outside UDP socket to the TURN relayed address and back (Data/Send indications)
   'media', // camera/microphone: secure context, the person's consent, permission, devices (serve)
 ]);
 export type CheckKind = z.infer<typeof CheckKind>;
@@ -194,6 +195,8 @@ export const Report = z.object({
     .optional(),
   environment: z.object({
     browser: z.object({ name: z.string(), version: z.string() }).nullable(),
+    /** Every engine that ran the in-browser probes, when more than one did (`--browser all`). */
+    browsers: z.array(z.object({ name: z.string(), version: z.string() })).optional(),
     node: z.string(),
     platform: z.string(),
     embeddedServer: z.boolean().optional(),
