@@ -8,7 +8,9 @@
  *   tls-handshake:<host>:<port>          host bracketed when IPv6 (formatHost)
  *   config:*                             static config checks (src/probes-node/port-policy.ts)
  *   call:relay/<udp|tcp|tls> / call:all  loopback calls (src/browser/calls.ts)
- * where <url> is the server's canonical URL, as echoed in `report.servers[].url`.
+ * where <url> is the server's canonical URL, as echoed in `report.servers[].url`. The browser
+ * checks of an engine other than Chromium carry `@<engine>` (src/core/ids.ts); the rules see one
+ * engine's checks under the plain ids (./engine-view.ts).
  */
 import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../core/schema.js';
 import { parseDualStackId } from '../core/ids.js';
