@@ -193,7 +193,19 @@ export const Report = z.object({
     ])
     .optional(),
   environment: z.object({
-    browser: z.object({ name: z.string(), version: z.string() }).nullable(),
+    browser: z
+      .object({
+        name: z.string(),
+        version: z.string(),
+        /** What became of --ca-file in the browser: trusted (a per-run NSS db), or why it could not be. */
+        caTrust: z
+          .discriminatedUnion('status', [
+            z.object({ status: z.literal('trusted'), certificates: z.number().int() }),
+            z.object({ status: z.literal('unavailable'), reason: z.string() }),
+          ])
+          .optional(),
+      })
+      .nullable(),
     node: z.string(),
     platform: z.string(),
     embeddedServer: z.boolean().optional(),

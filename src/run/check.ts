@@ -19,6 +19,7 @@ import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { diagnose, sortFindings } from '../diagnosis/index.js';
 import { evaluateExpectations, expectationFindings, parseExpectations } from './expect.js';
+import { refineTlsGathers } from './refine-gather.js';
 import { configChecks } from '../probes-node/port-policy.js';
 import { runProtocolProbes } from '../probes-node/index.js';
 import { RunError } from '../core/errors.js';
@@ -236,7 +237,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
     const browserStarted = options.browser
       ? Promise.resolve(options.browser)
-      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b));
+      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media, ...(config.extraCa.length > 0 ? { caCertificates: config.extraCa } : {}) }).then((b) => (ownBrowser = b));
     // Both settle before we go on, so whatever did start is closed below even if the other failed.
     const [b, srv] = await Promise.allSettled([browserStarted, serverStarted]);
     if (b.status === 'rejected') throw b.reason;
@@ -271,6 +272,8 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   }
 
   progress({ type: 'stage', stage: 'diagnosis' });
+  // The browser's TLS 701s, read again with the TLS probe's evidence (refine-gather.ts).
+  ctx.checks = refineTlsGathers(ctx.checks, ctx.servers);
   const draft = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'iceprobe' as const, version: VERSION },
@@ -280,7 +283,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     ...(options.scenario ? { scenario: options.scenario } : {}),
     origin: { kind: 'check' as const },
     environment: {
-      browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version } : null,
+      browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version, ...(ctx.browser.caTrust ? { caTrust: ctx.browser.caTrust } : {}) } : null,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       embeddedServer: ctx.embedded !== null,
