@@ -14,8 +14,6 @@ import {
   callLabel,
   checksOutsideMatrix,
   countsText,
-  detailPairs,
-  findingsFor,
   fmtBps,
   fmtDuration,
   fmtMs,
@@ -23,11 +21,12 @@ import {
   keyDetail,
   pairText,
   sortedFindings,
+  verdictClass,
   verdictHeadline,
-  STATUS_WORD,
+  verdictWord,
   type MatrixCell,
 } from './model.js';
-import { throughputSvg, waterfallSvg } from './svg.js';
+import { lateText, planWaterfall, throughputSvg, waterfallSvg } from './svg.js';
 
 const STATUS_ICON: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '–' };
 
@@ -55,7 +54,9 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mo
 .v-warn{background:var(--warn-bg);border-color:var(--warn)}.v-warn .verdict-word{color:var(--warn)}
 .v-fail{background:var(--fail-bg);border-color:var(--fail)}.v-fail .verdict-word{color:var(--fail)}
 .v-skip{background:var(--skip-bg);border-color:var(--skip)}.v-skip .verdict-word{color:var(--skip)}
-.partial{margin:10px 0 0;padding:8px 12px;border-radius:6px;background:var(--warn-bg);border:1px solid var(--warn);font-weight:600}
+.v-interrupted{background:var(--warn-bg);border-color:var(--warn)}.v-interrupted .verdict-word{color:var(--warn);font-size:1.6rem}
+details.raw{margin-top:2px}details.raw summary{cursor:pointer;color:var(--muted);font-size:.85rem}
+details.raw pre{margin:4px 0 0;padding:6px 8px;background:var(--bg);border-radius:4px;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em;overflow:auto}
 nav{padding:10px 16px 0;display:flex;flex-wrap:wrap;gap:6px 14px;font-size:.9rem}
 nav a{color:var(--info);text-decoration:none}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px}
@@ -139,7 +140,7 @@ function section(id: string, title: string, body: string): string {
 }
 
 function verdictBlock(r: Report): string {
-  const s = r.summary.status;
+  const s = verdictClass(r);
   const meta = [
     `${e(r.tool.name)} ${e(r.tool.version)}`,
     `started ${e(r.startedAt)}`,
@@ -149,13 +150,12 @@ function verdictBlock(r: Report): string {
   const origin = originText(r);
   return (
     `<header id="verdict" class="verdict v-${s}" data-status="${s}">` +
-    `<div class="verdict-word">${STATUS_WORD[s]}</div>` +
+    `<div class="verdict-word">${e(verdictWord(r))}</div>` +
     `<div><h1>iceprobe report</h1>` +
     `<p class="headline">${e(verdictHeadline(r))}</p>` +
     `<p class="counts">${e(countsText(r))} · ${r.checks.length} ${r.checks.length === 1 ? 'check' : 'checks'}, ${r.findings.length} ${r.findings.length === 1 ? 'finding' : 'findings'}</p>` +
     `<p class="meta">${meta}</p>` +
     (origin !== null ? `<p class="meta origin">${e(origin)}</p>` : '') +
-    (r.partial ? `<p class="partial">Partial report: the run did not finish; what was measured is shown.</p>` : '') +
     `</div></header>`
   );
 }
@@ -199,13 +199,19 @@ function matrixBlock(r: Report): string {
   return section('matrix', 'Servers × checks', `<div class="scroll"><table class="stack matrix"><thead>${head}</thead><tbody>${body}</tbody></table></div>${legend}`);
 }
 
+/** One line about a check: what went wrong when it did not pass, else its key detail. */
+function checkLine(r: Report, c: Check): string {
+  const key = keyDetail(r, c);
+  if (c.status === 'pass') return key;
+  return c.message ?? key;
+}
+
 function checksTable(r: Report, checks: readonly Check[]): string {
   const head = '<tr><th>Check</th><th>Kind</th><th>Transport</th><th>Status</th><th>Code</th><th>Time</th><th>Detail</th></tr>';
   const body = checks
     .map((c) => {
-      const detail = [keyDetail(r, c), c.message ?? ''].filter((x) => x !== '');
-      const more = detailPairs(c.details);
-      const finding = findingsFor(r, c.id)[0];
+      // Everything the check recorded, folded: read on demand, never cut.
+      const raw = Object.keys(c.details).length > 0 ? `<details class="raw"><summary>raw details</summary><pre>${e(JSON.stringify(c.details, null, 2))}</pre></details>` : '';
       return (
         `<tr data-check-id="${e(c.id)}">` +
         td('Check', `<code>${e(c.target)}</code>`, 'row-head') +
@@ -214,12 +220,7 @@ function checksTable(r: Report, checks: readonly Check[]): string {
         td('Status', badge(c.status)) +
         td('Code', `<code>${e(c.code)}</code>`) +
         td('Time', e(fmtMs(c.durationMs)), 'num') +
-        td(
-          'Detail',
-          detail.map((d) => e(d)).join('<br>') +
-            (finding ? `<br><span class="muted">→ ${e(finding.code)}</span>` : '') +
-            (more.length > 0 ? `<br><span class="muted mono" title="${e(more.join('\n'))}">${e(more.slice(0, 4).join(' · '))}</span>` : ''),
-        ) +
+        td('Detail', e(checkLine(r, c)) + raw) +
         '</tr>'
       );
     })
@@ -305,6 +306,9 @@ function callsBlocks(r: Report): string {
         `<div class="card chart-card" data-call-id="${e(c.id)}"><h3>${e(callLabel(c))}${badge(c.status)}</h3>` +
         `<p class="facts">${c.setup.totalMs === null ? `did not connect${c.failedPhase ? ` (failed at ${e(c.failedPhase)})` : ''}` : `connected in ${e(fmtMs(c.setup.totalMs))}`}</p>` +
         (c.setup.phases.length > 0 ? waterfallSvg(c) : '<p class="empty-note">No phases were recorded.</p>') +
+        planWaterfall(c.setup.phases)
+          .late.map((l) => `<p class="facts late-phase">${e(lateText(l))}.</p>`)
+          .join('') +
         '</div>',
     )
     .join('');
@@ -323,7 +327,7 @@ function callsBlocks(r: Report): string {
     .join('');
   return (
     section('calls', `Calls (${calls.length})`, callsTable(calls)) +
-    section('timeline', 'Setup timeline', `<p class="muted">Each bar runs from the previous phase to this one; times are since the offer was created.</p><div class="charts">${timelines}</div>`) +
+    section('timeline', 'Setup timeline', `<p class="muted">One bar per phase that was observed, in the order phases happen, each from the previous phase to this one; times are since the call started (before it connected to the signaling relay).</p><div class="charts">${timelines}</div>`) +
     section('throughput', 'Throughput over time', `<div class="charts">${charts}</div>`)
   );
 }
@@ -362,7 +366,6 @@ function environmentBlock(r: Report): string {
 }
 
 export function renderHtml(report: Report): string {
-  const s = report.summary.status;
   const nav = ['findings', 'matrix', 'checks', 'candidates', 'calls', 'timeline', 'throughput', 'environment']
     .map((id) => `<a href="#${id}">${id}</a>`)
     .join('');
@@ -373,7 +376,7 @@ export function renderHtml(report: Report): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
     '<meta name="referrer" content="no-referrer">',
     '<link rel="icon" href="data:,">',
-    `<title>iceprobe ${STATUS_WORD[s]} · ${e(report.startedAt)}</title>`,
+    `<title>iceprobe ${e(verdictWord(report))} · ${e(report.startedAt)}</title>`,
     `<style>${CSS}</style></head><body>`,
     verdictBlock(report),
     `<nav aria-label="Sections">${nav}</nav>`,

@@ -16,8 +16,9 @@ import {
   pairText,
   originText,
   sortedFindings,
+  isInterrupted,
   verdictHeadline,
-  STATUS_WORD,
+  verdictWord,
   type MatrixCell,
 } from './model.js';
 
@@ -36,7 +37,7 @@ function cell(c: MatrixCell): string {
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
   const out: string[] = [];
-  out.push(`## ${ICON[s.status]} iceprobe: ${STATUS_WORD[s.status]} — ${m(verdictHeadline(report))}`);
+  out.push(`## ${isInterrupted(report) ? '⏹️' : ICON[s.status]} iceprobe: ${verdictWord(report)} — ${m(verdictHeadline(report))}`);
   out.push('');
   const meta = [
     m(countsText(report)),
@@ -48,7 +49,6 @@ export function renderMarkdown(report: Report): string {
     ...(report.origin?.kind === 'serve' ? [m(originText(report) ?? '')] : []),
   ];
   out.push(meta.join(' · '));
-  if (report.partial) out.push('', '> **Partial report:** the run did not finish; what was measured is shown.');
 
   out.push('', '### Findings', '');
   const findings = sortedFindings(report);

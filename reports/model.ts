@@ -4,6 +4,7 @@
  * Renderers own escaping; nothing here escapes or colours.
  */
 import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/core/schema.js';
+import { CheckCode } from '../src/core/codes.js';
 import { parseDualStackId } from '../src/core/ids.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
@@ -82,6 +83,12 @@ export function checkBelongsTo(report: Report, check: Check, server: Report['ser
     if (exact.includes(named)) return true;
     // Without ?transport a target names several URLs: the check's own transport decides.
     if (named === base) return check.transport === null || check.transport === server.transport;
+  }
+  // The TLS probe names the TURNS listener by host:port (it speaks TLS, not TURN): it belongs to
+  // the turns: URLs on that listener.
+  if (check.kind === 'tls-handshake' && server.scheme === 'turns') {
+    const hp = hostPort(server.host.replace(/^\[|\]$/g, ''), server.port);
+    if (check.target === hp || check.target === `${server.host}:${server.port}`) return true;
   }
   if (check.kind === 'dns') {
     const host = check.target.replace(/^\[|\]$/g, '');
@@ -187,8 +194,41 @@ export function countsText(report: Report): string {
   ].join(' · ');
 }
 
+/**
+ * Whether the run stopped before it finished (Ctrl-C, a deadline, an internal error): the report
+ * is partial, or the diagnosis says RUN_INTERRUPTED. Its unfinished checks are `skip` with code
+ * INTERRUPTED; every renderer then leads with "interrupted", never with the counts' pass/fail.
+ */
+export function isInterrupted(report: Report): boolean {
+  return report.partial === true || report.findings.some((f) => f.code === RUN_INTERRUPTED);
+}
+
+/** The finding code src/diagnosis gives an interrupted run (reports/ reads codes, never imports diagnosis). */
+const RUN_INTERRUPTED = 'RUN_INTERRUPTED';
+
+/** Checks the run started but did not finish. */
+export function unfinishedChecks(report: Report): Check[] {
+  return report.checks.filter((c) => c.code === CheckCode.INTERRUPTED);
+}
+
+/** The verdict word: INTERRUPTED for a run that did not finish, else the summary's status. */
+export function verdictWord(report: Report): string {
+  return isInterrupted(report) ? 'INTERRUPTED' : STATUS_WORD[report.summary.status];
+}
+
+/** The CSS/colour class of the verdict: an interrupted run is a warning whatever it measured. */
+export function verdictClass(report: Report): Status | 'interrupted' {
+  return isInterrupted(report) ? 'interrupted' : report.summary.status;
+}
+
 /** The one sentence under the verdict. */
 export function verdictHeadline(report: Report): string {
+  if (isInterrupted(report)) {
+    const n = unfinishedChecks(report).length;
+    const first = `The run was interrupted before it finished${n > 0 ? `: ${n} unfinished ${n === 1 ? 'check is' : 'checks are'} shown as skipped` : ''}.`;
+    const top = sortedFindings(report).find((f) => f.severity === 'error' && f.code !== RUN_INTERRUPTED);
+    return top ? `${first} Until then: ${top.message}` : first;
+  }
   const s = report.summary.status;
   if (s === 'pass') return 'Every check passed.';
   if (s === 'skip') return 'Nothing was checked.';

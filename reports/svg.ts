@@ -23,11 +23,66 @@ export function niceCeil(v: number): number {
 const ROW = 30;
 
 /**
- * Setup waterfall: one row per phase, a bar from the previous phase to this one, the label on
- * the left and `+Δ` / `@t` on the right. A failed call ends with a red row naming the phase.
+ * The setup phases in the order they can happen (probes/call.ts records them). Each is an event
+ * stamped when it fired, except `first-check`, which the page notices by polling getStats: it
+ * can be stamped after ICE connected although the check itself came before.
+ */
+export const CAUSAL_PHASES = [
+  'signaling-connected',
+  'offer-created',
+  'offer-received',
+  'answer-sent',
+  'answer-received',
+  'first-check',
+  'ice-connected',
+  'dtls-connected',
+  'datachannel-open',
+] as const;
+
+export interface WaterfallPlan {
+  /** Drawn, in causal order, each with its observed time. */
+  drawn: { name: string; atMs: number }[];
+  /** Recorded but not drawn: stamped after a phase that must come later, so its real time is unknown. */
+  late: { name: string; atMs: number; before: string }[];
+}
+
+/**
+ * What the waterfall may draw: the phases in causal order, keeping only those whose stamp is
+ * consistent with it (no later than any phase that must follow). A phase noticed late
+ * (polling) is left out and reported, so the chart never shows an order that cannot happen.
+ * Phases this version does not know go where their time puts them.
+ */
+export function planWaterfall(phases: readonly { name: string; atMs: number }[]): WaterfallPlan {
+  const rank = (n: string) => (CAUSAL_PHASES as readonly string[]).indexOf(n);
+  const known = phases.filter((p) => rank(p.name) >= 0).sort((a, b) => rank(a.name) - rank(b.name));
+  const drawn: { name: string; atMs: number }[] = [];
+  const late: WaterfallPlan['late'] = [];
+  known.forEach((p, i) => {
+    const after = known.slice(i + 1).find((q) => q.atMs < p.atMs);
+    if (after) late.push({ name: p.name, atMs: p.atMs, before: after.name });
+    else drawn.push({ name: p.name, atMs: p.atMs });
+  });
+  for (const u of phases.filter((p) => rank(p.name) < 0)) {
+    const at = drawn.findIndex((d) => d.atMs > u.atMs);
+    drawn.splice(at < 0 ? drawn.length : at, 0, { name: u.name, atMs: u.atMs });
+  }
+  return { drawn, late };
+}
+
+/** The sentence for a phase left out of the chart (also shown under it in the HTML). */
+export function lateText(l: WaterfallPlan['late'][number]): string {
+  return `${l.name} not drawn: polling getStats noticed it at ${fmtMs(l.atMs)}, after ${l.before}, but it happened before ${l.before} at a time not measured`;
+}
+
+/**
+ * Setup waterfall: one row per observed phase in causal order, a bar from the previous phase to
+ * this one, the label on the left and `+Δ` / `@t` on the right; times are since the call started
+ * (before it connected to the signaling relay). A failed call ends with a red row naming the
+ * phase. A phase noticed only after a later one is not drawn; the chart's title says so.
  */
 export function waterfallSvg(call: Call): string {
-  const phases = [...call.setup.phases].sort((a, b) => a.atMs - b.atMs);
+  const { drawn: phases, late } = planWaterfall(call.setup.phases);
+  const lateNote = late.map(lateText);
   const rows: { name: string; from: number; to: number; failed: boolean }[] = phases.map((p, i) => ({
     name: p.name,
     from: i === 0 ? 0 : (phases[i - 1]?.atMs ?? 0),
@@ -41,11 +96,12 @@ export function waterfallSvg(call: Call): string {
   const x = (ms: number) => 100 * (ms / domain);
   const axisY = rows.length * ROW + 4;
   const height = axisY + 22;
-  const label = `Setup timeline of call ${call.id}: ${rows.length} phases, ${call.setup.totalMs === null ? 'not completed' : `total ${fmtMs(call.setup.totalMs)}`}`;
+  const label = `Setup timeline of call ${call.id}: ${rows.length} phases since the call started, ${call.setup.totalMs === null ? 'not completed' : `total ${fmtMs(call.setup.totalMs)}`}`;
+
   const parts: string[] = [];
   parts.push(
-    `<svg class="chart waterfall" role="img" aria-label="${escapeHtml(label)}" width="100%" height="${height}" data-phases="${phases.length}">`,
-    `<title>${escapeHtml(label)}</title>`,
+    `<svg class="chart waterfall" role="img" aria-label="${escapeHtml([label, ...lateNote].join('. '))}" width="100%" height="${height}" data-phases="${phases.length}">`,
+    `<title>${escapeHtml([label, ...lateNote].join('. '))}</title>`,
   );
   for (const t of [0, 0.25, 0.5, 0.75, 1]) {
     parts.push(`<line class="grid" x1="${pct(t * 100)}" x2="${pct(t * 100)}" y1="0" y2="${axisY}"/>`);

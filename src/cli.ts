@@ -13,8 +13,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, EXIT, UsageError, exitCodeFor } from './core/errors.js';
+import { ConfigError, EXIT, OutputError, UsageError, echoInput, exitCodeFor, oneLine } from './core/errors.js';
 import { runCheckCommand, checkOptions } from './cli/check-command.js';
+import { exporterOptions, runExporter } from './cli/exporter-command.js';
 import { labCommand } from './cli/lab-command.js';
 import { natOptions, runNat } from './cli/nat-command.js';
 import { relayOptions, runRelay } from './cli/relay-command.js';
@@ -48,9 +49,13 @@ function build(argv: string[], io: Io): Argv {
     .command('serve', 'Host the probe page for people\'s browsers (with an echo peer and the signaling relay); store their reports', serveOptions, async (args) => {
       io.exitCode = await runServe(args, io);
     })
+    .command('exporter', 'Prometheus exporter (blackbox_exporter\'s multi-target pattern): /probe?target=&module= runs a STUN/TURN/TLS/browser probe and answers its metrics', exporterOptions, async (args) => {
+      io.exitCode = await runExporter(args, io);
+    })
     .command('lab', 'NAT lab (Linux, root): reproduce NATs and firewalls with network namespaces', (y) =>
       labCommand(y, io, (code) => (io.exitCode = code)),
     )
+    .middleware((parsed) => rejectNotANumber(parsed, argv), true)
     .demandCommand(0)
     .strict()
     .version(VERSION)
@@ -64,7 +69,21 @@ function build(argv: string[], io: Io): Argv {
     });
 }
 
-/** Runs the CLI; never throws; returns the exit code. */
+/**
+ * yargs turns `--timeout abc` into NaN and lets it through: name the flag and what was given
+ * instead, before any command sees it.
+ */
+function rejectNotANumber(parsed: Record<string, unknown>, argv: readonly string[]): void {
+  for (const [key, value] of Object.entries(parsed)) {
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (!values.some((v) => typeof v === 'number' && Number.isNaN(v)) || /[A-Z]/.test(key)) continue;
+    const flag = key.length === 1 ? `-${key}` : `--${key}`;
+    const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    const given = i < 0 ? undefined : argv[i]?.startsWith(`${flag}=`) ? argv[i]?.slice(flag.length + 1) : argv[i + 1];
+    throw new UsageError(`${flag} ${given === undefined ? 'needs a number' : `"${echoInput(given)}" is not a number`}`);
+  }
+}
+
 /** yargs reads a lone "-" as a positional; "--json -" (stdout) is the one place it is a value. */
 export function joinDashValues(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -78,14 +97,17 @@ export function joinDashValues(argv: readonly string[]): string[] {
   return out;
 }
 
+/** Runs the CLI; never throws; returns the exit code. */
 export async function main(argv: string[], io: Io = consoleIo()): Promise<number> {
   try {
     await build(joinDashValues(argv), io).parseAsync();
     return io.exitCode ?? EXIT.ok;
   } catch (err) {
     const code = exitCodeFor(err);
-    if (err instanceof ConfigError) for (const p of err.problems) io.err(`iceprobe: config error: ${p}`);
-    else if (code === EXIT.usage) io.err(`iceprobe: ${(err as Error).message.split('\n')[0]}${err instanceof UsageError ? ' (see iceprobe --help)' : ''}`);
+    // One problem is one bounded line: inputs in it are escaped, yargs' own line breaks folded.
+    if (err instanceof ConfigError) for (const p of err.problems) io.err(`iceprobe: config error: ${oneLine(p)}`);
+    else if (err instanceof OutputError) for (const p of err.problems) io.err(`iceprobe: ${oneLine(p)}`);
+    else if (code === EXIT.usage) io.err(`iceprobe: ${oneLine((err as Error).message)}${err instanceof UsageError ? ' (see iceprobe --help)' : ''}`);
     else if (code === EXIT.interrupted) io.err('iceprobe: interrupted');
     else io.err(`iceprobe: internal error: ${(err as Error)?.stack ?? String(err)}\nThis is a bug; please report it with the command you ran.`);
     return code;

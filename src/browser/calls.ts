@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { CheckCode } from '../core/codes.js';
 import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
+import { iceServer } from '../config/ice-server.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 
@@ -62,14 +63,6 @@ export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly
   const usable = servers.filter(browserUsable);
   plans.push({ id: 'all', policy: 'all', transport: null, servers: usable, skip: null });
   return plans;
-}
-
-function iceServersOf(servers: readonly ServerSpec[]): RTCIceServer[] {
-  return servers.map((s) => ({
-    urls: s.uri.canonical,
-    ...(s.username !== null ? { username: s.username } : {}),
-    ...(s.credential !== null ? { credential: s.credential } : {}),
-  }));
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -257,7 +250,7 @@ export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOpt
   const base: Omit<CallSpec, 'role'> = {
     relayUrl: o.relayUrl,
     room,
-    iceServers: iceServersOf(plan.servers),
+    iceServers: plan.servers.map(iceServer),
     policy: plan.policy,
     setupTimeoutMs: o.setupTimeoutMs,
     durationMs: o.durationMs,

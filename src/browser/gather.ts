@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { ServerSpec } from '../config/config.js';
 import { CheckCode } from '../core/codes.js';
+import { iceServer } from '../config/ice-server.js';
 import type { Candidate, Check } from '../core/schema.js';
 import type { GatherResult, GatherSpec } from '../../probes/types.js';
 
@@ -62,6 +63,12 @@ export async function runGather(page: Page, spec: GatherSpec): Promise<GatherRes
 /** What the browser URL string should be: the canonical form, keeping ?transport for TURN. */
 export function browserUrl(s: ServerSpec): string {
   return s.uri.canonical;
+}
+
+/** The page's spec for gathering one URL on its own RTCPeerConnection. */
+export function gatherSpec(s: ServerSpec, timeoutMs: number): GatherSpec {
+  const { urls, ...cred } = iceServer(s);
+  return { url: String(urls), ...cred, timeoutMs };
 }
 
 /** Chromium writes IPv6 candidate addresses in brackets; the report holds bare addresses. */
@@ -188,6 +195,12 @@ export function natEvidenceServers(servers: readonly ServerSpec[]): ServerSpec[]
   const udp = servers.filter((s) => s.uri.transport === 'udp' && browserAllowsTurnPort(s.uri.port));
   const destinations = new Set(udp.map((s) => `${s.uri.host}|${s.uri.port}`));
   return destinations.size >= 2 ? udp : [];
+}
+
+/** The page's spec for the shared NAT-evidence gathering (`gather:all`); null without two UDP destinations. */
+export function sharedGatherSpec(servers: readonly ServerSpec[], timeoutMs: number): GatherSpec | null {
+  const shared = natEvidenceServers(servers);
+  return shared.length > 0 ? { url: GATHER_ALL_ID, iceServers: shared.map(iceServer), timeoutMs } : null;
 }
 
 /**

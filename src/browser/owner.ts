@@ -146,6 +146,11 @@ export class BrowserOwner {
     return 'chromium';
   }
 
+  /** False once closed or once the browser process went away (crash, OOM kill). */
+  get connected(): boolean {
+    return !this.closed && this.browser.isConnected();
+  }
+
   /** A new, isolated context (its own "user") with one page. */
   async newPage(): Promise<Page> {
     if (this.closed) throw new Error('browser already closed');

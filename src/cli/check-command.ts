@@ -1,7 +1,7 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
 import type { ProgressEvent } from '../run/check.js';
-import { EXIT, RunError, UsageError } from '../core/errors.js';
+import { EXIT, OutputError, RunError, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
@@ -52,7 +52,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   const controller = new AbortController();
   const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
   // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
-  const [{ check }, { renderTable }, { writeReports }] = await Promise.all([
+  const [{ check }, { renderTable }, { writeReports, checkWriteTargets }] = await Promise.all([
     import('../run/check.js'),
     import('../../reports/table.js'),
     import('../../reports/write.js'),
@@ -64,7 +64,21 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     ...(args.junit !== undefined ? { junit: args.junit } : {}),
     ...(io.env.GITHUB_STEP_SUMMARY ? { markdownSummary: io.env.GITHUB_STEP_SUMMARY } : {}),
   };
-  const write = (r: Report) => writeReports(r, targets, { stdout: { write: (chunk: string) => io.out(chunk) } });
+  const labels = { markdownSummary: 'GITHUB_STEP_SUMMARY' };
+  // A path that cannot be written costs nothing measured: refuse it before the run.
+  const pathProblems = checkWriteTargets(targets, labels);
+  if (pathProblems.length > 0) throw new OutputError(pathProblems);
+  // A write that fails after the run still leaves every other output written (and the table printed).
+  let writeFailure: OutputError | null = null;
+  const write = (r: Report) => {
+    try {
+      return writeReports(r, targets, { stdout: { write: (chunk: string) => io.out(chunk) }, labels });
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      writeFailure = e;
+      return [...e.written];
+    }
+  };
   let report: Report;
   try {
     report = await check({
@@ -88,6 +102,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     // Stopped by a usage/environment/internal problem: what was measured is still written.
     if (e instanceof RunError && e.report.checks.length > 0) {
       for (const w of write(e.report)) if (w.path !== '-') io.err(`iceprobe: wrote partial ${w.format} ${w.path}`);
+      if (writeFailure) for (const p of (writeFailure as OutputError).problems) io.err(`iceprobe: ${p}`);
     }
     throw e;
   } finally {
@@ -100,6 +115,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     io.out(renderTable(report, { color: io.isTTY && !io.env.NO_COLOR, ...(io.columns ? { width: io.columns } : {}) }));
     for (const w of written) if (w.path !== '-') io.err(`iceprobe: wrote ${w.format} ${w.path}`);
   }
+  if (writeFailure) throw writeFailure;
   if (report.partial) return EXIT.interrupted;
   const strict = args.strict ?? false;
   return report.summary.failed > 0 || (strict && report.summary.warned > 0) ? EXIT.checkFailed : EXIT.ok;

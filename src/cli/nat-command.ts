@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { EXIT, UsageError } from '../core/errors.js';
+import { EXIT, OutputError, UsageError, echoInput, readFailure } from '../core/errors.js';
 import { MAX_LIFETIME_SECONDS } from '../probes-node/nat-limits.js';
 import type { Check } from '../core/schema.js';
 import { parseIceUri } from '../core/uri.js';
@@ -79,6 +79,11 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
     throw new UsageError(`--nat-lifetime must be 1-${MAX_LIFETIME_SECONDS} seconds`);
   }
   if (!Number.isFinite(args.timeout) || args.timeout < 100) throw new UsageError('--timeout must be at least 100 ms');
+  if (args.json !== undefined && args.json !== '-') {
+    const { writeProblem } = await import('../../reports/write.js');
+    const why = writeProblem(args.json);
+    if (why !== null) throw new OutputError([`--json ${echoInput(args.json)}: ${why}`]);
+  }
   io.progress?.(`probing ${uri.canonical}${args.natLifetime ? ` (lifetime up to ${args.natLifetime} s)` : ''}…`);
   const { runNatProbe } = await import('../probes-node/nat.js');
   const check = await runNatProbe(uri, {
@@ -89,8 +94,16 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
   io.progress?.(null);
   if (args.json === '-') io.out(JSON.stringify(check, null, 2));
   else {
-    if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(check, null, 2)}\n`);
+    let failure: OutputError | null = null;
+    if (args.json !== undefined) {
+      try {
+        writeFileSync(args.json, `${JSON.stringify(check, null, 2)}\n`);
+      } catch (e) {
+        failure = new OutputError([`--json ${echoInput(args.json)}: not written (${readFailure(e)})`]);
+      }
+    }
     io.out(renderNatCheck(check));
+    if (failure) throw failure;
   }
   return check.status === 'fail' ? EXIT.checkFailed : EXIT.ok;
 }

@@ -7,9 +7,11 @@
  * With no servers configured it tests an embedded local coturn (as `check` does). Prints the
  * link(s) to send, then one line per stored report, and runs until Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import { UsageError } from '../core/errors.js';
+import { UsageError, echoInput, readFailure } from '../core/errors.js';
+import { FILE_LIMITS, readRegularFile } from '../core/files.js';
 import { DEFAULT_SERVE_LIMITS } from '../services/serve/defaults.js';
 import type { ServeServer } from '../services/serve/server.js';
 import type { Io } from './io.js';
@@ -45,11 +47,43 @@ export function serveOptions(y: Argv) {
 
 export type ServeArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
 
-function readPem(flag: string, path: string): string {
+function readPem(flag: string, path: string, what: RegExp): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`${flag} ${path}: cannot read it; give the path of a PEM file`);
+    text = readRegularFile(path, FILE_LIMITS.configBytes);
+  } catch (e) {
+    throw new UsageError(`${flag} ${echoInput(path)}: ${readFailure(e)}; give the path of a PEM file`);
+  }
+  if (!what.test(text)) throw new UsageError(`${flag} ${echoInput(path)}: no PEM ${flag === '--tls-key' ? 'private key' : 'certificate'} in it; give a file with a -----BEGIN … block`);
+  return text;
+}
+
+/** Both PEMs, proven to be a certificate and its key before anything starts. */
+function readTls(certPath: string, keyPath: string): { cert: string; key: string } {
+  const cert = readPem('--tls-cert', certPath, /-----BEGIN CERTIFICATE-----/);
+  const key = readPem('--tls-key', keyPath, /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/);
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    throw new UsageError(`--tls-cert/--tls-key: not a usable certificate and key (${echoInput((e as Error).message)}); give the certificate and its own private key`);
+  }
+  return { cert, key };
+}
+
+/** The reports directory exists (or is made) and is writable: checked before anything starts. */
+function prepareReportsDir(dir: string): void {
+  const fail = (why: string) => new UsageError(`--reports-dir ${echoInput(dir)}: ${why}; give a directory iceprobe may write to`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fail(code === 'EEXIST' || code === 'ENOTDIR' ? 'is a file, not a directory' : readFailure(e));
+  }
+  if (!statSync(dir).isDirectory()) throw fail('is a file, not a directory');
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw fail(readFailure(e));
   }
 }
 
@@ -71,7 +105,8 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
   const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
   const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
-  const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? { cert: readPem('--tls-cert', args.tlsCert), key: readPem('--tls-key', args.tlsKey) } : undefined;
+  const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
+  prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
 
   let server: ServeServer;
   try {

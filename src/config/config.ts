@@ -9,9 +9,9 @@
  * members tolerated) plus iceprobe's settings under "iceprobe". Secrets come from the config or
  * from the environment and are registered with `Secrets` so they can be redacted everywhere.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, readFailure } from '../core/errors.js';
+import { ConfigError, echoInput, readFailure } from '../core/errors.js';
+import { FILE_LIMITS, readRegularFile } from '../core/files.js';
 import { mintTurnRestCredential } from '../core/credentials.js';
 import { PATH_QUALITY_DEFAULTS } from '../probes-node/path-quality.js';
 import { Secrets } from '../core/redact.js';
@@ -124,17 +124,17 @@ function pathOf(path: readonly PropertyKey[]): string {
 export function loadConfigFile(path: string): ConfigFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, FILE_LIMITS.configBytes);
   } catch (e) {
-    throw new ConfigError([`--config ${path}: ${readFailure(e)}; pass the path of a JSON file like {"iceServers":[{"urls":"stun:stun.example.com"}]}`]);
+    throw new ConfigError([`--config ${echoInput(path)}: ${readFailure(e)}; pass the path of a JSON file like {"iceServers":[{"urls":"stun:stun.example.com"}]}`]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError([`--config ${path}: not valid JSON (${(e as Error).message}); fix the syntax`]);
+    throw new ConfigError([`--config ${echoInput(path)}: not valid JSON (${echoInput((e as Error).message)}); fix the syntax`]);
   }
-  return parseConfigObject(json, path);
+  return parseConfigObject(json, echoInput(path));
 }
 
 export function parseConfigObject(json: unknown, label: string): ConfigFile {
@@ -160,7 +160,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   let fileLabel = 'config';
   if (input.configPath !== undefined) {
     file = loadConfigFile(input.configPath);
-    fileLabel = input.configPath;
+    fileLabel = echoInput(input.configPath);
   } else if (input.config !== undefined) {
     file = parseConfigObject(input.config, 'config');
   }
@@ -249,11 +249,11 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   const caFile = input.caFile ?? s.caFile;
   if (caFile !== undefined) {
     try {
-      const pem = readFileSync(caFile, 'utf8');
-      if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`--ca-file ${caFile}: no PEM certificate in it; give a file with -----BEGIN CERTIFICATE----- blocks`);
+      const pem = readRegularFile(caFile, FILE_LIMITS.configBytes);
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`--ca-file ${echoInput(caFile)}: no PEM certificate in it; give a file with -----BEGIN CERTIFICATE----- blocks`);
       else extraCa.push(pem);
-    } catch {
-      problems.push(`--ca-file ${caFile}: cannot read it; give the path of a PEM CA certificate`);
+    } catch (e) {
+      problems.push(`--ca-file ${echoInput(caFile)}: ${readFailure(e)}; give the path of a PEM CA certificate`);
     }
   }
 

@@ -22,6 +22,21 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * An output (--json, --html, --junit, the step summary) could not be written. Carries one line
+ * per output that failed, naming its flag and path, and what was written anyway. Exit 2.
+ */
+export class OutputError extends Error {
+  override readonly name = 'OutputError';
+  constructor(
+    readonly problems: readonly string[],
+    /** The outputs that were written despite the failures (e.g. `{ format, path }`). */
+    readonly written: readonly { format: string; path: string; bytes: number }[] = [],
+  ) {
+    super(problems.join('\n'));
+  }
+}
+
 /** A prerequisite is missing on this machine (coturn, Chromium, root for the lab). Exit 2. */
 export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';
@@ -48,17 +63,65 @@ export class RunError extends Error {
   }
 }
 
+/** Longest piece of user input an error line echoes. */
+export const ECHO_MAX = 120;
+/** Longest error line the CLI prints: one problem is one bounded line. */
+export const LINE_MAX = 600;
+
+/**
+ * A piece of input as an error line may show it: control characters (newlines, ANSI escapes,
+ * bidi overrides) written as escapes, so it can neither split the line nor repaint the
+ * terminal, and cut to `max` characters with the count of what was left out.
+ */
+export function echoInput(text: string, max = ECHO_MAX): string {
+  const chars = [...text];
+  const shown = chars.length > max ? chars.slice(0, max) : chars;
+  let out = '';
+  for (const ch of shown) out += escapeChar(ch);
+  return chars.length > max ? `${out}…(${chars.length - max} more characters)` : out;
+}
+
+function escapeChar(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  if (ch === '\n') return '\\n';
+  if (ch === '\r') return '\\r';
+  if (ch === '\t') return '\\t';
+  // C0, DEL, C1 controls; line/paragraph separators; bidi embeddings, overrides and isolates.
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+    return `\\u${cp.toString(16).padStart(4, '0')}`;
+  }
+  return ch;
+}
+
+/** A message as one printable line: whitespace runs (newlines included) folded, controls escaped, bounded. */
+export function oneLine(text: string, max = LINE_MAX): string {
+  return echoInput(text.replace(/\s*[\r\n]+\s*/g, ' ').trim(), max);
+}
+
 /** Why a file could not be read, in the words a one-line error uses. */
 export function readFailure(e: unknown): string {
+  if (e instanceof Error && e.name === 'FileRefused') return e.message;
   const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
+  const words: Record<string, string> = {
+    ENOENT: 'file not found',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EEXIST: 'exists and is not a directory',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+  };
+  return (code !== undefined ? words[code] : undefined) ?? String(code ?? (e instanceof Error ? e.message : e));
 }
 
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof RunError) return exitCodeFor(err.cause);
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof EnvironmentError) return EXIT.usage;
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof OutputError || err instanceof EnvironmentError) return EXIT.usage;
   if (err instanceof InterruptedError) return EXIT.interrupted;
   return EXIT.internal;
 }

@@ -48,6 +48,13 @@ export const ProtocolCode = {
   TURN_INTEGRITY_INVALID: 'TURN_INTEGRITY_INVALID', // the success response's MESSAGE-INTEGRITY does not validate with our key
   TURN_NO_RELAYED_ADDRESS: 'TURN_NO_RELAYED_ADDRESS', // Allocate success without XOR-RELAYED-ADDRESS
   TURN_REFRESH_FAILED: 'TURN_REFRESH_FAILED', // allocated, but Refresh(lifetime 0) failed: the allocation lingers until it expires (warn)
+  // ---- relay reachability from outside (kind: relay-reach); OK = both directions arrived
+  RELAY_UNREACHABLE: 'RELAY_UNREACHABLE', // datagrams from a plain outside socket to the relayed address never came back as Data indications: relay ports blocked
+  RELAY_ONE_WAY: 'RELAY_ONE_WAY', // datagrams reach the relay, but Send indications never reach the outside socket
+  RELAY_ADDRESS_NOT_SERVER: 'RELAY_ADDRESS_NOT_SERVER', // the relayed address is private/documentation/reserved, not the server's: wrong external-ip
+  RELAY_ADDRESS_UNVERIFIED: 'RELAY_ADDRESS_UNVERIFIED', // the relayed address is a public address other than the URL's: not tested (warn)
+  RELAY_PERMISSION_FAILED: 'RELAY_PERMISSION_FAILED', // CreatePermission for our own address was refused
+  RELAY_NOT_TESTED: 'RELAY_NOT_TESTED', // no allocation to test (see the turn-allocate check) (skip)
   // ---- TLS (kind: tls-handshake)
   TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connected but no TLS session (protocol/cipher mismatch, not TLS, reset, or no answer to the ClientHello); details.tcpConnectMs, details.portSpeaks
   PORT_SPEAKS_TLS: 'PORT_SPEAKS_TLS', // turn:?transport=tcp: TCP connects, no plain STUN answer, but the port completes a TLS handshake: it is a turns: port
@@ -109,6 +116,12 @@ const ADVICE: Record<ProtocolCode, string> = {
   TURN_INTEGRITY_INVALID: 'The server\'s MESSAGE-INTEGRITY does not validate with the expected key: check the realm and password handling on the server.',
   TURN_NO_RELAYED_ADDRESS: 'The allocation succeeded without a relayed address: fix the server\'s relay-ip configuration.',
   TURN_REFRESH_FAILED: 'Freeing the allocation failed; it will expire by itself, but check the server\'s Refresh handling.',
+  RELAY_UNREACHABLE: 'Peers that are not relayed by this same server cannot reach the relay: open the relay port range (coturn min-port..max-port, default 49152-65535) for UDP from anywhere in the server\'s firewall or cloud security group, not only 3478/443.',
+  RELAY_ONE_WAY: 'The relay receives but its datagrams do not reach peers: check the server\'s egress firewall for UDP from the relay port range.',
+  RELAY_ADDRESS_NOT_SERVER: 'The server advertises a relayed address no peer can reach: behind a 1:1 NAT set coturn external-ip to the public address (external-ip=PUBLIC/PRIVATE), and make relay-ip an address of this machine.',
+  RELAY_ADDRESS_UNVERIFIED: 'The relayed address is not the address the URL names; if it is this server\'s other public address, nothing to fix; otherwise correct coturn external-ip.',
+  RELAY_PERMISSION_FAILED: 'The server refused CreatePermission for this client\'s own address: check denied-peer-ip/allowed-peer-ip rules (coturn) for the addresses your users have.',
+  RELAY_NOT_TESTED: 'Fix the allocation first (see the turn-allocate check).',
   TLS_HANDSHAKE_FAILED: 'TCP connects but TLS does not: check that this port is the TLS listener and that it offers TLS 1.2 or 1.3 with a certificate.',
   PORT_SPEAKS_TLS: 'This port is a TLS listener: write the URL as turns:host:port?transport=tcp, or point turn:?transport=tcp at the server\'s plain TCP listener (coturn --listening-port).',
   TLS_CERT_SELF_SIGNED: 'Browsers reject this self-signed certificate: use a certificate from a public CA (e.g. Let\'s Encrypt) for this host name.',
@@ -142,8 +155,9 @@ const WARN = new Set<string>([
   ProtocolCode.TURNS_NOT_ON_443,
   ProtocolCode.NO_TCP_TLS_RELAY,
   ProtocolCode.NO_TURN_CONFIGURED,
+  ProtocolCode.RELAY_ADDRESS_UNVERIFIED,
 ]);
-const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS, ProtocolCode.SKIPPED_NO_IPV6_ROUTE, ProtocolCode.NAT_UNSUPPORTED_SERVER]);
+const SKIP = new Set<string>([ProtocolCode.TURN_NO_CREDENTIALS, ProtocolCode.SKIPPED_DNS, ProtocolCode.SKIPPED_NO_IPV6_ROUTE, ProtocolCode.NAT_UNSUPPORTED_SERVER, ProtocolCode.RELAY_NOT_TESTED]);
 
 export function statusOf(code: string): Status {
   if (code === ProtocolCode.OK) return 'pass';

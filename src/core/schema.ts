@@ -31,6 +31,7 @@ export const CheckKind = z.enum([
   'nat', // RFC 5780 behaviour discovery
   'expectation', // a user's --expect gate
   'path-quality', // paced STUN Binding burst over UDP: round-trip loss, RTT and jitter
+  'relay-reach', // an outside UDP socket to the TURN relayed address and back (Data/Send indications)
   'media', // camera/microphone: secure context, the person's consent, permission, devices (serve)
 ]);
 export type CheckKind = z.infer<typeof CheckKind>;

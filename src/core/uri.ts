@@ -7,6 +7,7 @@
  *
  * Pure: a string in, a typed value or a one-line problem out.
  */
+import { echoInput } from './errors.js';
 import type { Transport } from './schema.js';
 
 export type Scheme = 'stun' | 'stuns' | 'turn' | 'turns';
@@ -52,18 +53,26 @@ export function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** `turn:alice:pw@host` → `turn:…@host`: userinfo (a password, often) is never echoed. */
+export function withoutUserinfo(input: string): string {
+  return input.replace(/^([A-Za-z]+:(?:\/\/)?)[^?]*@/, '$1…@');
+}
+
 export function parseIceUri(input: string): ParseResult {
-  const fail = (why: string): ParseResult => ({ ok: false, problem: `"${input}": ${why}` });
+  // Input is echoed escaped, cut short and without userinfo: one bounded line, no password.
+  const fail = (why: string): ParseResult => ({ ok: false, problem: `"${echoInput(withoutUserinfo(input))}": ${why}` });
+  const e = (piece: string) => echoInput(piece, 60);
   const raw = input.trim();
   const colon = raw.indexOf(':');
   if (colon <= 0) return fail('not a STUN/TURN URI; write it as stun:host[:port] or turn:host[:port][?transport=udp|tcp]');
   const schemeRaw = raw.slice(0, colon).toLowerCase();
   if (schemeRaw !== 'stun' && schemeRaw !== 'stuns' && schemeRaw !== 'turn' && schemeRaw !== 'turns') {
-    return fail(`unknown scheme "${schemeRaw}:"; use stun:, stuns:, turn: or turns:`);
+    return fail(`unknown scheme "${e(schemeRaw)}:"; use stun:, stuns:, turn: or turns:`);
   }
   const scheme: Scheme = schemeRaw;
   let rest = raw.slice(colon + 1);
-  if (rest.startsWith('//')) return fail(`no "//" after "${scheme}:" (RFC 7064/7065); write ${scheme}:${rest.slice(2)}`);
+  if (/^[^?]*@/.test(rest)) return fail('a user name or password in the URL (user:password@host) is not part of a STUN/TURN URI; pass --username and --credential instead');
+  if (rest.startsWith('//')) return fail(`no "//" after "${scheme}:" (RFC 7064/7065); write ${scheme}:${e(rest.slice(2))}`);
 
   let query: string | null = null;
   const q = rest.indexOf('?');
@@ -80,10 +89,10 @@ export function parseIceUri(input: string): ParseResult {
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
     if (after !== '') {
-      if (!after.startsWith(':')) return fail(`unexpected "${after}" after the IPv6 literal`);
+      if (!after.startsWith(':')) return fail(`unexpected "${e(after)}" after the IPv6 literal`);
       portText = after.slice(1);
     }
-    if (!isIPv6(host)) return fail(`"[${host}]" is not a valid IPv6 address`);
+    if (!isIPv6(host)) return fail(`"[${e(host)}]" is not a valid IPv6 address`);
   } else {
     const parts = rest.split(':');
     if (parts.length > 2) return fail('an IPv6 address must be written in brackets, e.g. turn:[2001:db8::1]:3478');
@@ -91,15 +100,15 @@ export function parseIceUri(input: string): ParseResult {
     portText = parts.length === 2 ? (parts[1] ?? '') : null;
     if (host === '') return fail('the host is missing');
     if (!IPV4.test(host) && !REG_NAME.test(host)) {
-      return fail(`"${host}" is not a valid host name or IPv4 address`);
+      return fail(`"${e(host)}" is not a valid host name or IPv4 address`);
     }
-    if (/^\d+(\.\d+)*$/.test(host) && !IPV4.test(host)) return fail(`"${host}" is not a valid IPv4 address`);
+    if (/^\d+(\.\d+)*$/.test(host) && !IPV4.test(host)) return fail(`"${e(host)}" is not a valid IPv4 address`);
   }
 
   const tlsScheme = scheme === 'stuns' || scheme === 'turns';
   let port = tlsScheme ? DEFAULT_TLS_PORT : DEFAULT_PORT;
   if (portText !== null) {
-    if (!/^\d{1,5}$/.test(portText)) return fail(`port "${portText}" is not a number`);
+    if (!/^\d{1,5}$/.test(portText)) return fail(`port "${e(portText)}" is not a number`);
     port = Number(portText);
     if (port < 1 || port > 65535) return fail(`port ${port} is out of range 1-65535`);
   }
@@ -108,12 +117,12 @@ export function parseIceUri(input: string): ParseResult {
   let explicitTransport = false;
   if (query !== null) {
     if (scheme === 'stun' || scheme === 'stuns') {
-      return fail(`${scheme}: URIs take no "?${query}" (RFC 7064); remove it, STUN over TCP is not used by browsers`);
+      return fail(`${scheme}: URIs take no "?${e(query)}" (RFC 7064); remove it, STUN over TCP is not used by browsers`);
     }
     const m = /^transport=([A-Za-z0-9.+-]+)$/.exec(query);
-    if (!m) return fail(`"?${query}" is not understood; the only parameter is ?transport=udp or ?transport=tcp`);
+    if (!m) return fail(`"?${e(query)}" is not understood; the only parameter is ?transport=udp or ?transport=tcp`);
     const t = (m[1] ?? '').toLowerCase();
-    if (t !== 'udp' && t !== 'tcp') return fail(`transport "${t}" is not supported; use ?transport=udp or ?transport=tcp`);
+    if (t !== 'udp' && t !== 'tcp') return fail(`transport "${e(t)}" is not supported; use ?transport=udp or ?transport=tcp`);
     if (tlsScheme && t === 'udp') return fail('turns: over udp (DTLS) is not supported by browsers; use turns:host:443?transport=tcp');
     explicitTransport = true;
     transport = tlsScheme ? 'tls' : t;

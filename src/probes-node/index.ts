@@ -22,6 +22,7 @@ import { natCheckId, runNatProbe } from './nat.js';
 import { probeStunBinding, type ProbeContext } from './stun-binding.js';
 import { probeTls } from './tls-handshake.js';
 import { probeTurnAllocate } from './turn-allocate.js';
+import { probeRelayReach, relayReachCheckId, RELAY_REACH_DEFAULTS } from './relay-reach.js';
 
 export { ProtocolCode, advice, statusOf, turnErrorCode } from '../core/protocol-codes.js';
 export { configChecks, browserAllowsTurnPort } from './port-policy.js';
@@ -32,6 +33,8 @@ export { probeStunBinding } from './stun-binding.js';
 export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
 export { dualStackId, parseDualStackId } from '../core/ids.js';
 export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, pathQualityBurstMs, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
+export { probeRelayReach, relayReachFlow, relayReachCheckId, RELAY_REACH_DEFAULTS } from './relay-reach.js';
+export { classifyAddress, judgeRelayedAddress, maySendTo, type AddressClass } from './relay-address.js';
 export { resolveHost, dnsCheck, systemResolver, type Resolver } from './dns.js';
 
 export interface ProtocolProbeOptions {
@@ -59,6 +62,8 @@ export interface ProtocolProbeOptions {
   dualStack?: boolean;
   /** Whether this machine has a route to an address (default: ask the kernel, src/net/route.ts). */
   routeCheck?: RouteCheck;
+  /** Relay reachability from an outside socket, per turn:/turns: URL (default true). */
+  relayReach?: boolean;
   /** Requests per path-quality burst (default PATH_QUALITY_DEFAULTS.count); its bound grows to fit. */
   pathQualityCount?: number;
 }
@@ -151,6 +156,20 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
       onResolved(u.host, `turn-allocate:${u.canonical}`, 'turn-allocate', u.canonical, u.transport, (a) =>
         probeTurnAllocate(u, a, creds, { ...ctx, ...(opts.expectedRealm !== undefined ? { expectedRealm: opts.expectedRealm } : {}) }),
       );
+      if (opts.relayReach !== false) {
+        // On the first address only (no IPv6 twin): the relayed address is IPv4 by default.
+        const id = relayReachCheckId(u.canonical);
+        const bound = 2 * opts.timeoutMs + 2 * RELAY_REACH_DEFAULTS.waitMs;
+        jobs.push(
+          guard(id, 'relay-reach', u.canonical, u.transport, bound, clock, async () => {
+            const r = await resolve(u.host);
+            if (r.address === null) {
+              return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: `dns:${u.host}` } });
+            }
+            return probeRelayReach(u, r.address, [...r.v4, ...r.v6], creds, ctx);
+          }),
+        );
+      }
     } else {
       const bindingAt = onResolved(u.host, `stun-binding:${u.canonical}`, 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx)) - 1;
       const natKey = `${formatHost(u.host)}:${u.port}`;

@@ -78,10 +78,23 @@ export interface AllocateFlowResult {
   /** The TURN REST expiry in the username, if it has one (unix seconds). */
   restExpiry: number | null;
   /**
+   * With release === false and a granted allocation: signs further requests on it (RFC 8656
+   * §9 CreatePermission, §7 Refresh) with the flow's credentials. Functions only: the key never
+   * lands in a serialised result.
+   */
+  session: TurnSession | null;
+  /**
    * Set when the authenticated retry was refused as a credential rejection (AUTH_REJECTION_CODES):
    * the server's own code and reason, so a 400 read as TURN_AUTH_FAILED stays visible as a 400.
    */
   authRejection: { step: 'allocate-auth'; serverCode: number; reason: string } | null;
+}
+
+export interface TurnSession {
+  /** A request with USERNAME/REALM/NONCE, MESSAGE-INTEGRITY (when authenticated) and FINGERPRINT. */
+  request(method: number, attributes: readonly AttributeSpec[], transactionId?: Uint8Array): Buffer;
+  /** Takes the new NONCE of a 438 answer (RFC 8489 §9.2.5); false when it carries none. */
+  renewNonce(answer: StunMessage): boolean;
 }
 
 /** TURN REST usernames are "<expiry unix seconds>:<user>" (draft-uberti-behave-turn-rest-00 §2.2). */
@@ -109,6 +122,7 @@ export async function allocateFlow(transact: Transact, o: AllocateFlowOptions): 
     released: null,
     transport: null,
     restExpiry: restExpiryOf(o.username),
+    session: null,
     authRejection: null,
   };
   const finish = (code: string, message: string) => Object.assign(out, { code, message });
@@ -231,7 +245,22 @@ export async function allocateFlow(transact: Transact, o: AllocateFlowOptions): 
   finish(ProtocolCode.OK, `relayed address ${out.relayedAddress}, lifetime ${out.lifetimeS ?? '?'} s`);
 
   // ---- step 3: Refresh(LIFETIME 0) frees the allocation (RFC 8656 §7.2)
-  if (o.release === false) return out;
+  if (o.release === false) {
+    out.session = {
+      request: (method, attributes, transactionId) =>
+        encodeMessage(
+          { method, cls: 'request', ...(transactionId ? { transactionId } : {}), attributes: [...attributes, ...(key ? authAttrs() : [])] },
+          key ? { integrityKey: key, fingerprint: true } : { fingerprint: true },
+        ),
+      renewNonce: (answer) => {
+        const n = valueOf(readText(answer, AttributeType.NONCE));
+        if (n === undefined) return false;
+        nonce = n;
+        return true;
+      },
+    };
+    return out;
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     const attrs = [lifetimeAttr(0), ...(key ? authAttrs() : [])];
     const m = await run('refresh', encodeMessage({ method: Method.Refresh, cls: 'request', attributes: attrs }, key ? { integrityKey: key, fingerprint: true } : { fingerprint: true }));

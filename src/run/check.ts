@@ -9,16 +9,16 @@
  */
 import type { Page } from 'playwright-core';
 import { BrowserOwner } from '../browser/owner.js';
-import { echoServers, resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from '../config/config.js';
+import { resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from '../config/config.js';
 import { startCoturn, type Coturn } from '../servers/coturn.js';
-import { browserRefusal, browserUrl, browserUsable, judgeGather, judgeGatherAll, natEvidenceServers, runGather, GATHER_ALL_ID } from '../browser/gather.js';
+import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
-import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from '../core/schema.js';
+import type { Call, Candidate, Check, Report } from '../core/schema.js';
 import { planCalls, runCall } from '../browser/calls.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
-import { diagnose, sortFindings } from '../diagnosis/index.js';
-import { evaluateExpectations, expectationFindings, parseExpectations } from './expect.js';
+import { parseExpectations } from './expect.js';
+import { assembleReport } from './assemble.js';
 import { refineTlsGathers } from './refine-gather.js';
 import { configChecks } from '../probes-node/port-policy.js';
 import { runProtocolProbes } from '../probes-node/index.js';
@@ -36,6 +36,8 @@ export interface CheckOptions extends ConfigInput {
   browser?: BrowserOwner;
   /** Lab runs name their scenario in the report. */
   scenario?: string;
+  /** Only the relay-forced calls, not the policy-"all" one (the exporter's call module asks one question). */
+  relayCallsOnly?: boolean;
 }
 
 export interface RunContext {
@@ -90,21 +92,13 @@ async function openProbePage(browser: BrowserOwner, origin: string): Promise<Pag
 
 /** One RTCPeerConnection with every UDP server: does the NAT map per destination? */
 async function gatherShared(ctx: RunContext, page: Page): Promise<void> {
+  const spec = sharedGatherSpec(ctx.servers, ctx.config.timeoutMs);
+  if (!spec) return;
   const servers = natEvidenceServers(ctx.servers);
-  if (servers.length === 0) return;
   const t0 = Date.now();
   let verdict;
   try {
-    const result = await runGather(page, {
-      url: GATHER_ALL_ID,
-      iceServers: servers.map((s) => ({
-        urls: browserUrl(s),
-        ...(s.username !== null ? { username: s.username } : {}),
-        ...(s.credential !== null ? { credential: s.credential } : {}),
-      })),
-      timeoutMs: ctx.config.timeoutMs,
-    });
-    verdict = judgeGatherAll(servers, result);
+    verdict = judgeGatherAll(servers, await runGather(page, spec));
   } catch (e) {
     if (ctx.signal.aborted) return;
     verdict = judgeGatherAll(servers, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 });
@@ -126,13 +120,7 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
       const t0 = Date.now();
       let verdict;
       try {
-        const result = await runGather(page, {
-          url: browserUrl(s),
-          ...(s.username !== null ? { username: s.username } : {}),
-          ...(s.credential !== null ? { credential: s.credential } : {}),
-          timeoutMs: config.timeoutMs,
-        });
-        verdict = judgeGather(s, result, config.timeoutMs);
+        verdict = judgeGather(s, await runGather(page, gatherSpec(s, config.timeoutMs)), config.timeoutMs);
       } catch (e) {
         if (ctx.signal.aborted) return;
         verdict = judgeGather(s, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 }, config.timeoutMs);
@@ -144,8 +132,8 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
 }
 
 /** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
-async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>): Promise<void> {
-  const plans = planCalls(ctx.servers, ctx.checks, browserUsable);
+async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
+  const plans = planCalls(ctx.servers, ctx.checks, browserUsable).filter((p) => !relayOnly || p.policy === 'relay');
   let relay: RelayServer | null = null;
   let pages: Page[] = [];
   try {
@@ -257,7 +245,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
 
     if (callPages) {
       progress({ type: 'stage', stage: 'calls' });
-      await abortable(runCalls(ctx, callPages), controller.signal);
+      await abortable(runCalls(ctx, callPages, options.relayCallsOnly === true), controller.signal);
     }
     // Protocol probes ran alongside; the calls never waited for them.
     await abortable(protocolDone, controller.signal);
@@ -274,36 +262,27 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   progress({ type: 'stage', stage: 'diagnosis' });
   // The browser's TLS 701s, read again with the TLS probe's evidence (refine-gather.ts).
   ctx.checks = refineTlsGathers(ctx.checks, ctx.servers);
-  const draft = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'iceprobe' as const, version: VERSION },
-    startedAt: startedAt.toISOString(),
-    durationMs: 0,
-    ...(partial ? { partial: true } : {}),
+  const final = assembleReport({
+    startedAt,
+    durationMs: performance.now() - t0,
+    partial,
+    toolVersion: VERSION,
     ...(options.scenario ? { scenario: options.scenario } : {}),
-    origin: { kind: 'check' as const },
+    origin: { kind: 'check' },
     environment: {
       browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version, ...(ctx.browser.caTrust ? { caTrust: ctx.browser.caTrust } : {}) } : null,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       embeddedServer: ctx.embedded !== null,
     },
-    servers: echoServers(ctx.servers),
+    servers: ctx.servers,
     checks: ctx.checks,
     ...(config.calls ? { calls: ctx.calls } : {}),
     candidates: ctx.candidates,
-  };
-  let findings = diagnose(draft);
-  const checks = [...ctx.checks];
-  if (expectations.length > 0 && !partial) {
-    const gates = evaluateExpectations({ ...draft, findings }, expectations);
-    checks.push(...gates);
-    findings = sortFindings([...findings, ...expectationFindings(gates)]);
-  }
-  const report: Report = { ...draft, checks, findings, durationMs: Math.round(performance.now() - t0), summary: summarize(checks) };
+    expectations,
+    secrets: config.secrets,
+  });
   progress({ type: 'stage', stage: 'done' });
-  // Secrets never leave: redact everything, then prove the shape.
-  const final = Report.parse(config.secrets.redactValue(report, Report));
   if (failure !== null) {
     // Usage/environment/internal problem mid-run: keep what was measured, let the caller decide.
     throw new RunError(failure, final, config.secrets);

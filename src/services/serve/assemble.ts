@@ -3,19 +3,20 @@
  *
  * The visitor's page runs probes/gather.ts and probes/call.ts (the CLI's own in-browser code);
  * this module judges what it posted with the CLI's own pure functions (judgeGather,
- * judgeGatherAll, planCalls, judgeCall, configChecks, diagnose, summarize) and validates the
- * result with the report schema. Nothing here touches a socket, a clock or a browser.
+ * judgeGatherAll, planCalls, judgeCall, configChecks) and assembles the report with check's own
+ * assembleReport (src/run/assemble.ts). Nothing here touches a socket, a clock or a browser.
  *
  * Node protocol probes are deliberately absent: they would measure the *server's* network, and
  * the diagnosis would cross-check them against the visitor's browser as if both stood in one place.
  */
 import { CheckCode } from '../../core/codes.js';
-import { echoServers, type ServerSpec } from '../../config/config.js';
-import { browserRefusal, browserUrl, browserUsable, judgeGather, judgeGatherAll, natEvidenceServers, GATHER_ALL_ID } from '../../browser/gather.js';
+import type { ServerSpec } from '../../config/config.js';
+import { iceServer } from '../../config/ice-server.js';
+import { browserRefusal, browserUrl, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, sharedGatherSpec, GATHER_ALL_ID } from '../../browser/gather.js';
 import { judgeCall, notRunCall, planCalls, type PlannedCall } from '../../browser/calls.js';
 import { configChecks } from '../../probes-node/port-policy.js';
-import { diagnose } from '../../diagnosis/index.js';
-import { Report, SCHEMA_VERSION, summarize, type Call, type Candidate, type Check } from '../../core/schema.js';
+import { assembleReport } from '../../run/assemble.js';
+import type { Call, Candidate, Check, Report } from '../../core/schema.js';
 import type { Secrets } from '../../core/redact.js';
 import type { CallResult, GatherResult, GatherSpec } from '../../../probes/types.js';
 
@@ -28,25 +29,17 @@ export interface GatherPlan {
   staticChecks: Check[];
 }
 
-function iceServer(s: ServerSpec): RTCIceServer {
-  return { urls: browserUrl(s), ...(s.username !== null ? { username: s.username } : {}), ...(s.credential !== null ? { credential: s.credential } : {}) };
-}
-
 /** Which gatherings the page runs: one per usable URL, plus the shared NAT-evidence one. */
 export function planGather(servers: readonly ServerSpec[], timeoutMs: number): GatherPlan {
   const specs: GatherSpec[] = [];
   const staticChecks: Check[] = [];
   for (const s of servers) {
     const refused = browserRefusal(s);
-    if (refused) {
-      staticChecks.push(refused);
-      continue;
-    }
-    const { urls, ...cred } = iceServer(s);
-    specs.push({ url: String(urls), ...cred, timeoutMs });
+    if (refused) staticChecks.push(refused);
+    else specs.push(gatherSpec(s, timeoutMs));
   }
-  const shared = natEvidenceServers(servers);
-  if (shared.length > 0) specs.push({ url: GATHER_ALL_ID, iceServers: shared.map(iceServer), timeoutMs });
+  const shared = sharedGatherSpec(servers, timeoutMs);
+  if (shared) specs.push(shared);
   return { specs, staticChecks };
 }
 
@@ -167,13 +160,11 @@ export function browserFromUserAgent(ua: string | null): { name: string; version
 }
 
 export function buildServeReport(i: ServeReportInput): Report {
-  const checks: Check[] = [...(i.embedded ? [] : configChecks(i.servers)), ...i.gathered.checks, ...i.calls.map((c) => c.check), ...(i.media ? [i.media] : [])];
-  const draft = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'iceprobe' as const, version: i.tool.version },
-    startedAt: i.startedAt.toISOString(),
-    durationMs: Math.max(0, Math.round(i.durationMs)),
-    ...(i.partial ? { partial: true } : {}),
+  return assembleReport({
+    startedAt: i.startedAt,
+    durationMs: i.durationMs,
+    partial: i.partial,
+    toolVersion: i.tool.version,
     ...(i.origin ? { origin: { kind: 'serve' as const, resultId: i.origin.resultId, userAgent: i.origin.userAgent === null ? null : i.origin.userAgent.slice(0, USER_AGENT_MAX) } } : {}),
     environment: {
       browser: browserFromUserAgent(i.userAgent),
@@ -181,12 +172,10 @@ export function buildServeReport(i: ServeReportInput): Report {
       platform: i.tool.platform,
       embeddedServer: i.embedded,
     },
-    servers: echoServers(i.servers),
-    checks,
+    servers: i.servers,
+    checks: [...(i.embedded ? [] : configChecks(i.servers)), ...i.gathered.checks, ...i.calls.map((c) => c.check), ...(i.media ? [i.media] : [])],
     calls: i.calls.map((c) => c.call),
     candidates: i.gathered.candidates,
-  };
-  const findings = diagnose(draft);
-  const report: Report = { ...draft, findings, summary: summarize(checks) };
-  return Report.parse(i.secrets.redactValue(report, Report));
+    secrets: i.secrets,
+  });
 }

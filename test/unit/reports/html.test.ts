@@ -82,7 +82,7 @@ describe('renderHtml', () => {
     const bare = { ...r, findings: [], servers: [], checks: [], summary: { status: 'skip' as const, passed: 0, warned: 0, failed: 0, skipped: 0 } };
     for (const report of [r, bare]) {
       const html = renderHtml(report);
-      expect(html).toContain('Partial report');
+      expect(html).toContain('<div class="verdict-word">INTERRUPTED</div>');
       expect(html).not.toContain('<svg');
       expect(html).toContain('</html>');
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderJunit, testcaseName } from '../../../reports/junit.js';
+import { renderJunit, testcaseName, testcaseNames } from '../../../reports/junit.js';
+import type { Report } from '../../../src/core/schema.js';
 import { xmlSafe } from '../../../reports/escape.js';
 import { childElements, expectGolden, FIXTURE_NAMES, HOSTILE, loadFixture, parseXml, textOf, type XmlElement } from './helpers.js';
 
@@ -21,7 +22,8 @@ describe('renderJunit', () => {
       expect(s.attrs['tests']).toBe(String(mine.length));
       expect(s.attrs['failures']).toBe(String(mine.filter((c) => c.status === 'fail').length));
       const tc = childElements(s, 'testcase');
-      expect(tc.map((t) => [t.attrs['classname'], t.attrs['name']])).toEqual(mine.map((c) => [c.kind, xmlSafe(testcaseName(c))]));
+      const names = testcaseNames(r).filter((_, k) => r.checks[k]?.kind === s.attrs['name']);
+      expect(tc.map((t) => [t.attrs['classname'], t.attrs['name']])).toEqual(mine.map((c, k) => [c.kind, xmlSafe(names[k] ?? '')]));
     }
     const all = cases(root);
     expect(all.filter((t) => childElements(t, 'failure').length === 1)).toHaveLength(r.summary.failed);
@@ -91,5 +93,45 @@ describe('renderJunit', () => {
 
   it('failing: matches the golden JUnit file', () => {
     expectGolden(renderJunit(loadFixture('failing')), 'failing.junit.xml');
+  });
+
+  it.each(FIXTURE_NAMES)('%s: testcase names are unique within their classname (read back from the XML)', (name) => {
+    const r = loadFixture(name);
+    // Two config checks on iceServers used to be config/config twice.
+    r.checks.push({ id: 'config:port-policy', kind: 'config', target: 'iceServers', transport: null, status: 'fail', code: 'PORT_BLOCKED_BY_BROWSER', durationMs: 0, details: {} });
+    r.checks.push({ id: 'config:turn-present', kind: 'config', target: 'iceServers', transport: null, status: 'pass', code: 'OK', durationMs: 0, details: {} });
+    const seen = cases(parseXml(renderJunit(r))).map((t) => `${t.attrs['classname'] ?? ''} / ${t.attrs['name'] ?? ''}`);
+    expect(seen).toHaveLength(r.checks.length);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('the embedded server\'s random ports never reach a testcase name: two runs give the same names', () => {
+    const run = (p1: number, p2: number): Report => {
+      const text = JSON.stringify(loadFixture('healthy')).replaceAll('127.0.0.1:3478', `127.0.0.1:${p1}`).replaceAll('127.0.0.1:5349', `127.0.0.1:${p2}`).replaceAll(':3478', `:${p1}`).replaceAll(':5349', `:${p2}`).replaceAll('"port":3478', `"port":${p1}`).replaceAll('"port":5349', `"port":${p2}`);
+      return JSON.parse(text) as Report;
+    };
+    const a = run(40001, 40002);
+    const b = run(51111, 52222);
+    expect(a.environment.embeddedServer).toBe(true);
+    const names = (r: Report) => cases(parseXml(renderJunit(r))).map((t) => `${t.attrs['classname'] ?? ''} / ${t.attrs['name'] ?? ''}`);
+    expect(names(a)).toEqual(names(b));
+    for (const n of names(a)) expect(n).not.toMatch(/40001|40002/);
+    expect(names(a)).toContain('turn-allocate / turns:embedded-tls?transport=tcp [tls]');
+    expect(names(a)).toContain('turn-allocate / turn:embedded?transport=udp [udp]');
+  });
+
+  it('a real server keeps its port in the name (it is stable already)', () => {
+    const r = loadFixture('failing');
+    expect(cases(parseXml(renderJunit(r))).map((t) => t.attrs['name'])).toContain('turn:127.0.0.1:3478?transport=udp [udp]');
+  });
+
+  it('an interrupted run: unfinished checks are skipped with the reason, the summary property says interrupted', () => {
+    const root = parseXml(renderJunit(loadFixture('partial')));
+    const skipped = cases(root).flatMap((t) => childElements(t, 'skipped'));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]?.attrs['message']).toMatch(/^not finished: the run was interrupted/);
+    expect(cases(root).flatMap((t) => childElements(t, 'failure'))).toHaveLength(0);
+    const props = childElements(childElements(root, 'testsuite')[0] as XmlElement, 'properties')[0] as XmlElement;
+    expect(childElements(props, 'property').find((p) => p.attrs['name'] === 'summary')?.attrs['value']).toBe('interrupted');
   });
 });

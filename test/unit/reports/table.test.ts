@@ -66,4 +66,56 @@ describe('renderTable', () => {
     ['turn:h.example.com:3478?transport=tcp', 'udp', 'turn:h.example.com:3478?transport=tcp'],
     ['relay-udp', 'udp', 'relay-udp'],
   ])('shortTarget(%s, %s) = %s', (target, tr, short) => expect(shortTarget(target, tr)).toBe(short));
+
+  /** Whole tokens a reader must see unbroken: codes, targets, addresses, call ids. */
+  const tokens = (name: 'healthy' | 'failing' | 'partial') => {
+    const r = loadFixture(name);
+    return [
+      ...r.checks.map((c) => c.code),
+      ...r.candidates.map((c) => (c.address && c.address.includes(':') ? `[${c.address}]:${c.port ?? ''}` : `${c.address ?? ''}:${c.port ?? ''}`)),
+      ...(r.calls ?? []).map((c) => c.id),
+      ...r.checks.filter((c) => c.kind !== 'call').map((c) => shortTarget(c.target, c.transport)),
+    ];
+  };
+
+  it.each((['healthy', 'failing', 'partial'] as const).flatMap((n) => [80, 100, 120].map((w) => [n, w] as const)))('%s at %i columns: no code, URL, address or call id is broken across lines', (name, w) => {
+    const out = renderTable(loadFixture(name), { color: false, width: w });
+    const cells = out.split('\n').flatMap((l) => l.split('│').map((x) => x.trim()));
+    for (const tok of tokens(name)) expect(cells.some((c) => c.split(/\s+/).includes(tok)), `${tok} at ${w}`).toBe(true);
+    expect(out).not.toContain('…');
+  });
+
+  it('120 columns: the full layout (Detail, Tr, Policy columns)', () => {
+    const out = renderTable(loadFixture('healthy'), { color: false, width: 120 });
+    expect(out).toMatch(/│ URL \/ target +│ Kind +│ Tr +│ Status +│ Code +│ +ms │ Detail +│/);
+    expect(out).toMatch(/│ Call +│ Tr +│ Policy +│ Status │/);
+    expect(out).toContain('relayed 127.0.0.1:49152');
+  });
+
+  it('80 columns: Detail gives way; what went wrong moves under the row, a passing check stays one line', () => {
+    const r = loadFixture('failing');
+    const out = renderTable(r, { color: false, width: 80 });
+    expect(out).not.toMatch(/│ Detail/);
+    const lines = out.split('\n');
+    const i = lines.findIndex((l) => /│ turn:127\.0\.0\.1:3478 +│ turn-allocate │ udp +│ fail/.test(l));
+    expect(i).toBeGreaterThan(0);
+    expect(lines[i + 1]).toMatch(/^│ ↳ The server answered 401 Unauthorized/);
+    const pass = lines.findIndex((l) => /│ stun:127\.0\.0\.1:3478 +│ stun-binding/.test(l));
+    expect(lines[pass + 1]).toMatch(/^│ turn:/);
+  });
+
+  it.each(['healthy', 'failing', 'partial'] as const)('%s on an 80×40 terminal: the last 40 lines hold every finding and the verdict', (name) => {
+    const r = loadFixture(name);
+    const lines = renderTable(r, { color: false, width: 80 }).trimEnd().split('\n');
+    const screen = lines.slice(-40).join('\n');
+    for (const f of r.findings) expect(screen).toContain(`${f.severity.toUpperCase()} ${f.code}:`);
+    expect(lines.at(-1) ?? '').not.toBe('');
+    expect(screen).toMatch(/^(PASS|WARN|FAIL|SKIP|INTERRUPTED) {2}\d+ passed/m);
+  });
+
+  it('an interrupted run: the verdict says INTERRUPTED and how many checks did not finish', () => {
+    const out = renderTable(loadFixture('partial'), { color: false, width: 100 });
+    expect(out).toMatch(/\nINTERRUPTED {2}1 passed · 1 warning · 0 failed · 1 skipped — The run was interrupted before it\s+finished: 1 unfinished check is shown as skipped\./);
+    expect(out).toMatch(/│ gather +│ udp +│ skip +│ INTERRUPTED/);
+  });
 });

@@ -103,3 +103,40 @@ describe('loadReport', () => {
     expect((err as ConfigError).problems.every((line) => line.startsWith(`${p}: `))).toBe(true);
   });
 });
+
+describe('output paths (issue 14)', () => {
+  it('checkWriteTargets names each bad path with its flag, before anything is written', async () => {
+    const { checkWriteTargets } = await import('../../../reports/write.js');
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const problems = checkWriteTargets(
+      { json: dir, html: join(file, 'under.html'), junit: '/proc/iceprobe-x.xml', markdownSummary: join(dir, 'ok', 'summary.md') },
+      { markdownSummary: 'GITHUB_STEP_SUMMARY' },
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^--json .*: is a directory/);
+    expect(problems[1]).toMatch(/^--html .*under\.html: cannot write there/);
+    expect(problems[2]).toMatch(/^--junit \/proc\/iceprobe-x\.xml: cannot write there/);
+    expect(checkWriteTargets({ json: '-', html: join(dir, 'fine.html') })).toEqual([]);
+  });
+
+  it('a write that fails still writes every other output, then names the failure', async () => {
+    const { OutputError } = await import('../../../src/core/errors.js');
+    const r = loadFixture('healthy');
+    const html = join(dir, 'still.html');
+    const junit = join(dir, 'still.xml');
+    let err: unknown;
+    try {
+      writeReports(r, { json: dir, html, junit });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OutputError);
+    const oe = err as InstanceType<typeof OutputError>;
+    expect(oe.problems).toHaveLength(1);
+    expect(oe.problems[0]).toMatch(/^--json .*not written \(is a directory\)/);
+    expect(oe.written.map((w) => w.format)).toEqual(['html', 'junit']);
+    expect(readFileSync(html, 'utf8')).toBe(renderHtml(r));
+    expect(readFileSync(junit, 'utf8')).toBe(renderJunit(r));
+  });
+});

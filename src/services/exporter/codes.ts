@@ -1,0 +1,5 @@
+/** Outcomes of the exporter itself, in the same code space as the checks' (src/core/codes.ts). */
+export const ExporterCode = {
+  /** The warm browser could not be started (or died mid-probe): gather/call modules cannot run. */
+  BROWSER_UNAVAILABLE: 'BROWSER_UNAVAILABLE',
+} as const;

@@ -1,0 +1,202 @@
+/**
+ * The exporter's configuration file (JSON; `.yaml`/`.yml` are named and refused until a YAML
+ * parser is a dependency): modules, the in-flight bound, the timeout offset and the warm browser.
+ *
+ *   {
+ *     "maxInFlight": 8,
+ *     "timeoutOffsetSeconds": 0.5,
+ *     "browser": { "maxProbes": 500, "maxRssMb": 1024, "insecureTls": false },
+ *     "modules": {
+ *       "turn_eu": { "prober": "turn", "transport": "udp", "timeoutSeconds": 5,
+ *                    "credentials": { "type": "rest", "secretEnv": "TURN_SECRET", "user": "probe" } }
+ *     }
+ *   }
+ *
+ * Validated in full before it replaces the running one: every problem is reported with its path
+ * (a reload that fails keeps the old config serving). Secrets may sit in the file (type static /
+ * rest.secret) but are better in the environment (type env, rest.secretEnv).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, readFailure } from '../../core/errors.js';
+import { BUILTIN_MODULES, PROBERS, type CredentialSource, type ExporterModule } from './modules.js';
+import { DEFAULT_TIMEOUT_OFFSET_S } from './timeout.js';
+
+export const DEFAULT_MAX_IN_FLIGHT = 8;
+export const DEFAULT_BROWSER_MAX_PROBES = 500;
+export const DEFAULT_BROWSER_MAX_RSS_MB = 1_024;
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
+
+const Credentials = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('static'), username: z.string().min(1), password: z.string().min(3, 'at least 3 characters') }).strict(),
+  z.object({ type: z.literal('env'), usernameEnv: EnvName, passwordEnv: EnvName }).strict(),
+  z
+    .object({
+      type: z.literal('rest'),
+      secret: z.string().min(3, 'at least 3 characters').optional(),
+      secretEnv: EnvName.optional(),
+      user: z.string().min(1).default('iceprobe'),
+      /** Lifetime of each minted credential; one probe needs seconds. */
+      ttlSeconds: z.number().int().min(60).max(86_400).default(600),
+    })
+    .strict()
+    .refine((c) => (c.secret === undefined) !== (c.secretEnv === undefined), { message: 'give exactly one of "secret" and "secretEnv"' }),
+  z.object({ type: z.literal('none') }).strict(),
+]);
+
+const ModuleSchema = z
+  .object({
+    prober: z.enum(PROBERS),
+    scheme: z.enum(['stun', 'turn', 'turns']).optional(),
+    transport: z.enum(['udp', 'tcp']).optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    timeoutSeconds: z.number().min(0.1).max(120).optional(),
+    credentials: Credentials.optional(),
+    /** PEM file of a CA the TLS probe trusts (a private PKI, a lab). */
+    caFile: z.string().min(1).optional(),
+    expectedRealm: z.string().min(1).optional(),
+    callDurationSeconds: z.number().min(0.5).max(30).optional(),
+  })
+  .strict();
+
+export const ExporterConfigSchema = z
+  .object({
+    maxInFlight: z.number().int().min(1).max(1_024).optional(),
+    timeoutOffsetSeconds: z.number().min(0).max(10).optional(),
+    browser: z
+      .object({
+        chromiumPath: z.string().min(1).optional(),
+        /** Accept self-signed TURNS certificates in the browser (labs only). */
+        insecureTls: z.boolean().optional(),
+        /** Replace the warm browser after this many probes. */
+        maxProbes: z.number().int().min(1).optional(),
+        /** Replace it when its processes together use more than this (Linux, /proc). */
+        maxRssMb: z.number().int().min(64).optional(),
+      })
+      .strict()
+      .optional(),
+    modules: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'module names are lower case letters, digits and _'), ModuleSchema).optional(),
+  })
+  .strict();
+export type ExporterConfigFile = z.infer<typeof ExporterConfigSchema>;
+
+export interface ExporterConfig {
+  /** Where it came from ('built-in' without --config). */
+  source: string;
+  modules: ReadonlyMap<string, ExporterModule>;
+  maxInFlight: number;
+  timeoutOffsetS: number;
+  browser: { chromiumPath: string | undefined; insecureTls: boolean; maxProbes: number; maxRssBytes: number };
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+}
+
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}; remove or fix the spelling`;
+  return i.message;
+}
+
+/** Parses file text by its extension. */
+export function parseConfigText(text: string, label: string): unknown {
+  if (/\.ya?ml$/i.test(label)) throw new ConfigError([`${label}: YAML is not supported yet; write the same structure as JSON (exporter.json)`]);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError([`${label}: not valid JSON (${(e as Error).message}); fix the syntax`]);
+  }
+}
+
+/** Shape and meaning; every problem at once. `readPem` is injected so tests need no files. */
+export function buildExporterConfig(json: unknown, label: string, readPem: (path: string) => string = (p) => readFileSync(p, 'utf8')): ExporterConfig {
+  const r = ExporterConfigSchema.safeParse(json);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${label}: ${pathOf(i.path)}: ${issueText(i)}`));
+  const file = r.data;
+  const problems: string[] = [];
+  const modules = new Map<string, ExporterModule>(BUILTIN_MODULES.map((m) => [m.name, m]));
+  for (const [name, m] of Object.entries(file.modules ?? {})) {
+    const builtin = modules.get(name);
+    const defaults = BUILTIN_MODULES.find((b) => b.prober === m.prober) ?? builtin;
+    if (!defaults) throw new Error(`internal: no built-in for prober ${m.prober}`);
+    const scheme = m.scheme ?? (m.prober === 'stun' ? 'stun' : m.prober === 'tls' ? 'turns' : defaults.scheme);
+    if (m.prober === 'stun' && scheme !== 'stun') problems.push(`${label}: modules.${name}.scheme: the stun prober writes stun: URLs; drop "scheme" or use prober turn`);
+    if ((m.prober === 'turn' || m.prober === 'call') && scheme === 'stun') problems.push(`${label}: modules.${name}.scheme: prober ${m.prober} needs turn or turns`);
+    const extraCa: string[] = [];
+    if (m.caFile !== undefined) {
+      try {
+        const pem = readPem(m.caFile);
+        if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${label}: modules.${name}.caFile ${m.caFile}: no PEM certificate in it`);
+        else extraCa.push(pem);
+      } catch (e) {
+        problems.push(`${label}: modules.${name}.caFile ${m.caFile}: ${readFailure(e)}`);
+      }
+    }
+    const needsCreds = m.prober === 'turn' || m.prober === 'call' || ((m.prober === 'gather') && scheme !== 'stun');
+    const credentials: CredentialSource = m.credentials ?? (needsCreds ? (builtin?.credentials ?? defaults.credentials) : { type: 'none' });
+    modules.set(name, {
+      name,
+      prober: m.prober,
+      scheme,
+      transport: scheme === 'turns' ? 'tcp' : (m.transport ?? defaults.transport),
+      port: m.port ?? (scheme === 'turns' ? 5349 : defaults.port),
+      timeoutMs: Math.round((m.timeoutSeconds ?? defaults.timeoutMs / 1000) * 1000),
+      credentials,
+      extraCa,
+      ...(m.expectedRealm !== undefined ? { expectedRealm: m.expectedRealm } : {}),
+      callDurationS: m.callDurationSeconds ?? defaults.callDurationS,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const b = file.browser ?? {};
+  return {
+    source: label,
+    modules,
+    maxInFlight: file.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    timeoutOffsetS: file.timeoutOffsetSeconds ?? DEFAULT_TIMEOUT_OFFSET_S,
+    browser: {
+      chromiumPath: b.chromiumPath,
+      insecureTls: b.insecureTls ?? false,
+      maxProbes: b.maxProbes ?? DEFAULT_BROWSER_MAX_PROBES,
+      maxRssBytes: (b.maxRssMb ?? DEFAULT_BROWSER_MAX_RSS_MB) * 1024 * 1024,
+    },
+  };
+}
+
+/** The config to serve: the file's, or the built-ins alone. Throws ConfigError. */
+export function loadExporterConfig(path: string | undefined): ExporterConfig {
+  if (path === undefined) return buildExporterConfig({}, 'built-in');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`--config ${path}: ${readFailure(e)}; pass the path of the exporter's JSON config`]);
+  }
+  return buildExporterConfig(parseConfigText(text, path), path);
+}
+
+/** What a module's credentials are, for debug output and logs: never a value, only where from. */
+export function describeCredentials(c: CredentialSource): string {
+  switch (c.type) {
+    case 'none':
+      return 'none';
+    case 'static':
+      return `static (username ${c.username}, password from the config file)`;
+    case 'env':
+      return `from the environment ($${c.usernameEnv}, $${c.passwordEnv})`;
+    case 'rest':
+      return `TURN REST, minted per probe for user ${c.user} (secret ${c.secretEnv !== undefined ? `from $${c.secretEnv}` : 'from the config file'}, ttl ${c.ttlSeconds} s)`;
+  }
+}
+
+/** A module as debug output shows it: every setting, credentials described but never given. */
+export function describeModule(m: ExporterModule): string {
+  return [
+    `module ${m.name}: prober ${m.prober}, ${m.scheme}: over ${m.transport}, default port ${m.port}, timeout ${m.timeoutMs / 1000} s`,
+    `  credentials: ${describeCredentials(m.credentials)}`,
+    ...(m.extraCa.length > 0 ? [`  extra CA certificates: ${m.extraCa.length}`] : []),
+    ...(m.expectedRealm !== undefined ? [`  expected realm: ${m.expectedRealm}`] : []),
+    ...(m.prober === 'call' ? [`  call duration: ${m.callDurationS} s`] : []),
+  ].join('\n');
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/core/errors.js';
+import { buildExporterConfig, describeModule, parseConfigText } from '../../../src/services/exporter/config.js';
+import { BUILTIN_MODULES, targetUri } from '../../../src/services/exporter/modules.js';
+
+function problems(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+describe('exporter config', () => {
+  it('serves the built-in modules without a file', () => {
+    const c = buildExporterConfig({}, 'built-in');
+    expect([...c.modules.keys()]).toEqual(['stun', 'turn_udp', 'turn_tcp', 'turns', 'tls', 'gather', 'call']);
+    expect(c.maxInFlight).toBe(8);
+    expect(c.timeoutOffsetS).toBe(0.5);
+  });
+
+  it('adds modules and replaces a built-in by name, with the prober\'s defaults', () => {
+    const c = buildExporterConfig(
+      {
+        maxInFlight: 3,
+        modules: {
+          turn_udp: { prober: 'turn', timeoutSeconds: 2, credentials: { type: 'static', username: 'u', password: 'secret-pw' } },
+          eu_turns: { prober: 'turn', scheme: 'turns', credentials: { type: 'rest', secretEnv: 'TURN_SECRET', user: 'probe' } },
+          quick_call: { prober: 'call', callDurationSeconds: 1 },
+        },
+      },
+      'x.json',
+    );
+    expect(c.maxInFlight).toBe(3);
+    expect(c.modules.get('turn_udp')).toMatchObject({ prober: 'turn', scheme: 'turn', transport: 'udp', port: 3478, timeoutMs: 2_000, credentials: { type: 'static' } });
+    expect(c.modules.get('eu_turns')).toMatchObject({ scheme: 'turns', transport: 'tcp', port: 5349, credentials: { type: 'rest', user: 'probe', ttlSeconds: 600 } });
+    // A call module without credentials reads the same environment variables as iceprobe check.
+    expect(c.modules.get('quick_call')).toMatchObject({ callDurationS: 1, credentials: { type: 'env', usernameEnv: 'ICEPROBE_USERNAME' } });
+  });
+
+  it('reports every problem with its path', () => {
+    const p = problems(() =>
+      buildExporterConfig({ maxInFlight: 0, modules: { 'Bad-Name': { prober: 'stun' }, a: { prober: 'ping' }, b: { prober: 'turn', credentials: { type: 'rest', user: 'x' } }, c: { prober: 'stun', colour: 1 } } }, 'x.json'),
+    );
+    expect(p.some((l) => l.startsWith('x.json: maxInFlight:'))).toBe(true);
+    expect(p.some((l) => l.startsWith('x.json: modules.Bad-Name'))).toBe(true);
+    expect(p.some((l) => l.startsWith('x.json: modules.a.prober'))).toBe(true);
+    expect(p.some((l) => l.startsWith('x.json: modules.b.credentials'))).toBe(true);
+    expect(p.some((l) => l.includes('"colour"'))).toBe(true);
+  });
+
+  it('checks the meaning too: scheme per prober, a CA file that holds a certificate', () => {
+    const p = problems(() => buildExporterConfig({ modules: { s: { prober: 'stun', scheme: 'turn' }, t: { prober: 'tls', caFile: 'ca.pem' } } }, 'x.json', () => 'not a pem'));
+    expect(p).toHaveLength(2);
+    const unreadable = problems(() =>
+      buildExporterConfig({ modules: { t: { prober: 'tls', caFile: 'missing.pem' } } }, 'x.json', () => {
+        throw Object.assign(new Error('x'), { code: 'ENOENT' });
+      }),
+    );
+    expect(unreadable[0]).toMatch(/missing\.pem: file not found/);
+  });
+
+  it('refuses garbled JSON and (for now) YAML with one line each', () => {
+    expect(problems(() => parseConfigText('{', 'x.json'))[0]).toMatch(/not valid JSON/);
+    expect(problems(() => parseConfigText('modules: {}', 'x.yaml'))[0]).toMatch(/YAML/);
+  });
+
+  it('describes a module without its secrets', () => {
+    const c = buildExporterConfig({ modules: { m: { prober: 'turn', credentials: { type: 'static', username: 'u', password: 'hunter2-static' } }, r: { prober: 'turn', credentials: { type: 'rest', secret: 'rest-secret-value' } } } }, 'x.json');
+    const text = [describeModule(c.modules.get('m')!), describeModule(c.modules.get('r')!)].join('\n');
+    expect(text).not.toContain('hunter2-static');
+    expect(text).not.toContain('rest-secret-value');
+    expect(text).toContain('TURN REST');
+  });
+});
+
+describe('targets', () => {
+  const mod = (name: string) => BUILTIN_MODULES.find((m) => m.name === name)!;
+  const canonical = (name: string, target: string) => {
+    const r = targetUri(mod(name), target);
+    return r.ok ? r.uri.canonical : `! ${r.problem}`;
+  };
+
+  it('writes a bare host[:port] as the module\'s URL', () => {
+    expect(canonical('stun', 'stun.example.com')).toBe('stun:stun.example.com:3478');
+    expect(canonical('turn_udp', 'turn.example.com:3479')).toBe('turn:turn.example.com:3479?transport=udp');
+    expect(canonical('turn_tcp', '127.0.0.1')).toBe('turn:127.0.0.1:3478?transport=tcp');
+    expect(canonical('turns', 'turn.example.com')).toBe('turns:turn.example.com:5349?transport=tcp');
+    expect(canonical('turn_udp', '[::1]:3478')).toBe('turn:[::1]:3478?transport=udp');
+    expect(canonical('stun', '::1')).toBe('stun:[::1]:3478');
+  });
+
+  it('keeps a target that is a URL, if it fits the prober', () => {
+    expect(canonical('turn_udp', 'turns:turn.example.com:443?transport=tcp')).toBe('turns:turn.example.com:443?transport=tcp');
+    expect(canonical('gather', 'stun:stun.example.com')).toBe('stun:stun.example.com:3478');
+    expect(canonical('stun', 'turn:turn.example.com')).toMatch(/^! module stun/);
+    expect(canonical('tls', 'turn:turn.example.com?transport=udp')).toMatch(/^! module tls/);
+  });
+
+  it('refuses what is neither', () => {
+    for (const t of ['', 'http://example.com/', 'a b', 'host:99999', 'user@host']) expect(canonical('stun', t)).toMatch(/^! /);
+  });
+});

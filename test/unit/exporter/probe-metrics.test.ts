@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { Secrets } from '../../../src/core/redact.js';
+import { Report, type Check } from '../../../src/core/schema.js';
+import { probeCredentials } from '../../../src/services/exporter/credentials.js';
+import { render } from '../../../src/services/exporter/exposition.js';
+import { boundedCode, earliestCertExpiry, phases, probeFamilies, relayIps } from '../../../src/services/exporter/probe-metrics.js';
+import { browserStepMs, verdict } from '../../../src/services/exporter/probe.js';
+
+const check = (c: Partial<Check> & Pick<Check, 'id' | 'kind' | 'status' | 'code'>): Check => ({ target: 't', transport: 'udp', durationMs: 1, details: {}, ...c });
+
+function report(checks: Check[], extra: Partial<Report> = {}): Report {
+  return Report.parse({
+    schemaVersion: 1,
+    tool: { name: 'iceprobe', version: '0' },
+    startedAt: new Date(0).toISOString(),
+    durationMs: 5,
+    environment: { browser: null, node: 'v20', platform: 'linux-x64' },
+    servers: [],
+    checks,
+    candidates: [],
+    findings: [],
+    summary: { status: 'pass', passed: 0, warned: 0, failed: 0, skipped: 0 },
+    ...extra,
+  });
+}
+
+const dns = check({ id: 'dns:turn.example.com', kind: 'dns', status: 'pass', code: 'OK', durationMs: 12.5 });
+const allocate = check({
+  id: 'turn-allocate:turn:turn.example.com:3478?transport=tcp',
+  kind: 'turn-allocate',
+  status: 'pass',
+  code: 'OK',
+  transport: 'tcp',
+  details: {
+    address: '127.0.0.1',
+    connectMs: 0.4,
+    lifetimeS: 600,
+    relayedAddress: '127.0.0.1:50000',
+    steps: [
+      { step: 'allocate', rttMs: 1.5, sends: 1, outcome: 'error 401' },
+      { step: 'allocate-auth', rttMs: 2.5, sends: 1, outcome: 'success' },
+      { step: 'refresh', rttMs: 1, sends: 1, outcome: 'success' },
+    ],
+  },
+});
+const tls = check({
+  id: 'tls-handshake:turn.example.com:5349',
+  kind: 'tls-handshake',
+  status: 'pass',
+  code: 'OK',
+  transport: 'tls',
+  details: { address: '127.0.0.1', tcpConnectMs: 0.3, handshakeMs: 7, protocol: 'TLSv1.3', chain: [{ validTo: 'Jan  1 00:00:00 2030 GMT' }, { validTo: 'Jun  1 00:00:00 2029 GMT' }] },
+});
+
+describe('probe metrics', () => {
+  it('gives per-phase durations from the checks\' own timings (allocate = the 401 round trip + the authenticated one)', () => {
+    expect(phases(report([dns, allocate, tls]))).toEqual({ dns: 0.0125, connect: 0.0004, tls: 0.007, allocate: 0.004, refresh: 0.001 });
+  });
+
+  it('names the relay IP without its port, and the earliest certificate expiry of the chain', () => {
+    const r = report([allocate, tls], { candidates: [{ url: 'u', type: 'relay', protocol: 'udp', relayProtocol: 'udp', address: '::1', port: 1, elapsedMs: 1 }] });
+    expect(relayIps(r)).toEqual(['127.0.0.1', '::1']);
+    expect(earliestCertExpiry(r)).toBe(Date.parse('Jun  1 00:00:00 2029 GMT') / 1000);
+  });
+
+  it('writes blackbox-compatible families; probe_failure_info only on failure, with bounded codes', () => {
+    const ok = render(probeFamilies({ report: report([dns, allocate]), success: true, failureCodes: [], durationS: 0.25 }));
+    expect(ok).toContain('probe_success 1\n');
+    expect(ok).toContain('probe_duration_seconds 0.25\n');
+    expect(ok).toContain('probe_turn_relay_info{relay_ip="127.0.0.1"} 1\n');
+    expect(ok).toContain('probe_phase_duration_seconds{phase="allocate"} 0.004\n');
+    expect(ok).not.toContain('probe_failure_info');
+    const bad = render(probeFamilies({ report: report([dns]), success: false, failureCodes: ['TURN_AUTH_FAILED', 'made up by someone'], durationS: 1 }));
+    expect(bad).toContain('probe_success 0\n');
+    expect(bad).toContain('probe_failure_info{code="TURN_AUTH_FAILED"} 1\n');
+    expect(bad).toContain('probe_failure_info{code="OTHER"} 1\n');
+    expect(boundedCode('CONNECTION_REFUSED')).toBe('CONNECTION_REFUSED');
+    expect(boundedCode('BROWSER_UNAVAILABLE')).toBe('BROWSER_UNAVAILABLE');
+  });
+
+  it('reports call throughput and RTT from the relay-forced call', () => {
+    const call = {
+      id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay' as const, via: [], transport: 'udp' as const, status: 'pass' as const, code: 'OK', failedPhase: null,
+      setup: { totalMs: 150, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: { min: 1, median: 2, max: 3 },
+      throughput: { bitsPerSecond: 9e6, goodputBitsPerSecond: 8e6, bytes: 1, durationMs: 1, samples: [] },
+    };
+    const text = render(probeFamilies({ report: report([check({ id: 'call:relay/udp', kind: 'call', status: 'pass', code: 'OK' })], { calls: [call] }), success: true, failureCodes: [], durationS: 3 }));
+    expect(text).toContain('probe_call_throughput_bits_per_second 8000000\n');
+    expect(text).toContain('probe_call_rtt_seconds 0.002\n');
+    expect(text).toContain('probe_phase_duration_seconds{phase="call_setup"} 0.15\n');
+  });
+});
+
+describe('verdict', () => {
+  it('succeeds when the module\'s own check answered and nothing failed (config warnings aside)', () => {
+    expect(verdict(report([dns, allocate, check({ id: 'config:x', kind: 'config', status: 'fail', code: 'NO_TCP_TLS_RELAY' })]), 'turn')).toEqual({ success: true, failureCodes: [] });
+  });
+  it('fails with every failing check\'s code', () => {
+    const auth = check({ id: 'turn-allocate:x', kind: 'turn-allocate', status: 'fail', code: 'TURN_AUTH_FAILED' });
+    const cert = check({ id: 'tls-handshake:x', kind: 'tls-handshake', status: 'fail', code: 'TLS_CERT_EXPIRED' });
+    expect(verdict(report([dns, auth, cert]), 'turn')).toEqual({ success: false, failureCodes: ['TURN_AUTH_FAILED', 'TLS_CERT_EXPIRED'] });
+  });
+  it('fails a skipped primary check with its code, and a cut-short run as TIMEOUT', () => {
+    const skipped = check({ id: 'turn-allocate:x', kind: 'turn-allocate', status: 'skip', code: 'TURN_NO_CREDENTIALS' });
+    expect(verdict(report([skipped]), 'turn')).toEqual({ success: false, failureCodes: ['TURN_NO_CREDENTIALS'] });
+    expect(verdict(report([dns, allocate], { partial: true }), 'turn')).toEqual({ success: false, failureCodes: ['TIMEOUT'] });
+    expect(verdict(report([dns]), 'turn').success).toBe(false);
+  });
+  it('splits a browser probe\'s budget between its steps', () => {
+    expect(browserStepMs('gather', 10_000, 2)).toBe(9_000);
+    expect(browserStepMs('call', 20_000, 2)).toBe(8_250);
+    expect(browserStepMs('call', 1_000, 2)).toBe(100);
+  });
+});
+
+describe('credentials per probe', () => {
+  it('mints TURN REST credentials per probe and registers every value with the probe\'s secrets', () => {
+    const secrets = new Secrets();
+    const c = probeCredentials({ type: 'rest', secretEnv: 'S', user: 'probe', ttlSeconds: 600 }, { S: 'the-shared-secret' }, 1_700_000_000_000, secrets);
+    expect(c).toMatchObject({ kind: 'given', username: '1700000600:probe', source: 'minted' });
+    const password = c.kind === 'given' ? c.password : '';
+    expect(secrets.redact(`x the-shared-secret ${password} y`)).toBe('x [redacted] [redacted] y');
+  });
+  it('reads env credentials at probe time and says which variable is unset, never a value', () => {
+    const secrets = new Secrets();
+    expect(probeCredentials({ type: 'env', usernameEnv: 'U', passwordEnv: 'P' }, { U: 'user' }, 0, secrets)).toEqual({ kind: 'missing', problem: '$P not set in the exporter\'s environment' });
+    const c = probeCredentials({ type: 'env', usernameEnv: 'U', passwordEnv: 'P' }, { U: 'user', P: 'env-password' }, 0, secrets);
+    expect(c).toMatchObject({ kind: 'given', username: 'user', password: 'env-password', source: 'env' });
+    expect(secrets.redact('env-password')).toBe('[redacted]');
+  });
+});
