@@ -14,7 +14,8 @@ import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls, runCall } from '../browser/calls.js';
+import { planCalls } from '../browser/calls.js';
+import { runCalls as runPlannedCalls } from '../browser/call-runner.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { parseExpectations } from './expect.js';
@@ -131,7 +132,10 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
   ]);
 }
 
-/** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
+/**
+ * Every call is set up at once; their data phases run one after another (call-runner.ts):
+ * concurrent transfers would share the CPU and the link and skew each other's throughput.
+ */
 async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
   const plans = planCalls(ctx.servers, ctx.checks, browserUsable).filter((p) => !relayOnly || p.policy === 'relay');
   let relay: RelayServer | null = null;
@@ -141,17 +145,15 @@ async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly:
     if (plans.every((p) => p.servers.length === 0)) return;
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
     const [caller, callee] = pages as [Page, Page];
-    for (const plan of plans) {
-      if (ctx.signal.aborted) break;
-      const { call, check } = await runCall({ caller, callee }, plan, {
-        relayUrl: relay.url,
-        setupTimeoutMs: ctx.config.timeoutMs,
-        durationMs: ctx.config.durationS * 1000,
-        media: ctx.config.media,
-      });
-      ctx.calls.push(call);
-      ctx.add(check);
-    }
+    await runPlannedCalls(
+      { caller, callee },
+      plans,
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, signal: ctx.signal },
+      ({ call, check }) => {
+        ctx.calls.push(call);
+        ctx.add(check);
+      },
+    );
   } finally {
     await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     await relay?.close();
