@@ -120,7 +120,8 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   const media: Record<string, unknown> = {};
   for (const s of byId.values()) {
     if (s.type === 'transport' && s.selectedCandidatePairId) transport = s;
-    if (s.type === 'candidate-pair' && Number(s.requestsSent ?? 0) > 0) anyChecked = true;
+    // Chromium counts requestsSent; Firefox 153 has no such field, only the pair's state.
+    if (s.type === 'candidate-pair' && (Number(s.requestsSent ?? 0) > 0 || s.state === 'in-progress' || s.state === 'succeeded')) anyChecked = true;
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       media.videoBytesSent = s.bytesSent;
       media.framesPerSecond = s.framesPerSecond ?? null;
@@ -138,11 +139,15 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   }
   const pair = transport ? byId.get(transport.selectedCandidatePairId as string) : undefined;
   const rtt = typeof pair?.currentRoundTripTime === 'number' ? (pair.currentRoundTripTime as number) * 1000 : null;
+  // Chromium counts bytes and packets on the transport (the pair can change mid-transfer, NOTES).
+  // Firefox 153's transport entry has no counters at all: its selected pair's bytes are all there
+  // is (no packet counts, so packet rates read 0 there).
+  const counted = transport && typeof transport.bytesSent === 'number' ? transport : pair;
   return {
-    transportBytesSent: Number(transport?.bytesSent ?? 0),
-    transportBytesReceived: Number(transport?.bytesReceived ?? 0),
-    transportPacketsReceived: Number(transport?.packetsReceived ?? 0),
-    transportPacketsSent: Number(transport?.packetsSent ?? 0),
+    transportBytesSent: Number(counted?.bytesSent ?? 0),
+    transportBytesReceived: Number(counted?.bytesReceived ?? 0),
+    transportPacketsReceived: Number(counted?.packetsReceived ?? 0),
+    transportPacketsSent: Number(counted?.packetsSent ?? 0),
     timestamp: typeof transport?.timestamp === 'number' ? transport.timestamp : performance.timeOrigin + performance.now(),
     rttMs: rtt,
     selectedPair: pair

@@ -9,7 +9,7 @@
  * moment it connects, so it is set up only when its turn comes, after every other data phase.
  */
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { PageEvaluator } from './engine.js';
 import type { Call, Check } from '../core/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 import { judgeCall, notRunCall, receivedSamples, type PlannedCall } from './calls.js';
@@ -17,8 +17,8 @@ import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
 
 export interface CallPages {
-  caller: Page;
-  callee: Page;
+  caller: PageEvaluator;
+  callee: PageEvaluator;
 }
 
 export interface CallRunOptions {
@@ -56,7 +56,7 @@ function pageFailure(role: CallSpec['role'], error: string): CallResult {
 }
 
 /** `window.iceprobe.<fn>(...args)` in the page, bounded; rejects on a page error or the bound. */
-function evaluate<T>(page: Page, fn: string, args: unknown[], boundMs: number): Promise<T> {
+function evaluate<T>(page: PageEvaluator, fn: string, args: unknown[], boundMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     page.evaluate(`window.iceprobe.${fn}(${args.map((a) => JSON.stringify(a)).join(',')})`) as Promise<T>,
