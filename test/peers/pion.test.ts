@@ -45,6 +45,7 @@ describe('pion/turn v2: right credentials', () => {
       expect(byId(r, `turn-allocate:${u}`)).toMatchObject({ code: 'OK', details: { realm: pion.realm } });
       expect(byId(r, `gather:${u}`).code).toBe('OK');
     }
+    if (byId(r, 'call:relay/udp').code !== 'OK') console.log(JSON.stringify(r.checks.filter((c) => c.kind === 'call'), null, 1).slice(0, 3000));
     expect(byId(r, 'call:relay/udp').code).toBe('OK');
     expect(byId(r, 'call:relay/tcp').code).toBe('OK');
     expect(findingCodes(r)).toEqual(['ALL_GOOD']);
