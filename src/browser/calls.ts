@@ -10,6 +10,7 @@ import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
+import { checkId } from '../core/ids.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -36,13 +37,13 @@ export interface PlannedCall {
 }
 
 export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport'>): string {
-  return p.policy === 'relay' ? `call:relay/${p.transport}` : 'call:all';
+  return checkId.call(p.policy === 'relay' ? p.transport : null);
 }
 
 /** One relay-forced call per TURN transport in the config, then one policy-all call. */
 export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): PlannedCall[] {
   const plans: PlannedCall[] = [];
-  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === `gather:${s.uri.canonical}`)?.status === 'pass';
+  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === checkId.gather(s.uri.canonical))?.status === 'pass';
   for (const t of ['udp', 'tcp', 'tls'] as const) {
     const candidates = servers.filter((s) => s.uri.isTurn && s.uri.transport === t && browserUsable(s));
     if (candidates.length === 0) continue;

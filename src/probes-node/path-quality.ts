@@ -21,6 +21,7 @@ import type { IceUri } from '../core/uri.js';
 import { round } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import { openChannel } from './connect.js';
+import { checkId } from '../core/ids.js';
 
 /** Outcome codes of the path-quality check (OK and TIMEOUT are the shared protocol strings). */
 export const PathQualityCode = {
@@ -131,9 +132,13 @@ export function measurePathQuality(channel: StunChannel, o: PathQualityOptions):
       sentAt.set(tid.toString('hex'), o.clock.now());
       sent++;
       channel.send(encodeMessage({ method: Method.Binding, cls: 'request', transactionId: tid, attributes: [] }, { fingerprint: true }));
-      if (sent < count) timers.push(o.clock.setTimer(sendOne, spacing));
+      // Paced against the burst's own schedule (request i at i × spacing), not "spacing after the
+      // last timer fired": on a busy event loop the timers fire late, and relative pacing would
+      // stretch a 1 s burst to 2 s. A late request goes out at once.
+      if (sent < count) timers.push(o.clock.setTimer(sendOne, Math.max(0, burstStart + sent * spacing - o.clock.now())));
       else timers.push(o.clock.setTimer(() => finish(false), tail));
     };
+    const burstStart = o.clock.now();
     sendOne();
   });
 }
@@ -148,7 +153,7 @@ export interface PathQualityProbeContext {
 }
 
 export function pathQualityCheckId(uri: IceUri): string {
-  return `path-quality:${uri.canonical}`;
+  return checkId.pathQuality(uri.canonical);
 }
 
 /** Pure: a measurement → its check. */

@@ -13,7 +13,7 @@ import { CheckCode } from '../core/codes.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import type { Check } from '../core/schema.js';
 import type { ServerSpec } from '../config/config.js';
-import { tlsCheckId } from '../diagnosis/evidence.js';
+import { checkId } from '../core/ids.js';
 
 const UNREACHED = new Set<string>([ProtocolCode.CONNECTION_REFUSED, ProtocolCode.TIMEOUT, ProtocolCode.NETWORK_UNREACHABLE, ProtocolCode.CONNECTION_RESET]);
 
@@ -22,8 +22,8 @@ export function refineTlsGathers(checks: readonly Check[], servers: readonly Ser
   const refined = new Map<string, Check>();
   for (const s of servers) {
     if (s.uri.transport !== 'tls') continue;
-    const gather = byId.get(`gather:${s.uri.canonical}`);
-    const tls = byId.get(tlsCheckId(s.uri.host, s.uri.port));
+    const gather = byId.get(checkId.gather(s.uri.canonical));
+    const tls = byId.get(checkId.tls(s.uri.host, s.uri.port));
     if (gather?.code !== CheckCode.TLS_CERT_REJECTED || !tls) continue;
     const code = UNREACHED.has(tls.code) ? CheckCode.SERVER_UNREACHABLE : tls.code === ProtocolCode.TLS_HANDSHAKE_FAILED ? CheckCode.TLS_HANDSHAKE_FAILED : null;
     if (code === null) continue;
