@@ -14,3 +14,12 @@ export function parseDualStackId(id: string): { primary: string; family: 6 } | n
   const m = /^(.+)@ipv6$/.exec(id);
   return m?.[1] ? { primary: m[1], family: 6 } : null;
 }
+
+/**
+ * The one-sided call's check id prefix, `call:relay-one-side/<transport>` (src/browser/calls.ts):
+ * the caller relay-forced, the callee without TURN.
+ */
+export const ONE_SIDED_CALL_PREFIX = 'call:relay-one-side/';
+
+/** The relay reachability probe's check id (src/probes-node/relay-reach.ts). */
+export const relayReachCheckId = (canonical: string): string => `relay-reach:${canonical}`;

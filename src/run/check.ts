@@ -14,7 +14,7 @@ import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls, runCall } from '../browser/calls.js';
+import { planCalls, planOneSidedCall, runCall } from '../browser/calls.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { parseExpectations } from './expect.js';
@@ -132,7 +132,11 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
 
 /** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
 async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
-  const plans = planCalls(ctx.servers, ctx.checks, browserUsable).filter((p) => !relayOnly || p.policy === 'relay');
+  const planned = planCalls(ctx.servers, ctx.checks, browserUsable);
+  // The one-sided call goes after the relay-forced ones, before the policy-all call.
+  const oneSided = planOneSidedCall(ctx.servers, planned, ctx.checks, browserUsable);
+  const withOneSided = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
+  const plans = withOneSided.filter((p) => !relayOnly || p.policy === 'relay');
   let relay: RelayServer | null = null;
   let pages: Page[] = [];
   try {
