@@ -120,7 +120,8 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   const media: Record<string, unknown> = {};
   for (const s of byId.values()) {
     if (s.type === 'transport' && s.selectedCandidatePairId) transport = s;
-    if (s.type === 'candidate-pair' && Number(s.requestsSent ?? 0) > 0) anyChecked = true;
+    // Chromium counts requestsSent; Firefox 153 has no such field, only the pair's state.
+    if (s.type === 'candidate-pair' && (Number(s.requestsSent ?? 0) > 0 || s.state === 'in-progress' || s.state === 'succeeded')) anyChecked = true;
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       media.videoBytesSent = s.bytesSent;
       media.framesPerSecond = s.framesPerSecond ?? null;
@@ -138,11 +139,15 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   }
   const pair = transport ? byId.get(transport.selectedCandidatePairId as string) : undefined;
   const rtt = typeof pair?.currentRoundTripTime === 'number' ? (pair.currentRoundTripTime as number) * 1000 : null;
+  // Chromium counts bytes and packets on the transport (the pair can change mid-transfer, NOTES).
+  // Firefox 153's transport entry has no counters at all: its selected pair's bytes are all there
+  // is (no packet counts, so packet rates read 0 there).
+  const counted = transport && typeof transport.bytesSent === 'number' ? transport : pair;
   return {
-    transportBytesSent: Number(transport?.bytesSent ?? 0),
-    transportBytesReceived: Number(transport?.bytesReceived ?? 0),
-    transportPacketsReceived: Number(transport?.packetsReceived ?? 0),
-    transportPacketsSent: Number(transport?.packetsSent ?? 0),
+    transportBytesSent: Number(counted?.bytesSent ?? 0),
+    transportBytesReceived: Number(counted?.bytesReceived ?? 0),
+    transportPacketsReceived: Number(counted?.packetsReceived ?? 0),
+    transportPacketsSent: Number(counted?.packetsSent ?? 0),
     timestamp: typeof transport?.timestamp === 'number' ? transport.timestamp : performance.timeOrigin + performance.now(),
     rttMs: rtt,
     selectedPair: pair
@@ -154,13 +159,31 @@ async function readStats(pc: RTCPeerConnection): Promise<PairStats> {
   };
 }
 
-export async function call(spec: CallSpec): Promise<CallResult> {
-  const t0 = performance.now();
-  const since = () => Math.round((performance.now() - t0) * 10) / 10;
-  const deadline = t0 + spec.setupTimeoutMs;
-  const left = () => deadline - performance.now();
-  const r: CallResult = {
-    role: spec.role,
+/** One side of a call between setup and teardown, kept in the page while other calls run. */
+interface Session {
+  spec: CallSpec;
+  r: CallResult;
+  t0: number;
+  pc: RTCPeerConnection;
+  signal: Signal;
+  stream: MediaStream | null;
+  channel: RTCDataChannel;
+  /** Callee: counts the caller's bytes from the moment the channel exists. */
+  incoming: Incoming | null;
+  /** Callee: its transport counters during the data phase. */
+  counter: ReceiveCount[];
+  receiving: Promise<void> | null;
+  /** Caller: set by callStop; wakes the sending loop. */
+  stop: boolean;
+  wake: (() => void) | null;
+}
+
+const sessions = new Map<string, Session>();
+const keyOf = (spec: Pick<CallSpec, 'room' | 'role'>) => `${spec.room}:${spec.role}`;
+
+function emptyResult(role: CallSpec['role']): CallResult {
+  return {
+    role,
     ok: false,
     failedPhase: null,
     error: null,
@@ -177,12 +200,36 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     rtts: [],
     media: null,
   };
+}
+
+export interface OpenResult {
+  /** The session to pass to the data-phase functions. */
+  key: string;
+  /** Signaling → data channel open succeeded; the connection now waits, idle, for its data phase. */
+  open: boolean;
+  /** The setup so far; when !open, the final result (resources already released). */
+  result: CallResult;
+}
+
+/**
+ * Setup only: signaling, ICE, DTLS, the data channel. On success the connection stays open and
+ * idle (no data, no sampling) until callSend/callReceive, so several calls can be set up at once
+ * and their data phases run one after another.
+ */
+export async function callOpen(spec: CallSpec): Promise<OpenResult> {
+  const t0 = performance.now();
+  const since = () => Math.round((performance.now() - t0) * 10) / 10;
+  const deadline = t0 + spec.setupTimeoutMs;
+  const left = () => deadline - performance.now();
+  const r = emptyResult(spec.role);
+  const key = keyOf(spec);
   const mark = (name: string) => {
     if (!r.phases.some((p) => p.name === name)) r.phases.push({ name, atMs: since() });
   };
   let signal: Signal | null = null;
   let pc: RTCPeerConnection | null = null;
   let stream: MediaStream | null = null;
+  let watching = true;
   try {
     signal = await withTimeout(Signal.open(spec.relayUrl), left(), 'signaling', 'connecting to the signaling relay');
     const s = signal;
@@ -221,7 +268,6 @@ export async function call(spec: CallSpec): Promise<CallResult> {
       }
     });
     // Watch for the first connectivity check during setup.
-    let watching = true;
     void (async () => {
       while (watching) {
         const st = await readStats(p).catch(() => null);
@@ -234,7 +280,7 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     })();
 
     let channel: RTCDataChannel;
-    let receiving: Promise<{ bytes: number; ms: number }> | null = null;
+    let incoming: Incoming | null = null;
     if (spec.media) {
       stream = await withTimeout(navigator.mediaDevices.getUserMedia({ video: true, audio: true }), left(), 'media', 'getting the fake camera');
       for (const t of stream.getTracks()) p.addTrack(t, stream);
@@ -258,7 +304,7 @@ export async function call(spec: CallSpec): Promise<CallResult> {
       s.send({ type: 'answer', sdp: answer.sdp ?? '' });
       mark('answer-sent');
       channel = await withTimeout(gotChannel, left(), 'datachannel', 'the data channel arriving');
-      receiving = countIncoming(channel, spec);
+      incoming = new Incoming(channel);
     }
     const opened =
       channel.readyState === 'open' ? Promise.resolve() : new Promise<void>((resolve) => channel.addEventListener('open', () => resolve(), { once: true }));
@@ -266,38 +312,10 @@ export async function call(spec: CallSpec): Promise<CallResult> {
     await withTimeout(opened, left(), 'datachannel', 'the data channel opening');
     mark('datachannel-open');
     watching = false;
-
-    // ---- data phase
-    if (spec.role === 'caller') {
-      await pushData(p, channel, spec, r);
-    } else {
-      // The callee's transport counters over the data phase, read every sampleMs and stamped
-      // with the stats' own timestamp (not when getStats resolved, which lags under load). On a
-      // saturated bottleneck this is the bottleneck's output, whatever the sender overshoots
-      // or retransmits; calls.ts turns it into rates (pure, unit-tested).
-      const counter: ReceiveCount[] = [];
-      let receivingDone = false;
-      const origin = performance.timeOrigin + t0;
-      const sampler = (async () => {
-        while (!receivingDone) {
-          const st = await readStats(p).catch(() => null);
-          if (st) counter.push({ atMs: Math.round((st.timestamp - origin) * 10) / 10, bytes: st.transportBytesReceived, packets: st.transportPacketsReceived, sentBytes: st.transportBytesSent, sentPackets: st.transportPacketsSent });
-          await sleep(spec.sampleMs);
-        }
-      })();
-      const got = await (receiving ?? countIncoming(channel, spec));
-      receivingDone = true;
-      await sampler;
-      r.appBytes = got.bytes;
-      r.dataMs = got.ms;
-      r.receiveCounter = counter;
-    }
-    const fin = await readStats(p);
-    r.selectedPair = fin.selectedPair;
-    r.selectedPairChanges = fin.pairChanges;
-    r.media = fin.media;
-    r.ok = true;
+    sessions.set(key, { spec, r, t0, pc: p, signal: s, stream, channel, incoming, counter: [], receiving: null, stop: false, wake: null });
+    return { key, open: true, result: structuredClone(r) };
   } catch (e) {
+    watching = false;
     r.failedPhase = e instanceof Phase ? e.phase : 'internal';
     r.error = String((e as Error)?.message ?? e);
     if (pc) {
@@ -307,16 +325,139 @@ export async function call(spec: CallSpec): Promise<CallResult> {
         r.selectedPairChanges = st.pairChanges;
       }
     }
+    release(signal, pc, stream);
+    return { key, open: false, result: r };
+  }
+}
+
+function release(signal: Signal | null, pc: RTCPeerConnection | null, stream: MediaStream | null): void {
+  signal?.send({ type: 'bye' });
+  signal?.close();
+  pc?.close();
+  stream?.getTracks().forEach((t) => t.stop());
+}
+
+function take(key: string): Session {
+  const s = sessions.get(key);
+  if (!s) throw new Error(`no open call ${key}`);
+  return s;
+}
+
+/** The end of a session: final stats (selected pair: it can change mid-transfer), then teardown. */
+async function close(key: string, s: Session, error: unknown): Promise<CallResult> {
+  sessions.delete(key);
+  const { r } = s;
+  try {
+    if (error !== null) throw error;
+    const fin = await readStats(s.pc);
+    r.selectedPair = fin.selectedPair;
+    r.selectedPairChanges = fin.pairChanges;
+    r.media = fin.media;
+    r.ok = true;
+  } catch (e) {
+    r.failedPhase = e instanceof Phase ? e.phase : 'internal';
+    r.error = String((e as Error)?.message ?? e);
+    const st = await readStats(s.pc).catch(() => null);
+    if (st) {
+      r.selectedPair = st.selectedPair;
+      r.selectedPairChanges = st.pairChanges;
+    }
   } finally {
-    signal?.send({ type: 'bye' });
-    signal?.close();
-    pc?.close();
-    stream?.getTracks().forEach((t) => t.stop());
+    release(s.signal, s.pc, s.stream);
   }
   return r;
 }
 
-async function pushData(pc: RTCPeerConnection, ch: RTCDataChannel, spec: CallSpec, r: CallResult): Promise<void> {
+/**
+ * Caller: pushes data until `durationMs` has passed or callStop asks it to stop (the steady rate
+ * has converged, decided in Node from the callee's counters), then hands over END and waits for
+ * the callee's receipt; returns the caller's final result and closes its side.
+ */
+export async function callSend(key: string, o: { durationMs: number }): Promise<CallResult> {
+  const s = take(key);
+  let error: unknown = null;
+  try {
+    await pushData(s, o.durationMs);
+  } catch (e) {
+    error = e;
+  }
+  return close(key, s, error);
+}
+
+/** Caller: stop sending at the next wake-up (at most one sampling interval later, normally at once). */
+export function callStop(key: string): boolean {
+  const s = sessions.get(key);
+  if (!s) return false;
+  s.stop = true;
+  s.wake?.();
+  return true;
+}
+
+/**
+ * Callee: starts reading its transport counters every sampleMs (stamped with the stats' own
+ * timestamp, not when getStats resolved, which lags under load) until the caller's END. On a
+ * saturated bottleneck this is the bottleneck's output, whatever the sender overshoots or
+ * retransmits; calls.ts turns it into rates (pure, unit-tested). Returns at once.
+ */
+export function callReceive(key: string, o: { durationMs: number }): void {
+  const s = take(key);
+  const incoming = s.incoming;
+  if (!incoming || s.receiving) return;
+  const origin = performance.timeOrigin + s.t0;
+  const done = incoming.arm(o.durationMs + 3_000);
+  let finished = false;
+  void done.then(() => (finished = true));
+  s.receiving = (async () => {
+    while (!finished) {
+      const st = await readStats(s.pc).catch(() => null);
+      if (st) s.counter.push({ atMs: Math.round((st.timestamp - origin) * 10) / 10, bytes: st.transportBytesReceived, packets: st.transportPacketsReceived, sentBytes: st.transportBytesSent, sentPackets: st.transportPacketsSent });
+      await Promise.race([sleep(s.spec.sampleMs), done]);
+    }
+  })();
+}
+
+/** Callee: its counter readings so far (Node judges convergence from them). */
+export function callCounter(key: string, from = 0): ReceiveCount[] {
+  return sessions.get(key)?.counter.slice(from) ?? [];
+}
+
+/** Callee: waits (bounded by callReceive) for the caller's END, then returns its result and closes its side. */
+export async function callFinish(key: string): Promise<CallResult> {
+  const s = take(key);
+  let error: unknown = null;
+  try {
+    if (!s.incoming || !s.receiving) throw new Error('callFinish before callReceive');
+    await s.receiving;
+    const got = s.incoming.result();
+    s.r.appBytes = got.bytes;
+    s.r.dataMs = got.ms;
+    s.r.receiveCounter = s.counter;
+  } catch (e) {
+    error = e;
+  }
+  return close(key, s, error);
+}
+
+/** Releases a session that will not get its data phase (the run was aborted or the peer failed). */
+export function callAbort(key: string): boolean {
+  const s = sessions.get(key);
+  if (!s) return false;
+  sessions.delete(key);
+  release(s.signal, s.pc, s.stream);
+  return true;
+}
+
+/** Setup and data phase in one go: one side of one call (iceprobe serve's pages use this). */
+export async function call(spec: CallSpec): Promise<CallResult> {
+  const o = await callOpen(spec);
+  if (!o.open) return o.result;
+  if (spec.role === 'caller') return callSend(o.key, { durationMs: spec.durationMs });
+  callReceive(o.key, { durationMs: spec.durationMs + spec.setupTimeoutMs });
+  return callFinish(o.key);
+}
+
+async function pushData(s: Session, durationMs: number): Promise<void> {
+  const { pc, channel: ch, spec, r } = s;
   const chunk = new Uint8Array(CHUNK);
   ch.bufferedAmountLowThreshold = LOW_WATER;
   let lowResolve: (() => void) | null = null;
@@ -324,14 +465,18 @@ async function pushData(pc: RTCPeerConnection, ch: RTCDataChannel, spec: CallSpe
     lowResolve?.();
     lowResolve = null;
   };
+  s.wake = () => {
+    lowResolve?.();
+    lowResolve = null;
+  };
   const start = performance.now();
-  const end = start + spec.durationMs;
+  const end = start + durationMs;
   const first = await readStats(pc);
   let lastBytes = first.transportBytesSent;
   let lastAt = start;
   let appBytes = 0;
   let nextSample = start + spec.sampleMs;
-  while (performance.now() < end && ch.readyState === 'open') {
+  while (performance.now() < end && ch.readyState === 'open' && !s.stop) {
     while (ch.bufferedAmount < HIGH_WATER && ch.readyState === 'open') {
       ch.send(chunk);
       appBytes += CHUNK;
@@ -350,6 +495,7 @@ async function pushData(pc: RTCPeerConnection, ch: RTCDataChannel, spec: CallSpe
       nextSample += spec.sampleMs;
     }
   }
+  s.wake = null;
   // Unsent backlog is not goodput: count only what left the buffer.
   appBytes -= ch.bufferedAmount;
   const done = performance.now();
@@ -374,32 +520,49 @@ async function pushData(pc: RTCPeerConnection, ch: RTCDataChannel, spec: CallSpe
   }
 }
 
-/** Counts the caller's bytes from the moment the channel exists, until its END marker (bounded). */
-function countIncoming(ch: RTCDataChannel, spec: CallSpec): Promise<{ bytes: number; ms: number }> {
-  ch.binaryType = 'arraybuffer';
-  let bytes = 0;
-  let firstAt = 0;
-  let lastAt = 0;
-  return new Promise((resolve) => {
-    const finish = () => resolve({ bytes, ms: lastAt > firstAt ? lastAt - firstAt : 0 });
-    const bound = setTimeout(finish, spec.setupTimeoutMs + spec.durationMs + 3_000);
+/**
+ * The callee's application-level count of the caller's bytes, from the moment the channel exists
+ * until the caller's END marker or the channel closing; `arm` bounds the wait (from the start of
+ * the data phase, not from setup: an open call may wait for others' data phases first).
+ */
+class Incoming {
+  private bytes = 0;
+  private firstAt = 0;
+  private lastAt = 0;
+  private resolveDone: () => void = () => undefined;
+  private readonly done = new Promise<void>((r) => (this.resolveDone = r));
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly ch: RTCDataChannel) {
+    ch.binaryType = 'arraybuffer';
     ch.addEventListener('message', (ev) => {
       if (typeof ev.data === 'string') {
         if (ev.data === 'END') {
-          clearTimeout(bound);
-          if (ch.readyState === 'open') ch.send(`ACK ${bytes}`);
-          finish();
+          if (ch.readyState === 'open') ch.send(`ACK ${this.bytes}`);
+          this.finish();
         }
         return;
       }
       const now = performance.now();
-      if (firstAt === 0) firstAt = now;
-      lastAt = now;
-      bytes += (ev.data as ArrayBuffer).byteLength;
+      if (this.firstAt === 0) this.firstAt = now;
+      this.lastAt = now;
+      this.bytes += (ev.data as ArrayBuffer).byteLength;
     });
-    ch.addEventListener('close', () => {
-      clearTimeout(bound);
-      finish();
-    }, { once: true });
-  });
+    ch.addEventListener('close', () => this.finish(), { once: true });
+  }
+
+  private finish(): void {
+    clearTimeout(this.timer);
+    this.resolveDone();
+  }
+
+  /** Starts the bound; resolves at END, close, or after boundMs. */
+  arm(boundMs: number): Promise<void> {
+    this.timer ??= setTimeout(() => this.finish(), boundMs);
+    return this.done;
+  }
+
+  result(): { bytes: number; ms: number } {
+    return { bytes: this.bytes, ms: this.lastAt > this.firstAt ? this.lastAt - this.firstAt : 0 };
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/core/schema.js';
 import { CheckCode } from '../src/core/codes.js';
-import { parseDualStackId } from '../src/core/ids.js';
+import { parseDualStackId, parseEngineId } from '../src/core/ids.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
 export const MATRIX_COLUMNS = [
@@ -15,12 +15,15 @@ export const MATRIX_COLUMNS = [
   { key: 'tls', label: 'TLS', kinds: ['tls-handshake'] },
   { key: 'gather', label: 'Browser gather', kinds: ['gather'] },
   { key: 'call', label: 'Relay call', kinds: ['call'] },
+  // --browser firefox|all: Firefox's gathering and relay calls (`<id>@firefox`); the two above are Chromium's.
+  { key: 'gather-firefox', label: 'Firefox gather', kinds: ['gather'], engine: 'firefox', optional: true },
+  { key: 'call-firefox', label: 'Firefox relay call', kinds: ['call'], engine: 'firefox', optional: true },
   // Shown only when some URL has such a check: the IPv6 twins of a dual-stack name's Node probes,
   // the loss/jitter burst and NAT discovery (both on stun: URLs over UDP).
   { key: 'ipv6', label: 'IPv6 (AAAA)', kinds: ['stun-binding', 'turn-allocate', 'tls-handshake'], ipv6: true, optional: true },
   { key: 'path-quality', label: 'Loss / jitter', kinds: ['path-quality'], optional: true },
   { key: 'nat', label: 'NAT', kinds: ['nat'], optional: true },
-] as const satisfies readonly { key: string; label: string; kinds: readonly CheckKind[]; ipv6?: boolean; optional?: boolean }[];
+] as const satisfies readonly { key: string; label: string; kinds: readonly CheckKind[]; ipv6?: boolean; engine?: 'firefox'; optional?: boolean }[];
 export type MatrixColumn = (typeof MATRIX_COLUMNS)[number];
 export type MatrixColumnKey = (typeof MATRIX_COLUMNS)[number]['key'];
 
@@ -104,7 +107,8 @@ export function buildMatrix(report: Report): MatrixRow[] {
     for (const col of MATRIX_COLUMNS) {
       const kinds: readonly CheckKind[] = col.kinds;
       const twins = 'ipv6' in col && col.ipv6;
-      const checks = mine.filter((c) => kinds.includes(c.kind) && (parseDualStackId(c.id) !== null) === twins).sort(byStatusDesc);
+      const engine = 'engine' in col ? col.engine : 'chromium';
+      const checks = mine.filter((c) => kinds.includes(c.kind) && (parseDualStackId(c.id) !== null) === twins && parseEngineId(c.id).engine === engine).sort(byStatusDesc);
       cells[col.key] = {
         status: worstStatus(checks.map((c) => c.status)),
         codes: [...new Set(checks.map((c) => c.code))],

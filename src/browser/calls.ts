@@ -5,15 +5,12 @@
  * `call` check and a `calls[]` entry with the setup timeline, selected pair, RTT and throughput.
  * The judging (`judgeCall`) is pure and unit-tested.
  */
-import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
 import { CheckCode } from '../core/codes.js';
 import { ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
-import { iceServer } from '../config/ice-server.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
-import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
+import type { CallResult, ReceiveCount } from '../../probes/types.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -266,18 +263,6 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
   return { call, check };
 }
 
-export interface CallPages {
-  caller: Page;
-  callee: Page;
-}
-
-export interface CallRunOptions {
-  relayUrl: string;
-  setupTimeoutMs: number;
-  durationMs: number;
-  media: boolean;
-}
-
 /** A planned call that did not run: skipped by plan, or (serve) never reported by the page. */
 export function notRunCall(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
   const checkId = callCheckId(plan);
@@ -286,41 +271,5 @@ export function notRunCall(plan: PlannedCall, reason: string, status: 'skip' | '
   return {
     call: { id: plan.id, checkId, policy: plan.policy, ...(plan.directCallee ? { peer: 'direct' as const } : {}), via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
     check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
-  };
-}
-
-/** Runs one planned call; never throws for a network outcome. */
-export async function runCall(pages: CallPages, plan: PlannedCall, o: CallRunOptions): Promise<{ call: Call; check: Check }> {
-  if (plan.skip) return notRunCall(plan, plan.skip, 'skip');
-  const room = `${plan.id}-${randomBytes(6).toString('hex')}`;
-  const durationMs = plan.directCallee ? Math.min(o.durationMs, ONE_SIDED_CALL_MAX_MS) : o.durationMs;
-  const base: Omit<CallSpec, 'role'> = {
-    relayUrl: o.relayUrl,
-    room,
-    iceServers: plan.servers.map(iceServer),
-    policy: plan.policy,
-    setupTimeoutMs: o.setupTimeoutMs,
-    durationMs,
-    sampleMs: 250,
-    media: o.media && plan.policy === 'all',
-  };
-  // The one-sided call's callee: no TURN, every candidate type allowed.
-  const side = (role: CallSpec['role']): Partial<CallSpec> => (plan.directCallee && role === 'callee' ? { iceServers: plan.directCallee.servers.map(iceServer), policy: 'all' } : {});
-  const bound = o.setupTimeoutMs + durationMs + 8_000;
-  const run = (page: Page, role: CallSpec['role']) =>
-    Promise.race([
-      page.evaluate(`window.iceprobe.call(${JSON.stringify({ ...base, role, ...side(role) })})`) as Promise<CallResult>,
-      new Promise<CallResult>((resolve) => setTimeout(() => resolve(pageFailure(role, `no answer from the page within ${bound} ms`)), bound).unref()),
-    ]).catch((e: Error) => pageFailure(role, e.message.split('\n')[0] ?? 'page error'));
-  const calleeP = run(pages.callee, 'callee');
-  const callerR = await run(pages.caller, 'caller');
-  const calleeR = await calleeP;
-  return judgeCall(plan, callerR, calleeR, durationMs);
-}
-
-function pageFailure(role: CallSpec['role'], error: string): CallResult {
-  return {
-    role, ok: false, failedPhase: 'internal', error, phases: [], iceStates: [], localCandidates: [], remoteCandidates: [],
-    selectedPair: null, selectedPairChanges: null, samples: [], bytes: 0, appBytes: 0, dataMs: 0, rtts: [], media: null,
   };
 }

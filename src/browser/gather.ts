@@ -4,12 +4,13 @@
  * The verdict logic (`judgeGather`) is pure and unit-tested.
  */
 import { isIP } from 'node:net';
-import type { Page } from 'playwright-core';
+import type { PageEvaluator } from './engine.js';
 import type { ServerSpec } from '../config/config.js';
 import { CheckCode } from '../core/codes.js';
 import { iceServer } from '../config/ice-server.js';
 import type { Candidate, Check } from '../core/schema.js';
 import type { GatherResult, GatherSpec } from '../../probes/types.js';
+import type { Engine } from './engine.js';
 
 /** Chromium's TURN port policy: only 53, 80, 443 and >= 1024 (NOTES; net/base/port_util). */
 export function browserAllowsTurnPort(port: number): boolean {
@@ -20,15 +21,19 @@ export function gatherCheckId(s: ServerSpec): string {
   return `gather:${s.uri.canonical}`;
 }
 
-/** Whether Chromium uses this URL at all (it ignores stuns: and TURN on forbidden ports). */
-export function browserUsable(s: ServerSpec): boolean {
-  return s.uri.scheme !== 'stuns' && (!s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
+/**
+ * Whether the engine uses this URL at all. Chromium ignores stuns: and TURN on forbidden ports;
+ * Firefox has no such TURN port rule (it refuses the Fetch standard's "bad ports" at run time,
+ * which judgeGather reads from its error) and throws on stuns:.
+ */
+export function browserUsable(s: ServerSpec, engine: Engine = 'chromium'): boolean {
+  return s.uri.scheme !== 'stuns' && (engine !== 'chromium' || !s.uri.isTurn || browserAllowsTurnPort(s.uri.port));
 }
 
 /** The gather check of a URL the browser would ignore, known without running it; null if usable. */
-export function browserRefusal(s: ServerSpec): Check | null {
+export function browserRefusal(s: ServerSpec, engine: Engine = 'chromium'): Check | null {
   const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
-  if (s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
+  if (engine === 'chromium' && s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
     return {
       ...base,
       status: 'fail',
@@ -47,7 +52,7 @@ export function browserRefusal(s: ServerSpec): Check | null {
 /** Extra bound on top of the page's own, so a wedged page can never hang the run. */
 const PAGE_SLACK_MS = 3_000;
 
-export async function runGather(page: Page, spec: GatherSpec): Promise<GatherResult> {
+export async function runGather(page: PageEvaluator, spec: GatherSpec): Promise<GatherResult> {
   const call = page.evaluate(`window.iceprobe.gather(${JSON.stringify(spec)})`) as Promise<GatherResult>;
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
@@ -135,8 +140,15 @@ function codeForErrors(result: GatherResult, s: ServerSpec): { code: string; err
   }
 }
 
-/** Pure: one URL's browser observations → its check and its candidates. */
-export function judgeGather(s: ServerSpec, result: GatherResult | { error: string; durationMs: number }, timeoutMs: number): GatherVerdict {
+/** Firefox's RTCPeerConnection throws this for a server on the Fetch standard's bad-port list (5060, 1719, 87…). */
+const FIREFOX_BLOCKED_PORT = /uses a port that is blocked/i;
+
+/**
+ * Pure: one URL's browser observations → its check and its candidates. `engine` only changes
+ * how an engine's own refusals read: Firefox's blocked-port error, and Firefox ignoring a turns:
+ * URL whose host is an IP address (measured on 153: no connection attempt, no error event).
+ */
+export function judgeGather(s: ServerSpec, result: GatherResult | { error: string; durationMs: number }, timeoutMs: number, engine: Engine = 'chromium'): GatherVerdict {
   const id = gatherCheckId(s);
   const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
   if ('error' in result) {
@@ -164,12 +176,20 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
     candidates,
   });
 
+  if (result.setupError && FIREFOX_BLOCKED_PORT.test(result.setupError)) {
+    details.port = s.uri.port;
+    return check('fail', CheckCode.PORT_BLOCKED_BY_BROWSER, `The browser refuses port ${s.uri.port} (on its list of blocked ports) and will not contact this server`);
+  }
   if (result.setupError) return check('fail', CheckCode.INTERNAL_ERROR, `The browser refused the URL: ${result.setupError}`);
   const wanted = s.uri.isTurn ? 'relay' : 'srflx';
   // For TURN, a relay candidate must come over the transport the URL asked for.
   const good = s.uri.isTurn ? relays.filter((r) => r.relayProtocol === null || r.relayProtocol === s.uri.transport) : candidates.filter((c) => c.type === 'srflx');
   if (good.length > 0) {
     return check('pass', CheckCode.OK, `${wanted} candidate in ${result.firstMs[wanted] ?? '?'} ms`);
+  }
+  if (engine === 'firefox' && s.uri.transport === 'tls' && isIP(s.uri.host) !== 0 && result.errors.length === 0 && relays.length === 0) {
+    details.ipLiteralTls = true;
+    return check('warn', CheckCode.UNSUPPORTED_BY_BROWSER, `Firefox ignores turns: URLs whose host is an IP address (it opens TURN over TLS only to a host name): no connection was tried`);
   }
   const fromErr = codeForErrors(result, s);
   if (fromErr) {

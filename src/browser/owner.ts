@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EnvironmentError } from '../core/errors.js';
 import { registerCleanup } from '../core/lifecycle.js';
+import type { ProbeBrowser, ProbePage } from './engine.js';
 
 /** Needed on headless CI machines with a closed network (see NOTES). */
 export const BASE_FLAGS = [
@@ -70,7 +71,9 @@ export function resolveChromium(explicit: string | undefined): string | undefine
   });
 }
 
-export class BrowserOwner {
+/** Chromium through Playwright: the default engine (see ./engine.ts for the interface). */
+export class BrowserOwner implements ProbeBrowser {
+  readonly engine = 'chromium' as const;
   private closed = false;
   private readonly contexts = new Set<BrowserContext>();
 
@@ -125,12 +128,24 @@ export class BrowserOwner {
     return 'chromium';
   }
 
+  /** The engine-neutral page the probes drive (gathering, calls). */
+  async newProbePage(): Promise<ProbePage> {
+    const page = await this.newPage();
+    return {
+      goto: async (url, timeoutMs) => {
+        await page.goto(url, { timeout: timeoutMs, waitUntil: 'load' });
+      },
+      evaluate: (expression: string) => page.evaluate(expression),
+      close: () => page.close(),
+    };
+  }
+
   /** False once closed or once the browser process went away (crash, OOM kill). */
   get connected(): boolean {
     return !this.closed && this.browser.isConnected();
   }
 
-  /** A new, isolated context (its own "user") with one page. */
+  /** A new, isolated context (its own "user") with one Playwright page (serve, tests). */
   async newPage(): Promise<Page> {
     if (this.closed) throw new Error('browser already closed');
     const ctx = await this.browser.newContext();

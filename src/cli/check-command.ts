@@ -6,6 +6,7 @@ import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
+import type { BrowserChoice } from '../config/config.js';
 import { serverConfigInput } from './server-args.js';
 
 const options = {
@@ -28,6 +29,8 @@ const options = {
   junit: { type: 'string', describe: 'Write JUnit XML for CI' },
   'ca-file': { type: 'string', describe: 'PEM of a private CA your users trust (enterprise PKI, a lab); the TLS probe trusts it too' },
   'chromium-path': { type: 'string', describe: 'Chromium/Chrome binary (or ICEPROBE_CHROMIUM); default: system Chromium, then Playwright\'s' },
+  browser: { type: 'string', choices: ['chromium', 'firefox', 'all'], describe: 'Which browser engine runs the in-browser probes (gathering, calls); all compares them', defaultDescription: 'chromium' },
+  'firefox-path': { type: 'string', describe: 'Firefox binary for --browser firefox|all (or ICEPROBE_FIREFOX); default: Debian\'s firefox-esr, then a system Firefox' },
   scenario: { type: 'string', hidden: true, describe: 'Name of the lab scenario (set by iceprobe lab)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'No table; only errors (and --json - output)' },
 } as const;
@@ -90,6 +93,8 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
       ...(args.expect ? { expect: args.expect } : {}),
       ...(args.strict !== undefined ? { strict: args.strict } : {}),
       ...(args.caFile !== undefined ? { caFile: args.caFile } : {}),
+      ...(args.browser !== undefined ? { browsers: args.browser as BrowserChoice } : {}),
+      ...(args.firefoxPath !== undefined ? { firefoxPath: args.firefoxPath } : {}),
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       env: io.env,
       signal: controller.signal,

@@ -16,6 +16,24 @@ import { mintTurnRestCredential } from '../core/credentials.js';
 import { PATH_QUALITY_DEFAULTS } from '../probes-node/path-quality.js';
 import { Secrets } from '../core/redact.js';
 import { parseIceUri, type IceUri } from '../core/uri.js';
+import type { EngineName } from '../core/ids.js';
+
+/** The value of --browser. */
+export const BROWSER_CHOICES = ['chromium', 'firefox', 'all'] as const;
+export type BrowserChoice = (typeof BROWSER_CHOICES)[number];
+const ALL_ENGINES: readonly EngineName[] = ['chromium', 'firefox'];
+
+/** --browser / "browsers" → the engines, in a fixed order (Chromium first); problems are pushed. */
+export function resolveBrowsers(v: string | readonly string[] | undefined, problems: string[]): EngineName[] {
+  const given = v === undefined ? ['chromium'] : typeof v === 'string' ? [v] : [...v];
+  const out = new Set<EngineName>();
+  for (const g of given) {
+    if (g === 'all') ALL_ENGINES.forEach((e) => out.add(e));
+    else if ((ALL_ENGINES as readonly string[]).includes(g)) out.add(g as EngineName);
+    else problems.push(`--browser ${g}: unknown browser; use ${BROWSER_CHOICES.join(', ')}`);
+  }
+  return ALL_ENGINES.filter((e) => out.has(e));
+}
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
 export const DEFAULT_DURATION_S = 3;
@@ -48,6 +66,9 @@ export const IceprobeSettingsSchema = z
     expect: z.array(z.string()).optional(),
     strict: z.boolean().optional(),
     chromiumPath: z.string().optional(),
+    /** Which engines run the in-browser probes: "chromium" (default), "firefox", "all" or a list. */
+    browsers: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    firefoxPath: z.string().optional(),
     /** PEM file of a private CA your users' browsers trust (enterprise PKI, a lab): the TLS probe trusts it too. */
     caFile: z.string().optional(),
   })
@@ -79,6 +100,9 @@ export interface ConfigInput {
   expect?: readonly string[];
   strict?: boolean;
   chromiumPath?: string;
+  /** Which engines run the in-browser probes (default chromium); "all" is every engine. */
+  browsers?: BrowserChoice | readonly EngineName[];
+  firefoxPath?: string;
   caFile?: string;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
@@ -109,6 +133,9 @@ export interface ResolvedConfig {
   expect: string[];
   strict: boolean;
   chromiumPath: string | undefined;
+  /** The engines that run the in-browser probes, Chromium first when it is one of them. */
+  browsers: EngineName[];
+  firefoxPath: string | undefined;
   /** PEM certificates the protocol probes trust in addition to the system store. */
   extraCa: string[];
   secrets: Secrets;
@@ -257,6 +284,8 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     }
   }
 
+  const browsers = resolveBrowsers(input.browsers ?? s.browsers, problems);
+
   if (problems.length > 0) throw new ConfigError(problems.map((p) => secrets.redact(p)));
 
   return {
@@ -271,6 +300,8 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     expect: [...(s.expect ?? []), ...(input.expect ?? [])],
     strict: input.strict ?? s.strict ?? false,
     chromiumPath: input.chromiumPath ?? s.chromiumPath ?? env.ICEPROBE_CHROMIUM ?? undefined,
+    browsers: browsers.length > 0 ? browsers : ['chromium'],
+    firefoxPath: input.firefoxPath ?? s.firefoxPath ?? env.ICEPROBE_FIREFOX ?? undefined,
     extraCa,
     secrets,
   };

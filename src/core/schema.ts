@@ -200,6 +200,8 @@ export const Report = z.object({
     .optional(),
   environment: z.object({
     browser: z.object({ name: z.string(), version: z.string() }).nullable(),
+    /** Every engine that ran the in-browser probes, when more than one did (`--browser all`). */
+    browsers: z.array(z.object({ name: z.string(), version: z.string() })).optional(),
     node: z.string(),
     platform: z.string(),
     embeddedServer: z.boolean().optional(),

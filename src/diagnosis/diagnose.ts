@@ -33,6 +33,8 @@ import { tlsProblems } from './rules/tls.js';
 import { turnErrors } from './rules/turn-errors.js';
 import { turnsNotOn443 } from './rules/turns-port.js';
 import { udpBlocked } from './rules/udp-blocked.js';
+import { enginesDisagree } from './rules/engines.js';
+import { primaryEngineView } from './engine-view.js';
 
 /**
  * Below this a relayed call is LOW_THROUGHPUT: 5 Mbit/s carries one HD video call with headroom.
@@ -103,6 +105,8 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 
 export function diagnose(input: DiagnosisInput, options: DiagnosisOptions = {}): Finding[] {
   const o = resolveOptions(options);
-  const found = dedupFindings(RULES.flatMap(({ rule }) => rule(input, o)));
+  // The rules judge one engine's browser checks (./engine-view.ts); the engine rule compares them.
+  const { view, cite } = primaryEngineView(input);
+  const found = dedupFindings([...RULES.flatMap(({ rule }) => rule(view, o)).map(cite), ...enginesDisagree(input, o)]);
   return sortFindings([...found, ...allGood(input, found)]);
 }

@@ -7,14 +7,16 @@
  * Network outcomes are checks in the report; only usage/config/environment problems throw.
  * An aborted run (Ctrl-C) still returns what it measured, marked `partial`.
  */
-import type { Page } from 'playwright-core';
-import { BrowserOwner } from '../browser/owner.js';
+import { openProbePage, type Engine, type ProbeBrowser, type ProbePage } from '../browser/engine.js';
+import { launchBrowser } from '../browser/launch.js';
+import { labelCall, labelCandidate, labelCheck } from './engines.js';
 import { resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from '../config/config.js';
 import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls, planOneSidedCall, runCall } from '../browser/calls.js';
+import { planCalls, planOneSidedCall } from '../browser/calls.js';
+import { runCalls as runPlannedCalls } from '../browser/call-runner.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { parseExpectations } from './expect.js';
@@ -31,8 +33,11 @@ export type ProgressEvent =
 export interface CheckOptions extends ConfigInput {
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
-  /** Reuse a browser the caller owns (tests, serve); otherwise one is launched and closed. */
-  browser?: BrowserOwner;
+  /**
+   * Reuse browsers the caller owns (tests, serve), one per engine; an engine the run needs (see
+   * `browsers`) and that is not given here is launched and closed.
+   */
+  browser?: ProbeBrowser | readonly ProbeBrowser[];
   /** Lab runs name their scenario in the report. */
   scenario?: string;
   /** Only the relay-forced calls, not the policy-"all" one (the exporter's call module asks one question). */
@@ -42,7 +47,8 @@ export interface CheckOptions extends ConfigInput {
 export interface RunContext {
   config: ResolvedConfig;
   servers: ServerSpec[];
-  browser: BrowserOwner | null;
+  /** The first engine's browser (Chromium when it runs). */
+  browser: ProbeBrowser | null;
   probeServer: ProbeServer | null;
   signal: AbortSignal;
   checks: Check[];
@@ -79,18 +85,8 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function openProbePage(browser: BrowserOwner, origin: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/`, { timeout: 10_000, waitUntil: 'load' });
-  // Module scripts run before "load", so this is normally true at once.
-  if ((await page.evaluate('Boolean(window.iceprobe && window.iceprobe.ready)')) !== true) {
-    await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { timeout: 10_000, polling: 10 });
-  }
-  return page;
-}
-
 /** One RTCPeerConnection with every UDP server: does the NAT map per destination? */
-async function gatherShared(ctx: RunContext, page: Page): Promise<void> {
+async function gatherShared(ctx: RunContext, page: ProbePage): Promise<void> {
   const spec = sharedGatherSpec(ctx.servers, ctx.config.timeoutMs);
   if (!spec) return;
   const servers = natEvidenceServers(ctx.servers);
@@ -106,12 +102,13 @@ async function gatherShared(ctx: RunContext, page: Page): Promise<void> {
   ctx.add(verdict.check);
 }
 
-async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
+async function gatherAll(ctx: RunContext, page: ProbePage, engine: Engine = 'chromium'): Promise<void> {
   const { config } = ctx;
   await Promise.all([
-    gatherShared(ctx, page),
+    // The shared connection's NAT evidence needs each candidate's server url: Firefox names none.
+    engine === 'chromium' ? gatherShared(ctx, page) : undefined,
     ...ctx.servers.map(async (s) => {
-      const refused = browserRefusal(s);
+      const refused = browserRefusal(s, engine);
       if (refused) {
         ctx.add(refused);
         return;
@@ -119,10 +116,10 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
       const t0 = Date.now();
       let verdict;
       try {
-        verdict = judgeGather(s, await runGather(page, gatherSpec(s, config.timeoutMs)), config.timeoutMs);
+        verdict = judgeGather(s, await runGather(page, gatherSpec(s, config.timeoutMs)), config.timeoutMs, engine);
       } catch (e) {
         if (ctx.signal.aborted) return;
-        verdict = judgeGather(s, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 }, config.timeoutMs);
+        verdict = judgeGather(s, { error: (e as Error).message.split('\n')[0] ?? 'unknown', durationMs: Date.now() - t0 }, config.timeoutMs, engine);
       }
       ctx.candidates.push(...verdict.candidates);
       ctx.add(verdict.check);
@@ -130,35 +127,68 @@ async function gatherAll(ctx: RunContext, page: Page): Promise<void> {
   ]);
 }
 
-/** Calls run one after another: concurrent calls would share the CPU and skew throughput. */
-async function runCalls(ctx: RunContext, pagesReady: Promise<Page[]>, relayOnly: boolean): Promise<void> {
-  const planned = planCalls(ctx.servers, ctx.checks, browserUsable);
-  // The one-sided call goes after the relay-forced ones, before the policy-all call.
-  const oneSided = planOneSidedCall(ctx.servers, planned, ctx.checks, browserUsable);
-  const withOneSided = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
-  const plans = withOneSided.filter((p) => !relayOnly || p.policy === 'relay');
+/**
+ * Every call is set up at once; their data phases run one after another (call-runner.ts):
+ * concurrent transfers would share the CPU and the link and skew each other's throughput.
+ */
+async function runCalls(ctx: RunContext, pagesReady: Promise<ProbePage[]>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
+  // Other engines make the relay-forced calls only: the policy-all call is Chromium's.
+  const usable = (s: ServerSpec) => browserUsable(s, engine);
+  const planned = planCalls(ctx.servers, ctx.checks, usable);
+  // Chromium's one-sided call (caller relayed, callee without TURN) goes after the relay-forced
+  // calls, before the policy-all one.
+  const oneSided = engine === 'chromium' ? planOneSidedCall(ctx.servers, planned, ctx.checks, usable) : null;
+  const ordered = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
+  const plans = ordered.filter((p) => (!relayOnly && engine === 'chromium') || (p.policy === 'relay' && !p.directCallee));
   let relay: RelayServer | null = null;
-  let pages: Page[] = [];
+  let pages: ProbePage[] = [];
   try {
     pages = await pagesReady;
     if (plans.every((p) => p.servers.length === 0)) return;
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    const [caller, callee] = pages as [Page, Page];
-    for (const plan of plans) {
-      if (ctx.signal.aborted) break;
-      const { call, check } = await runCall({ caller, callee }, plan, {
-        relayUrl: relay.url,
-        setupTimeoutMs: ctx.config.timeoutMs,
-        durationMs: ctx.config.durationS * 1000,
-        media: ctx.config.media,
-      });
-      ctx.calls.push(call);
-      ctx.add(check);
-    }
+    const [caller, callee] = pages as [ProbePage, ProbePage];
+    await runPlannedCalls(
+      { caller, callee },
+      plans,
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, signal: ctx.signal },
+      ({ call, check }) => {
+        ctx.calls.push(call);
+        ctx.add(check);
+      },
+    );
   } finally {
     await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     await relay?.close();
   }
+}
+
+function givenBrowsers(b: CheckOptions['browser']): readonly ProbeBrowser[] {
+  if (b === undefined) return [];
+  return 'engine' in b ? [b] : b;
+}
+
+/**
+ * The run as one engine sees it: its own list of checks (call planning reads its gather checks),
+ * each also added to the run under the engine's id (./engines.ts); its candidates and calls are
+ * moved into the run by `flush`. Chromium works on the run itself.
+ */
+function engineRun(ctx: RunContext, engine: Engine): { sub: RunContext; flush: () => void } {
+  if (engine === 'chromium') return { sub: ctx, flush: () => undefined };
+  const sub: RunContext = {
+    ...ctx,
+    checks: [],
+    candidates: [],
+    calls: [],
+    add: (c) => {
+      sub.checks.push(c);
+      ctx.add(labelCheck(c, engine));
+    },
+  };
+  const flush = () => {
+    ctx.candidates.push(...sub.candidates.splice(0).map((c) => labelCandidate(c, engine)));
+    ctx.calls.push(...sub.calls.splice(0).map((c) => labelCall(c, engine)));
+  };
+  return { sub, flush };
 }
 
 export async function check(options: CheckOptions = {}): Promise<Report> {
@@ -189,7 +219,8 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       progress({ type: 'check', check: c });
     },
   };
-  let ownBrowser: BrowserOwner | null = null;
+  const ownBrowsers: ProbeBrowser[] = [];
+  let ranIn: ProbeBrowser[] = [];
   let partial = false;
   let failure: unknown = null;
   let insecureTls = config.insecureTls;
@@ -226,29 +257,47 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
 
     progress({ type: 'stage', stage: 'browser' });
     const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
-    const browserStarted = options.browser
-      ? Promise.resolve(options.browser)
-      : BrowserOwner.launch({ executablePath: config.chromiumPath, insecureTls, fakeMedia: config.media }).then((b) => (ownBrowser = b));
-    // Both settle before we go on, so whatever did start is closed below even if the other failed.
-    const [b, srv] = await Promise.allSettled([browserStarted, serverStarted]);
-    if (b.status === 'rejected') throw b.reason;
-    if (srv.status === 'rejected') throw srv.reason;
-    const browser = b.value;
-    const probeServer = srv.value;
-    ctx.browser = browser;
+    const given = givenBrowsers(options.browser);
+    // One browser per engine (config.browsers, Chromium first), launched side by side.
+    const browsersStarted = config.browsers.map(
+      (engine) =>
+        given.find((g) => g.engine === engine) ??
+        launchBrowser(engine, { executablePath: engine === 'chromium' ? config.chromiumPath : config.firefoxPath, insecureTls, fakeMedia: config.media, extraCa }).then((b) => {
+          ownBrowsers.push(b);
+          return b;
+        }),
+    );
+    // All settle before we go on, so whatever did start is closed below even if another failed.
+    const [srv, ...started] = await Promise.allSettled([serverStarted, ...browsersStarted]);
+    for (const r of [srv, ...started]) if (r.status === 'rejected') throw r.reason;
+    const probeServer = (srv as PromiseFulfilledResult<ProbeServer>).value;
+    ranIn = started.map((r) => (r as PromiseFulfilledResult<ProbeBrowser>).value);
+    ctx.browser = ranIn[0] ?? null;
     if (controller.signal.aborted) throw controller.signal.reason;
 
     progress({ type: 'stage', stage: 'gather' });
-    // The two call pages (caller, callee: separate contexts) open while gathering runs.
-    const callPages = config.calls ? Promise.all([openProbePage(browser, probeServer.origin), openProbePage(browser, probeServer.origin)]) : null;
-    callPages?.catch(() => undefined);
-    const page = await abortable(openProbePage(browser, probeServer.origin), controller.signal);
-    await abortable(gatherAll(ctx, page), controller.signal);
-    await page.close().catch(() => undefined);
-
-    if (callPages) {
-      progress({ type: 'stage', stage: 'calls' });
-      await abortable(runCalls(ctx, callPages, options.relayCallsOnly === true), controller.signal);
+    const runs = ranIn.map((browser) => ({ browser, ...engineRun(ctx, browser.engine) }));
+    try {
+      // Each engine's two call pages (caller, callee: separate contexts) open while gathering runs.
+      const callPages = runs.map(({ browser }) => (config.calls ? Promise.all([openProbePage(browser, probeServer.origin), openProbePage(browser, probeServer.origin)]) : null));
+      for (const p of callPages) p?.catch(() => undefined);
+      // The engines gather side by side (gathering is light); their calls run one after another.
+      await abortable(
+        Promise.all(
+          runs.map(async ({ browser, sub }) => {
+            const page = await openProbePage(browser, probeServer.origin);
+            await gatherAll(sub, page, browser.engine).finally(() => page.close().catch(() => undefined));
+          }),
+        ),
+        controller.signal,
+      );
+      if (config.calls) progress({ type: 'stage', stage: 'calls' });
+      for (const [i, { browser, sub }] of runs.entries()) {
+        const pages = callPages[i];
+        if (pages) await abortable(runCalls(sub, pages, options.relayCallsOnly === true, browser.engine), controller.signal);
+      }
+    } finally {
+      for (const r of runs) r.flush();
     }
     // Protocol probes ran alongside; the calls never waited for them.
     await abortable(protocolDone, controller.signal);
@@ -259,7 +308,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     options.signal?.removeEventListener('abort', onOuterAbort);
     controller.abort(new Error('run finished')); // stops any probe still running
     await protocolDone.catch(() => undefined);
-    await Promise.all([ctx.probeServer?.close(), ownBrowser ? (ownBrowser as BrowserOwner).close() : undefined, ctx.embedded?.stop()]);
+    await Promise.all([ctx.probeServer?.close(), ...ownBrowsers.map((b) => b.close()), ctx.embedded?.stop()]);
   }
 
   progress({ type: 'stage', stage: 'diagnosis' });
@@ -272,6 +321,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     origin: { kind: 'check' },
     environment: {
       browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version } : null,
+      ...(ranIn.length > 1 ? { browsers: ranIn.map((b) => ({ name: b.name, version: b.version })) } : {}),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       embeddedServer: ctx.embedded !== null,

@@ -1,0 +1,57 @@
+/**
+ * When a call's data phase may stop: its steady receive rate has converged. Pure (samples in,
+ * decision out); src/browser/session.ts polls the callee's counters and asks this after each
+ * interval, and `--duration` caps the transfer whatever this says.
+ *
+ * The rule, on the callee's per-interval receive rates (calls.ts receivedSamples):
+ *   1. only the steady intervals count: those after the slow-start warm-up (calls.ts
+ *      steadyReceived, the same ones the headline figure is the median of);
+ *   2. at least `window` of them, and at least `minTransferMs` of data in all (the
+ *      LOW_THROUGHPUT rule ignores shorter transfers, so stopping earlier would hide it);
+ *   3. the last `window` intervals agree: each within ±`tolerance` of their median (a plateau,
+ *      not a ramp, a stall or its recovery);
+ *   4. the figure that would be reported now (the median of every steady interval) is within
+ *      ±`tolerance` of that plateau: more of the same intervals cannot move it further than that.
+ * A ramp fails 3; a stall followed by its recovery fails 3 until it is `window` intervals behind,
+ * and 4 while the stalled intervals still weigh on the median. Noisy paths (loopback on a busy
+ * CPU) rarely agree: they run to the cap, which is the honest outcome.
+ */
+import { median } from '../core/stats.js';
+import type { ReceivedSample } from '../core/schema.js';
+import { steadyReceived, steadyReceiveRate } from './calls.js';
+
+export interface ConvergenceRule {
+  /** Steady intervals that must agree (and the fewest steady intervals to stop on). */
+  window: number;
+  /** Relative band, e.g. 0.1 for ±10 %. */
+  tolerance: number;
+  /** No stop before this much data (first received byte to the last interval's end). */
+  minTransferMs: number;
+}
+
+/**
+ * Defaults: 4 intervals of 250 ms = a 1 s plateau, ±10 % (inside the ±15 % fidelity the lab
+ * judges), and never less than the 1 s LOW_THROUGHPUT needs (diagnosis/rules/low-throughput.ts).
+ */
+export const CONVERGENCE: ConvergenceRule = { window: 4, tolerance: 0.1, minTransferMs: 1_000 };
+
+export interface Convergence {
+  converged: boolean;
+  /** The figure as it stands (median of the steady intervals), null before the first one. */
+  rate: number | null;
+  /** The median of the last `window` steady intervals, null before there are that many. */
+  plateau: number | null;
+  steadyIntervals: number;
+}
+
+export function convergence(samples: readonly ReceivedSample[], rule: ConvergenceRule = CONVERGENCE): Convergence {
+  const steady = steadyReceived(samples);
+  const rate = steadyReceiveRate(samples);
+  const base = { rate, plateau: null, steadyIntervals: steady.length };
+  if (steady.length < Math.max(1, rule.window) || rate === null) return { ...base, converged: false };
+  const recent = steady.slice(-rule.window).map((s) => s.bitsPerSecond);
+  const plateau = median(recent);
+  const within = (x: number) => plateau > 0 && Math.abs(x - plateau) <= rule.tolerance * plateau;
+  const long = (samples.at(-1)?.atMs ?? 0) >= rule.minTransferMs;
+  return { ...base, plateau, converged: long && recent.every(within) && within(rate) };
+}

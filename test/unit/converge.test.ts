@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { CONVERGENCE, convergence } from '../../src/browser/converge.js';
+import type { ReceivedSample } from '../../src/core/schema.js';
+
+/** Intervals of `stepMs` at the given rates (Mbit/s), the first ending at stepMs. */
+function series(mbit: number[], stepMs = 250): ReceivedSample[] {
+  return mbit.map((m, i) => ({ atMs: (i + 1) * stepMs, bitsPerSecond: m * 1e6, packetsPerSecond: 0, reverseBitsPerSecond: 0, reversePacketsPerSecond: 0 }));
+}
+
+/** The first prefix on which the rule says "converged": its last interval's end, or null. */
+function stopAt(s: ReceivedSample[]): number | null {
+  for (let i = 1; i <= s.length; i++) if (convergence(s.slice(0, i)).converged) return s[i - 1]?.atMs ?? null;
+  return null;
+}
+
+describe('convergence', () => {
+  it('a flat rate stops once the warm-up and a full window of steady intervals are behind it', () => {
+    const s = series(Array(16).fill(18));
+    // Intervals after the 1 s warm-up start at 1000 ms: the 4th of them ends at 2000 ms.
+    expect(stopAt(s)).toBe(2000);
+    expect(convergence(s.slice(0, 8))).toMatchObject({ converged: true, rate: 18e6, plateau: 18e6, steadyIntervals: 4 });
+  });
+
+  it('never before a window of steady intervals, whatever the rate does before', () => {
+    expect(convergence(series([18, 18, 18, 18, 18, 18, 18]))).toMatchObject({ converged: false, steadyIntervals: 3 });
+    expect(convergence([])).toMatchObject({ converged: false, rate: null, plateau: null });
+  });
+
+  it('a stall keeps it going until the stall no longer weighs on the figure', () => {
+    // 20 Mbit/s link, TURN/TCP: a 1.25 s stall right after the warm-up, then the plateau.
+    const s = series([16, 12, 11, 10, 4, 7, 3, 0.4, 1.4, 17.9, 17.4, 17.3, 17.5, 17.4, 17.9, 17.5, 17.6, 17.7, 17.5]);
+    const at = stopAt(s);
+    expect(at).not.toBeNull();
+    const c = convergence(s.filter((x) => x.atMs <= (at ?? 0)));
+    // Stopped on the plateau, and the figure it stops with is the plateau's (not the stall's).
+    expect(c.rate).toBeGreaterThan(17e6 * 0.9);
+    expect(at).toBeGreaterThan(3500);
+  });
+
+  it('a ramp does not converge while it is still rising', () => {
+    const ramp = series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(stopAt(ramp)).toBeNull();
+  });
+
+  it('a noisy path (±50 %) does not converge: it runs to the cap', () => {
+    expect(stopAt(series([70, 59, 60, 66, 35, 38, 42, 170, 168, 119, 143, 60]))).toBeNull();
+  });
+
+  it('respects the minimum transfer even with a short warm-up window', () => {
+    const rule = { ...CONVERGENCE, window: 1, minTransferMs: 1_800 };
+    const s = series(Array(10).fill(5));
+    expect(convergence(s.slice(0, 6), rule).converged).toBe(false); // ends at 1500 ms
+    expect(convergence(s.slice(0, 8), rule).converged).toBe(true);
+  });
+});
