@@ -143,10 +143,11 @@ function treePssMb(root: number): number {
 }
 
 /** Runs the built CLI; returns wall ms, exit code and the tree's peak PSS (sampled every 100 ms). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; code: number | null; peakMb: number; stdout: string }> {
+function cli(args: string[], env: Record<string, string> = {}, lock?: string): Promise<{ ms: number; code: number | null; peakMb: number; stdout: string }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const cmd: [string, string[]] = lock ? ['flock', [lock, process.execPath, CLI, ...args]] : [process.execPath, [CLI, ...args]];
+    const child = spawn(cmd[0], cmd[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     let peak = 0;
@@ -321,7 +322,9 @@ async function benchCalls(): Promise<void> {
   const srv = await startProbeServer();
   const relay = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
-    const [caller, callee, ceilingPage] = await Promise.all([openPage(b, srv.origin), openPage(b, srv.origin), openPage(b, srv.origin)]);
+    // Both peers in one page, as `iceprobe check` runs them (and as the minimal page does).
+    const [caller, ceilingPage] = await Promise.all([openPage(b, srv.origin), openPage(b, srv.origin)]);
+    const callee = caller;
     const u = c.username;
     const p = c.password;
     const servers = [spec(c.urls.turnUdp, u, p), spec(c.urls.turnTcp, u, p), spec(c.urls.turns ?? '', u, p)];
@@ -415,7 +418,8 @@ async function benchLab(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(join(tmpdir(), 'iceprobe-bench-lab-'));
     const out = join(dir, 'r.json');
-    const r = await cli(['lab', 'run', 'rate-limited', '--json', out, '--quiet']);
+    // On a machine where several people share the lab, BENCH_LAB_LOCK names the flock(1) file every lab run takes.
+    const r = await cli(['lab', 'run', 'rate-limited', '--json', out, '--quiet'], {}, process.env.BENCH_LAB_LOCK);
     try {
       const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
       const rate = loadScenario('rate-limited').rateLimit?.bitsPerSecond ?? 0;

@@ -312,6 +312,13 @@ export async function callOpen(spec: CallSpec): Promise<OpenResult> {
     await withTimeout(opened, left(), 'datachannel', 'the data channel opening');
     mark('datachannel-open');
     watching = false;
+    // The pair ICE chose and its RTT now (a call that gets no data phase still reports them).
+    const st = await readStats(p).catch(() => null);
+    if (st) {
+      r.selectedPair = st.selectedPair;
+      r.selectedPairChanges = st.pairChanges;
+      if (st.rttMs !== null) r.rtts.push(st.rttMs);
+    }
     sessions.set(key, { spec, r, t0, pc: p, signal: s, stream, channel, incoming, counter: [], receiving: null, stop: false, wake: null });
     return { key, open: true, result: structuredClone(r) };
   } catch (e) {
@@ -436,6 +443,11 @@ export async function callFinish(key: string): Promise<CallResult> {
     error = e;
   }
   return close(key, s, error);
+}
+
+/** Ends an open call without a data phase: its final stats, then teardown (ok: it connected). */
+export async function callClose(key: string): Promise<CallResult> {
+  return close(key, take(key), null);
 }
 
 /** Releases a session that will not get its data phase (the run was aborted or the peer failed). */

@@ -25,12 +25,27 @@ import { VERSION } from './core/version.js';
 import type { Io } from './cli/io.js';
 import { consoleIo } from './cli/io.js';
 
+/**
+ * `iceprobe --help` (no command): yargs would list the default command's 22 options as if they
+ * were global, so the top-level help is built without `check` as the default. Only then.
+ */
+export function isTopLevelHelp(argv: readonly string[]): boolean {
+  const asksHelp = argv.some((a) => a === '--help' || a === '-h');
+  const command = argv.find((a) => !a.startsWith('-'));
+  return asksHelp && command === undefined;
+}
+
 function build(argv: string[], io: Io): Argv {
+  const topHelp = isTopLevelHelp(argv);
   return yargs(argv)
     .scriptName('iceprobe')
-    .usage('$0 <command> [options]\n\nTells you why WebRTC connections fail and whether your STUN/TURN deployment really works.')
+    .usage(
+      topHelp
+        ? '$0 <command> [options]\n\nTells you why WebRTC connections fail and whether your STUN/TURN deployment really works.\nWith no command, runs `check`. Options of a command: $0 <command> --help'
+        : '$0 <command> [options]\n\nTells you why WebRTC connections fail and whether your STUN/TURN deployment really works.',
+    )
     .command(
-      ['check', '$0'],
+      topHelp ? 'check' : ['check', '$0'],
       'Gather candidates per STUN/TURN URL in headless Chromium, probe each server directly, and make loopback calls through it. With no servers given, checks an embedded local coturn.',
       checkOptions,
       async (args) => {
@@ -43,7 +58,8 @@ function build(argv: string[], io: Io): Argv {
     .command('nat', 'RFC 5780 NAT behaviour discovery against one STUN server: mapping, filtering, hairpinning, classic NAT type', natOptions, async (args) => {
       io.exitCode = await runNat(args, io);
     })
-    .command('report <file>', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, async (args) => {
+    // [file], not <file>: a missing file is our own one-line usage error, not yargs' message.
+    .command('report [file]', 'Re-render a saved JSON report as a table, HTML, JUnit or Markdown', reportOptions, async (args) => {
       io.exitCode = await runReport(args, io);
     })
     .command('serve', 'Host the probe page for people\'s browsers (with an echo peer and the signaling relay); store their reports', serveOptions, async (args) => {
@@ -55,6 +71,10 @@ function build(argv: string[], io: Io): Argv {
     .command('lab', 'NAT lab (Linux, root): reproduce NATs and firewalls with network namespaces', (y) =>
       labCommand(y, io, (code) => (io.exitCode = code)),
     )
+    .example('$0', 'Check an embedded local coturn: the whole product, no servers needed')
+    .example('$0 check --config ice.json --html report.html', 'Check your own servers (a browser RTCConfiguration)')
+    .example('$0 serve --config ice.json', 'Give people a link that tests your servers from their browser')
+    .example('$0 report report.json --html report.html', 'Re-render a saved report')
     .middleware((parsed) => rejectNotANumber(parsed, argv), true)
     .demandCommand(0)
     .strict()

@@ -7,6 +7,11 @@
  *
  * A call that sends media (the policy-all call with --media) would put video on the wire the
  * moment it connects, so it is set up only when its turn comes, after every other data phase.
+ *
+ * The policy-all call gets a data phase only when ICE chose a relayed pair. Both peers are pages
+ * of this one browser, so a host or server-reflexive pair runs inside this machine: a transfer
+ * over it would measure this machine's CPU, not a network or a server. That call reports that it
+ * connected, over which pair and its RTT, and no throughput (details.dataPhase says why).
  */
 import { randomBytes } from 'node:crypto';
 import type { PageEvaluator } from './engine.js';
@@ -31,6 +36,8 @@ export interface CallRunOptions {
   sampleMs?: number;
   /** When to stop a data phase early; null: always run the whole `durationMs`. */
   convergence?: ConvergenceRule | null;
+  /** The first data phase waits for this (e.g. the loss bursts, which a bulk transfer would skew); setup does not. */
+  dataAfter?: Promise<unknown>;
   signal?: AbortSignal;
 }
 
@@ -122,6 +129,28 @@ class Runner {
     return { room, callee, caller };
   }
 
+  /** No data phase is worth running: the selected pair never leaves this machine (see the header). */
+  localOnly(plan: PlannedCall, s: { caller: OpenResult }): boolean {
+    const local = s.caller.result.selectedPair?.local.type;
+    return plan.policy === 'all' && !this.sendsMedia(plan) && local !== undefined && local !== null && local !== 'relay';
+  }
+
+  /** Closes an open call without a data phase and judges it (connectivity, pair, RTT; no throughput). */
+  async connectOnly(plan: PlannedCall, s: { callee: OpenResult; caller: OpenResult }): Promise<CallOutcome> {
+    const close = (page: PageEvaluator, role: CallSpec['role'], key: string) =>
+      evaluate<CallResult>(page, 'callClose', [key], PAGE_SLACK_MS).catch((e: unknown) => pageFailure(role, firstLine(e)));
+    const [callerR, calleeR] = await Promise.all([close(this.pages.caller, 'caller', s.caller.key), close(this.pages.callee, 'callee', s.callee.key)]);
+    this.open.delete(s.caller.key);
+    this.open.delete(s.callee.key);
+    const out = judgeCall(plan, callerR, calleeR, this.o.durationMs);
+    const pair = callerR.selectedPair;
+    out.check.details = {
+      ...out.check.details,
+      dataPhase: `none: the selected pair (${pair?.local.type ?? '?'} ↔ ${pair?.remote.type ?? '?'}) runs inside this machine, a transfer would measure its CPU`,
+    };
+    return out;
+  }
+
   /** The data phase of an open call, then its verdict. */
   async transfer(plan: PlannedCall, s: { callee: OpenResult; caller: OpenResult }): Promise<CallOutcome> {
     const { caller, callee } = this.pages;
@@ -197,13 +226,16 @@ export async function runCalls(pages: CallPages, plans: readonly PlannedCall[], 
   }
   const out: CallOutcome[] = [];
   try {
+    if (o.dataAfter) await o.dataAfter.catch(() => undefined);
     for (const plan of plans) {
       if (o.signal?.aborted) break;
       let r: CallOutcome;
       if (plan.skip) r = notRunCall(plan, plan.skip, 'skip');
       else {
         const s = await (setups.get(plan) ?? runner.setUp(plan));
-        r = s.caller.open && s.callee.open ? await runner.transfer(plan, s) : await runner.failed(plan, s);
+        if (!(s.caller.open && s.callee.open)) r = await runner.failed(plan, s);
+        else if (runner.localOnly(plan, s)) r = await runner.connectOnly(plan, s);
+        else r = await runner.transfer(plan, s);
       }
       out.push(r);
       onCall?.(r);

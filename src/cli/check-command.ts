@@ -1,12 +1,12 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
-import type { ProgressEvent } from '../run/check.js';
 import { EXIT, OutputError, RunError, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
 import type { Io } from './io.js';
 import type { BrowserChoice } from '../config/config.js';
+import { startLiveProgress } from './progress.js';
 import { serverConfigInput } from './server-args.js';
 
 const options = {
@@ -35,20 +35,24 @@ const options = {
   quiet: { type: 'boolean', alias: 'q', describe: 'No table; only errors (and --json - output)' },
 } as const;
 
+/** `check --help` in the groups a user thinks in (every option is in exactly one; a test holds that). */
+export const CHECK_OPTION_GROUPS: Record<string, readonly (keyof typeof options)[]> = {
+  'Servers:': ['url', 'config', 'username', 'credential', 'turn-secret', 'ca-file'],
+  'Probes:': ['timeout', 'calls', 'protocol', 'duration', 'loss-probes', 'media', 'expect', 'strict'],
+  'Output:': ['json', 'html', 'junit', 'quiet'],
+  'Browser:': ['browser', 'chromium-path', 'firefox-path', 'insecure-tls'],
+};
+
 export function checkOptions(y: Argv) {
-  return y
-    .options(options)
+  let g = y.options(options);
+  for (const [name, keys] of Object.entries(CHECK_OPTION_GROUPS)) g = g.group([...keys], name);
+  return g
     .example('$0 check', 'Check an embedded local coturn (the whole product, no servers needed)')
     .example('$0 check --url turn:turn.example.com:3478 --username u --credential p', 'Check one TURN URL')
     .example('$0 check --config ice.json --json report.json --junit junit.xml', 'Check a browser RTCConfiguration, for CI');
 }
 
 export type CheckArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
-
-function describeProgress(e: ProgressEvent, done: number): string {
-  if (e.type === 'stage') return `iceprobe: ${e.stage}…`;
-  return `iceprobe: ${done} checks done · last ${e.check.kind} ${e.check.target}: ${e.check.status} ${e.check.code}`;
-}
 
 export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> {
   if (args.json === '' || args.html === '' || args.junit === '') throw new UsageError('--json, --html and --junit need a path (or - for --json)');
@@ -60,7 +64,6 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     import('../../reports/table.js'),
     import('../../reports/write.js'),
   ]);
-  let done = 0;
   const targets: WriteTargets = {
     ...(args.json !== undefined ? { json: args.json } : {}),
     ...(args.html !== undefined ? { html: args.html } : {}),
@@ -82,6 +85,8 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
       return [...e.written];
     }
   };
+  // The live phase line: TTY only (io.progress is null otherwise), never in CI.
+  const live = startLiveProgress(io.progress);
   let report: Report;
   try {
     report = await check({
@@ -98,10 +103,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
       ...(args.scenario !== undefined ? { scenario: args.scenario } : {}),
       env: io.env,
       signal: controller.signal,
-      onProgress: (e) => {
-        if (e.type === 'check') done++;
-        io.progress?.(describeProgress(e, done));
-      },
+      onProgress: (e) => live.onEvent(e),
     });
   } catch (e) {
     // Stopped by a usage/environment/internal problem: what was measured is still written.
@@ -111,7 +113,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     }
     throw e;
   } finally {
-    io.progress?.(null);
+    live.stop();
     stopListening();
   }
 

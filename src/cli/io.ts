@@ -1,8 +1,10 @@
+import { liveProgressAllowed } from './progress.js';
+
 /** Where the CLI writes: injectable so end-to-end tests can run it in-process too. */
 export interface Io {
   out: (text: string) => void;
   err: (line: string) => void;
-  /** A one-line progress indicator (TTY only); null clears it. */
+  /** A one-line progress indicator (a terminal, not CI); null clears it. Null when there is none. */
   progress: ((line: string | null) => void) | null;
   isTTY: boolean;
   columns: number | undefined;
@@ -11,10 +13,12 @@ export interface Io {
 }
 
 export function consoleIo(): Io {
-  const tty = Boolean(process.stderr.isTTY);
+  // A live line only on a real terminal and never in CI logs (src/cli/progress.ts).
+  const tty = liveProgressAllowed(Boolean(process.stderr.isTTY), process.env);
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    // A message clears the live line first, so the two never share a row.
+    err: (line) => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}${line}\n`),
     progress: tty
       ? (line) => {
           process.stderr.write(`\r\x1b[2K${line === null ? '' : line.slice(0, (process.stderr.columns ?? 80) - 1)}`);

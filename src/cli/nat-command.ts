@@ -12,13 +12,16 @@ import { parseIceUri } from '../core/uri.js';
 import type { Io } from './io.js';
 
 export function natOptions(y: Argv) {
-  return y.options({
-    url: { type: 'string', describe: 'The STUN server: stun:host[:port] (needs RFC 5780: two IP addresses)', demandOption: true },
-    'nat-lifetime': { type: 'number', describe: `Also measure how long an idle mapping lives, up to this many seconds (max ${MAX_LIFETIME_SECONDS})` },
-    timeout: { type: 'number', default: 5_000, describe: 'Bound for the first Binding, in ms' },
-    family: { choices: [4, 6] as const, describe: 'Address family when the host has both (default: IPv4 first)' },
-    json: { type: 'string', describe: 'Write the nat check as JSON to this file (- for stdout)' },
-  });
+  return y
+    .options({
+      url: { type: 'string', describe: 'The STUN server: stun:host[:port] (needs RFC 5780: two IP addresses)', demandOption: true },
+      'nat-lifetime': { type: 'number', describe: `Also measure how long an idle mapping lives, up to this many seconds (max ${MAX_LIFETIME_SECONDS})` },
+      timeout: { type: 'number', default: 5_000, describe: 'Bound for the first Binding, in ms' },
+      family: { choices: [4, 6] as const, describe: 'Address family when the host has both (default: IPv4 first)' },
+      json: { type: 'string', describe: 'Write the nat check as JSON to this file (- for stdout)' },
+    })
+    .example('$0 nat --url stun:stun.example.com', 'Mapping, filtering and hairpinning of this machine\'s NAT toward one RFC 5780 server')
+    .example('$0 nat --url stun:stun.example.com:3478 --nat-lifetime 120 --json nat.json', 'Also measure how long an idle mapping lives (up to 2 min)');
 }
 
 export interface NatArgs {

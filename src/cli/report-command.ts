@@ -5,17 +5,19 @@ import type { Io } from './io.js';
 
 export function reportOptions(y: Argv) {
   return y
-    .positional('file', { type: 'string', describe: 'A JSON report written by iceprobe check --json', demandOption: true })
+    .positional('file', { type: 'string', describe: 'A JSON report written by iceprobe check --json (required)' })
     .options({
       html: { type: 'string', describe: 'Write a self-contained HTML report' },
       junit: { type: 'string', describe: 'Write JUnit XML' },
       markdown: { type: 'string', describe: 'Append a Markdown summary to this file' },
       quiet: { type: 'boolean', alias: 'q', describe: 'No table' },
-    });
+    })
+    .example('$0 report report.json', 'Print a saved report as the terminal table (exit 1 if it had a failed check)')
+    .example('$0 report report.json --html report.html --junit junit.xml -q', 'Write HTML and JUnit from a saved report');
 }
 
 export async function runReport(args: { file?: string | undefined; html?: string | undefined; junit?: string | undefined; markdown?: string | undefined; quiet?: boolean | undefined }, io: Io): Promise<number> {
-  if (!args.file) throw new UsageError('give the report file: iceprobe report <report.json>');
+  if (!args.file) throw new UsageError('report needs the report file: iceprobe report <report.json>');
   const [{ loadReport, writeReports, checkWriteTargets }, { renderTable }] = await Promise.all([import('../../reports/write.js'), import('../../reports/table.js')]);
   const targets = {
     ...(args.html !== undefined ? { html: args.html } : {}),

@@ -66,6 +66,11 @@ export interface ProtocolProbeOptions {
   relayReach?: boolean;
   /** Requests per path-quality burst (default PATH_QUALITY_DEFAULTS.count); its bound grows to fit. */
   pathQualityCount?: number;
+  /**
+   * Called once every loss/jitter burst has ended (at once when none runs): from then on, bulk
+   * traffic (a call's data phase) no longer skews what they measure.
+   */
+  onPathQualityDone?: () => void;
 }
 
 const SAFETY_MARGIN_MS = 1_000;
@@ -217,7 +222,9 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
     }
   }
 
-  const paths = (await Promise.all(pathJobs)).filter((c): c is Check => c !== null);
+  const pathsDone = Promise.all(pathJobs);
+  if (opts.onPathQualityDone) void pathsDone.then(opts.onPathQualityDone, opts.onPathQualityDone);
+  const paths = (await pathsDone).filter((c): c is Check => c !== null);
   const v6 = (await Promise.all(twins)).filter((c): c is Check => c !== null);
   const checks = [...(await Promise.all(jobs)), ...v6, ...paths, ...(await natChain.then(() => natChecks))];
   return opts.config === false ? checks : [...configChecks(servers), ...checks];

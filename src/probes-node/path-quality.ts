@@ -131,9 +131,13 @@ export function measurePathQuality(channel: StunChannel, o: PathQualityOptions):
       sentAt.set(tid.toString('hex'), o.clock.now());
       sent++;
       channel.send(encodeMessage({ method: Method.Binding, cls: 'request', transactionId: tid, attributes: [] }, { fingerprint: true }));
-      if (sent < count) timers.push(o.clock.setTimer(sendOne, spacing));
+      // Paced against the burst's own schedule (request i at i × spacing), not "spacing after the
+      // last timer fired": on a busy event loop the timers fire late, and relative pacing would
+      // stretch a 1 s burst to 2 s. A late request goes out at once.
+      if (sent < count) timers.push(o.clock.setTimer(sendOne, Math.max(0, burstStart + sent * spacing - o.clock.now())));
       else timers.push(o.clock.setTimer(() => finish(false), tail));
     };
+    const burstStart = o.clock.now();
     sendOne();
   });
 }

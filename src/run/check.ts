@@ -1,8 +1,10 @@
 /**
  * `check()`: the whole job, as a library call. The CLI is a thin shell over this.
  *
- *   config → (embedded coturn when no servers) → browser + probe page
- *          → per-URL gathering ‖ protocol probes → loopback calls → diagnosis → Report
+ *   config → browsers ‖ probe page server ‖ (embedded coturn when no servers)
+ *          → protocol probes (from the moment there is a server)
+ *            ‖ per-URL gathering → every call set up → data phases, one at a time, after the loss bursts
+ *          → diagnosis → Report
  *
  * Network outcomes are checks in the report; only usage/config/environment problems throw.
  * An aborted run (Ctrl-C) still returns what it measured, marked `partial`.
@@ -28,7 +30,9 @@ import { VERSION } from '../core/version.js';
 
 export type ProgressEvent =
   | { type: 'stage'; stage: 'config' | 'embedded-server' | 'browser' | 'gather' | 'protocol' | 'calls' | 'diagnosis' | 'done' }
-  | { type: 'check'; check: Check };
+  | { type: 'check'; check: Check }
+  /** The n-th (from 1) of `total` calls is now awaited: its data phase, up to `dataMs` (all calls set up at once before). */
+  | { type: 'call'; index: number; total: number; id: string; dataMs: number };
 
 export interface CheckOptions extends ConfigInput {
   onProgress?: (e: ProgressEvent) => void;
@@ -56,6 +60,7 @@ export interface RunContext {
   calls: Call[];
   embedded: Coturn | null;
   add: (c: Check) => void;
+  progress: (e: ProgressEvent) => void;
 }
 
 /** Servers for the embedded default: every kind of URL against the local coturn. */
@@ -128,10 +133,12 @@ async function gatherAll(ctx: RunContext, page: ProbePage, engine: Engine = 'chr
 }
 
 /**
- * Every call is set up at once; their data phases run one after another (call-runner.ts):
- * concurrent transfers would share the CPU and the link and skew each other's throughput.
+ * Every call is set up at once, in `page` (caller and callee side by side, each call with its own
+ * two RTCPeerConnections and signaling room); their data phases run one after another
+ * (call-runner.ts), the first once `dataAfter` resolves: concurrent transfers would share the
+ * CPU and the link and skew each other's throughput.
  */
-async function runCalls(ctx: RunContext, pagesReady: Promise<ProbePage[]>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
+async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<void>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
   // Other engines make the relay-forced calls only: the policy-all call is Chromium's.
   const usable = (s: ServerSpec) => browserUsable(s, engine);
   const planned = planCalls(ctx.servers, ctx.checks, usable);
@@ -140,25 +147,29 @@ async function runCalls(ctx: RunContext, pagesReady: Promise<ProbePage[]>, relay
   const oneSided = engine === 'chromium' ? planOneSidedCall(ctx.servers, planned, ctx.checks, usable) : null;
   const ordered = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
   const plans = ordered.filter((p) => (!relayOnly && engine === 'chromium') || (p.policy === 'relay' && !p.directCallee));
-  let relay: RelayServer | null = null;
-  let pages: ProbePage[] = [];
+  if (plans.every((p) => p.servers.length === 0)) return;
+  const relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
-    pages = await pagesReady;
-    if (plans.every((p) => p.servers.length === 0)) return;
-    relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    const [caller, callee] = pages as [ProbePage, ProbePage];
+    // The live line's "call n of m": the n-th data phase is the one now waited for.
+    const dataMs = ctx.config.durationS * 1000;
+    const next = (done: number) => {
+      const plan = plans[done];
+      if (plan) ctx.progress({ type: 'call', index: done + 1, total: plans.length, id: engine === 'chromium' ? plan.id : `${plan.id} ${engine}`, dataMs });
+    };
+    let done = 0;
+    next(0);
     await runPlannedCalls(
-      { caller, callee },
+      { caller: page, callee: page },
       plans,
-      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: ctx.config.durationS * 1000, media: ctx.config.media, signal: ctx.signal },
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: dataMs, media: ctx.config.media, dataAfter, signal: ctx.signal },
       ({ call, check }) => {
         ctx.calls.push(call);
         ctx.add(check);
+        next(++done);
       },
     );
   } finally {
-    await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
-    await relay?.close();
+    await relay.close();
   }
 }
 
@@ -218,24 +229,49 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       ctx.checks.push(c);
       progress({ type: 'check', check: c });
     },
+    progress,
   };
   const ownBrowsers: ProbeBrowser[] = [];
   let ranIn: ProbeBrowser[] = [];
   let partial = false;
   let failure: unknown = null;
-  let insecureTls = config.insecureTls;
+  const embedded = ctx.servers.length === 0;
+  // Our own self-signed certificate, on our own loopback server only.
+  const insecureTls = config.insecureTls || embedded;
   let protocolDone: Promise<void> = Promise.resolve();
+  // Resolves when the loss bursts are over: the calls' data phases wait for it (a bulk transfer
+  // on the same path would show up as their loss and jitter).
+  let burstsDone: () => void = () => undefined;
+  const burstsOver = new Promise<void>((r) => (burstsDone = r));
+  let launched: Promise<unknown> = Promise.resolve();
 
   try {
+    // Nothing here waits for anything else: the browsers and the probe page's server start while
+    // coturn does, and the protocol probes start the moment there is a server to probe. (A
+    // browser needs only `insecureTls` for the embedded server, known before it starts.)
+    progress({ type: 'stage', stage: 'browser' });
+    const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
+    const given = givenBrowsers(options.browser);
+    // One browser per engine (config.browsers, Chromium first), launched side by side.
+    const browsersStarted = config.browsers.map(
+      (engine) =>
+        given.find((g) => g.engine === engine) ??
+        launchBrowser(engine, { executablePath: engine === 'chromium' ? config.chromiumPath : config.firefoxPath, insecureTls, fakeMedia: config.media, extraCa: config.extraCa }).then((b) => {
+          ownBrowsers.push(b);
+          return b;
+        }),
+    );
+    // Whatever did start is closed below, even if something else failed first.
+    launched = Promise.allSettled([serverStarted, ...browsersStarted]);
+
     let extraCa = config.extraCa;
-    if (ctx.servers.length === 0) {
+    if (embedded) {
       progress({ type: 'stage', stage: 'embedded-server' });
       // Two loopback addresses on Linux (all of 127/8 is local there): coturn then answers
       // RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST), so the nat probe has something to work with.
       ctx.embedded = await startCoturn(process.platform === 'linux' ? { listeningIps: ['127.0.0.1', '127.0.0.2'], relayIp: '127.0.0.1' } : {});
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
-      insecureTls = true; // our own self-signed certificate, on our own loopback server only
       if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
     } else {
       // Static checks of the user's configuration (port policy, TURN/TCP/TLS coverage).
@@ -249,25 +285,14 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
         signal: controller.signal,
         config: false,
         pathQualityCount: config.lossProbes,
+        onPathQualityDone: burstsDone,
         ...(extraCa.length > 0 ? { tls: { extraCa } } : {}),
       }).then((checks) => {
         for (const c of checks) ctx.add(c);
       });
-    }
+      protocolDone.catch(() => undefined).finally(burstsDone);
+    } else burstsDone();
 
-    progress({ type: 'stage', stage: 'browser' });
-    const serverStarted = startProbeServer().then((s) => (ctx.probeServer = s));
-    const given = givenBrowsers(options.browser);
-    // One browser per engine (config.browsers, Chromium first), launched side by side.
-    const browsersStarted = config.browsers.map(
-      (engine) =>
-        given.find((g) => g.engine === engine) ??
-        launchBrowser(engine, { executablePath: engine === 'chromium' ? config.chromiumPath : config.firefoxPath, insecureTls, fakeMedia: config.media, extraCa }).then((b) => {
-          ownBrowsers.push(b);
-          return b;
-        }),
-    );
-    // All settle before we go on, so whatever did start is closed below even if another failed.
     const [srv, ...started] = await Promise.allSettled([serverStarted, ...browsersStarted]);
     for (const r of [srv, ...started]) if (r.status === 'rejected') throw r.reason;
     const probeServer = (srv as PromiseFulfilledResult<ProbeServer>).value;
@@ -277,29 +302,22 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
 
     progress({ type: 'stage', stage: 'gather' });
     const runs = ranIn.map((browser) => ({ browser, ...engineRun(ctx, browser.engine) }));
+    // One page per engine does it all: gathering, then both sides of every call. Each extra page
+    // would be another renderer process.
+    const pages = runs.map(({ browser }) => openProbePage(browser, probeServer.origin));
+    for (const p of pages) p.catch(() => undefined);
     try {
-      // Each engine's two call pages (caller, callee: separate contexts) open while gathering runs.
-      const callPages = runs.map(({ browser }) => (config.calls ? Promise.all([openProbePage(browser, probeServer.origin), openProbePage(browser, probeServer.origin)]) : null));
-      for (const p of callPages) p?.catch(() => undefined);
       // The engines gather side by side (gathering is light); their calls run one after another.
-      await abortable(
-        Promise.all(
-          runs.map(async ({ browser, sub }) => {
-            const page = await openProbePage(browser, probeServer.origin);
-            await gatherAll(sub, page, browser.engine).finally(() => page.close().catch(() => undefined));
-          }),
-        ),
-        controller.signal,
-      );
+      await abortable(Promise.all(runs.map(async ({ browser, sub }, i) => gatherAll(sub, await (pages[i] as Promise<ProbePage>), browser.engine))), controller.signal);
       if (config.calls) progress({ type: 'stage', stage: 'calls' });
       for (const [i, { browser, sub }] of runs.entries()) {
-        const pages = callPages[i];
-        if (pages) await abortable(runCalls(sub, pages, options.relayCallsOnly === true, browser.engine), controller.signal);
+        if (config.calls) await abortable(runCalls(sub, await (pages[i] as Promise<ProbePage>), burstsOver, options.relayCallsOnly === true, browser.engine), controller.signal);
       }
     } finally {
       for (const r of runs) r.flush();
+      await Promise.all(pages.map((p) => p.then((x) => x.close()).catch(() => undefined)));
     }
-    // Protocol probes ran alongside; the calls never waited for them.
+    // Protocol probes ran alongside; only the calls' data phases waited for the loss bursts.
     await abortable(protocolDone, controller.signal);
   } catch (e) {
     partial = true;
@@ -308,6 +326,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     options.signal?.removeEventListener('abort', onOuterAbort);
     controller.abort(new Error('run finished')); // stops any probe still running
     await protocolDone.catch(() => undefined);
+    await launched;
     await Promise.all([ctx.probeServer?.close(), ...ownBrowsers.map((b) => b.close()), ctx.embedded?.stop()]);
   }
 

@@ -69,7 +69,18 @@ describe('check() on real coturn + Chromium', () => {
       expect(c.throughput?.bitsPerSecond).toBeGreaterThan(1e6);
       expect(c.throughput?.samples.length).toBeGreaterThanOrEqual(2);
       expect(c.rttMs?.median).toBeGreaterThanOrEqual(0);
+      // Each data phase ran until its rate converged or for the whole --duration, never longer.
+      const check = byId(r, c.checkId);
+      expect(['converged', 'duration']).toContain(check?.details.dataStoppedBy);
+      expect(c.throughput?.durationMs).toBeLessThanOrEqual(3_000 + 300);
     }
+    // Both pages are in this browser: the policy-all call connects host to host, inside this
+    // machine, so it reports the pair and its RTT and no throughput (it would measure the CPU).
+    const all = calls.find((c) => c.id === 'all');
+    expect(all?.selectedPair?.local.type).not.toBe('relay');
+    expect(all?.throughput).toBeNull();
+    expect(all?.rttMs?.median).toBeGreaterThanOrEqual(0);
+    expect(String(byId(r, 'call:all')?.details.dataPhase)).toMatch(/^none/);
     // The only warning is the config check: this test server's turns: is not on 443.
     expect(r.summary.failed).toBe(0);
     expect(r.checks.filter((c) => c.status === 'warn').map((c) => c.code)).toEqual(['TURNS_NOT_ON_443']);

@@ -67,6 +67,16 @@ export function browserStepMs(prober: 'gather' | 'call', totalMs: number, callDu
   return Math.min(120_000, Math.max(100, Math.floor(raw)));
 }
 
+/**
+ * The bound of each Node-side step: DNS and the connection probe run one after the other, so a
+ * name gets under half the budget for each; an IP literal (no lookup) most of it. A tenth is left
+ * for the steps' own bookkeeping, so the probe answers with its own code (TIMEOUT) before the
+ * whole-probe deadline has to cut it.
+ */
+export function nodeStepMs(host: string, totalMs: number): number {
+  return Math.max(50, Math.floor(totalMs * (isIP(host) === 0 ? 0.45 : 0.9)));
+}
+
 /** Pure: the verdict of a report for a module. */
 export function verdict(report: Report, prober: ExporterModule['prober']): { success: boolean; failureCodes: string[] } {
   const checks = report.checks.filter((c) => c.kind !== 'config');
@@ -94,7 +104,12 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   say(`probe ${uri.canonical} with module ${m.name} (prober ${m.prober}), bound ${input.timeoutMs} ms`);
 
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('probe deadline')), input.timeoutMs);
+  // The steps bound themselves inside the budget (stepMs); this only stops a step that overruns.
+  let deadlineHit = false;
+  const timer = setTimeout(() => {
+    deadlineHit = true;
+    controller.abort(new Error('probe deadline'));
+  }, input.timeoutMs);
   const onOuter = () => controller.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onOuter, { once: true });
 
@@ -119,7 +134,10 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   }
   for (const c of report.checks) say(checkLine(c));
   for (const f of report.findings) say(`finding ${f.code} (${f.severity})`);
-  const v = verdict(report, m.prober);
+  const judged = verdict(report, m.prober);
+  // Stopped by the probe's own bound: for the operator that is a timeout, whatever step it cut.
+  const v = deadlineHit ? { ...judged, failureCodes: [...new Set(judged.failureCodes.map((c) => (c === ProtocolCode.ABORTED ? ProtocolCode.TIMEOUT : c)))] } : judged;
+  if (deadlineHit) say(`the ${input.timeoutMs} ms bound stopped the probe`);
   const durationS = (performance.now() - t0) / 1000;
   say(`probe ${v.success ? 'succeeded' : `failed: ${v.failureCodes.join(', ')}`} in ${durationS.toFixed(3)} s`);
   return { report, ...v, durationS, log: log.map((l) => secrets.redact(l)), secrets };
@@ -137,8 +155,7 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
   }
 
   if (m.prober === 'stun' || m.prober === 'turn') {
-    // DNS and the connection probe run one after the other, each bounded: half the budget each for a name.
-    const stepMs = Math.max(50, isIP(uri.host) === 0 ? Math.floor(input.timeoutMs / 2) : input.timeoutMs - 20);
+    const stepMs = nodeStepMs(uri.host, input.timeoutMs);
     const checks = await runProtocolProbes([server], {
       timeoutMs: stepMs,
       signal,
@@ -153,7 +170,7 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
   }
 
   if (m.prober === 'tls') {
-    const stepMs = Math.max(50, isIP(uri.host) === 0 ? Math.floor(input.timeoutMs / 2) : input.timeoutMs - 20);
+    const stepMs = nodeStepMs(uri.host, input.timeoutMs);
     const resolved = await resolveHost(uri.host, systemResolver, stepMs, () => performance.now());
     const checks: Check[] = [dnsCheck(uri.host, resolved)];
     if (resolved.address !== null) {

@@ -4,7 +4,7 @@ import { Report, type Check } from '../../../src/core/schema.js';
 import { probeCredentials } from '../../../src/services/exporter/credentials.js';
 import { render } from '../../../src/services/exporter/exposition.js';
 import { boundedCode, earliestCertExpiry, phases, probeFamilies, relayIps } from '../../../src/services/exporter/probe-metrics.js';
-import { browserStepMs, verdict } from '../../../src/services/exporter/probe.js';
+import { browserStepMs, nodeStepMs, verdict } from '../../../src/services/exporter/probe.js';
 
 const check = (c: Partial<Check> & Pick<Check, 'id' | 'kind' | 'status' | 'code'>): Check => ({ target: 't', transport: 'udp', durationMs: 1, details: {}, ...c });
 
@@ -105,6 +105,11 @@ describe('verdict', () => {
     expect(verdict(report([skipped]), 'turn')).toEqual({ success: false, failureCodes: ['TURN_NO_CREDENTIALS'] });
     expect(verdict(report([dns, allocate], { partial: true }), 'turn')).toEqual({ success: false, failureCodes: ['TIMEOUT'] });
     expect(verdict(report([dns]), 'turn').success).toBe(false);
+  });
+  it('leaves Node-side steps inside the budget: under half each for a name (DNS, then the probe)', () => {
+    expect(nodeStepMs('127.0.0.1', 1_000)).toBe(900);
+    expect(nodeStepMs('turn.example.com', 1_000)).toBe(450);
+    expect(nodeStepMs('::1', 10)).toBe(50);
   });
   it('splits a browser probe\'s budget between its steps', () => {
     expect(browserStepMs('gather', 10_000, 2)).toBe(9_000);

@@ -46,6 +46,21 @@ describe('measurePathQuality', () => {
     expect(new Set(ch.sent.map((b) => b.subarray(8, 20).toString('hex'))).size).toBe(100);
   });
 
+  it('a busy event loop (every timer 4 ms late) does not stretch the burst: sends keep to the schedule', async () => {
+    const clock = new FakeClock();
+    const lateClock = { now: () => clock.now(), setTimer: (fn: () => void, ms: number) => clock.setTimer(fn, ms + 4) };
+    const sentAt: number[] = [];
+    const ch = new FakeChannel(false, (req, _n, c) => {
+      sentAt.push(clock.now());
+      answer(clock, c, req, 1);
+    });
+    const p = measurePathQuality(ch, { timeoutMs: 5_000, clock: lateClock, count: 100, spacingMs: 10, tailMs: 500 });
+    await clock.advance(10_000);
+    expect((await p).sent).toBe(100);
+    // Relative pacing would put the last request at 99 × 14 = 1386 ms.
+    expect(sentAt.at(-1)).toBeLessThanOrEqual(99 * 10 + 4);
+  });
+
   it('every 10th request dropped: 10 % round trip, one-way 1 - sqrt(0.9)', async () => {
     const clock = new FakeClock();
     const ch = new FakeChannel(false, (req, n, c) => {
