@@ -6,11 +6,11 @@
  * The judging (`judgeCall`) is pure and unit-tested.
  */
 import { CheckCode } from '../core/codes.js';
-import { ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
+import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -42,8 +42,8 @@ export interface PlannedCall {
 }
 
 export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport' | 'directCallee'>): string {
-  if (p.directCallee) return `${ONE_SIDED_CALL_PREFIX}${p.transport}`;
-  return p.policy === 'relay' ? `call:relay/${p.transport}` : 'call:all';
+  if (p.directCallee && p.transport) return checkId.oneSidedCall(p.transport);
+  return checkId.call(p.policy === 'relay' ? p.transport : null);
 }
 
 export { ONE_SIDED_CALL_PREFIX };
@@ -80,7 +80,7 @@ export function planOneSidedCall(servers: readonly ServerSpec[], plans: readonly
 /** One relay-forced call per TURN transport in the config, then one policy-all call. */
 export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): PlannedCall[] {
   const plans: PlannedCall[] = [];
-  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === `gather:${s.uri.canonical}`)?.status === 'pass';
+  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === checkId.gather(s.uri.canonical))?.status === 'pass';
   for (const t of ['udp', 'tcp', 'tls'] as const) {
     const candidates = servers.filter((s) => s.uri.isTurn && s.uri.transport === t && browserUsable(s));
     if (candidates.length === 0) continue;

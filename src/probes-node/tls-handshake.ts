@@ -5,10 +5,10 @@
  */
 import { openTls, type TlsInfo } from '../net/stream.js';
 import type { Check } from '../core/schema.js';
-import { formatHost } from '../core/uri.js';
 import { makeCheck, round } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import type { ProbeContext } from './stun-binding.js';
+import { checkId, tlsTarget } from '../core/ids.js';
 
 const SELF_SIGNED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT']);
 const INCOMPLETE = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT']);
@@ -43,8 +43,8 @@ export function classifyTls(info: Pick<TlsInfo, 'authorizationError' | 'hostname
 
 export async function probeTls(host: string, address: string, port: number, ctx: ProbeContext & { wallNow?: () => number }): Promise<Check> {
   const start = ctx.clock.now();
-  const id = `tls-handshake:${formatHost(host)}:${port}`;
-  const base = { id, kind: 'tls-handshake' as const, target: `${formatHost(host)}:${port}`, transport: 'tls' as const };
+  const id = checkId.tls(host, port);
+  const base = { id, kind: 'tls-handshake' as const, target: tlsTarget(host, port), transport: 'tls' as const };
   const r = await openTls(address, port, {
     host,
     timeoutMs: ctx.timeoutMs,

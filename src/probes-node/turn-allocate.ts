@@ -7,6 +7,7 @@ import { ProtocolCode } from '../core/protocol-codes.js';
 import { openChannel, transactor } from './connect.js';
 import type { ProbeContext } from './stun-binding.js';
 import { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
+import { checkId } from '../core/ids.js';
 
 export interface TurnCredentials {
   username: string;
@@ -32,7 +33,7 @@ export interface AllocateAttempt {
 export async function attemptAllocate(uri: IceUri, address: string, creds: TurnCredentials, ctx: AllocateProbeOptions): Promise<AllocateAttempt> {
   const start = ctx.clock.now();
   const deadline = start + ctx.timeoutMs;
-  const base = { id: `turn-allocate:${uri.canonical}`, kind: 'turn-allocate' as const, target: uri.canonical, transport: uri.transport };
+  const base = { id: checkId.turnAllocate(uri.canonical), kind: 'turn-allocate' as const, target: uri.canonical, transport: uri.transport };
   const opened = await openChannel(
     { transport: uri.transport, address, port: uri.port, host: uri.host },
     { timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.tls ? { tls: ctx.tls } : {}) },
@@ -90,7 +91,7 @@ export async function attemptAllocate(uri: IceUri, address: string, creds: TurnC
 export async function probeTurnAllocate(uri: IceUri, address: string, creds: TurnCredentials | null, ctx: AllocateProbeOptions): Promise<Check> {
   if (!creds) {
     return makeCheck({
-      id: `turn-allocate:${uri.canonical}`,
+      id: checkId.turnAllocate(uri.canonical),
       kind: 'turn-allocate',
       target: uri.canonical,
       transport: uri.transport,

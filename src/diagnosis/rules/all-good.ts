@@ -5,13 +5,14 @@
 import type { Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, plural, type DiagnosisInput } from '../evidence.js';
+import { isRelayCallId } from '../../core/ids.js';
 
 export function allGood(input: DiagnosisInput, others: readonly Finding[]): Finding[] {
   const ev = evidenceOf(input);
   const passed = ev.checks.filter((c) => c.status === 'pass');
   if (passed.length === 0 || ev.checks.some((c) => c.status === 'fail')) return [];
   if (input.partial === true || others.some((f) => f.severity !== 'info')) return [];
-  const relays = passed.filter((c) => c.kind === 'call' && c.id.startsWith('call:relay/')).map((c) => c.transport);
+  const relays = passed.filter((c) => c.kind === 'call' && isRelayCallId(c.id)).map((c) => c.transport);
   const cited = passed.filter((c) => c.kind === 'gather' || c.kind === 'call');
   return [
     finding(

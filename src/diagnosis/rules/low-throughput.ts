@@ -8,6 +8,7 @@ import type { Check } from '../../core/schema.js';
 import { deliveredBitsPerSecond } from '../../browser/calls.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
+import { CALL_ALL_ID } from '../../core/ids.js';
 
 const MIN_TRANSFER_MS = 1_000;
 
@@ -32,7 +33,7 @@ export const lowThroughput: Rule = (input, o) => {
   const worst = low[0];
   if (!worst) return [];
   const mbit = (x: number) => `${(x / 1e6).toFixed(x < 1e6 ? 2 : 1)} Mbit/s`;
-  const label = worst.c.id === 'call:all' ? 'the call with every server' : `the relay call over TURN/${worst.c.transport ?? '?'}`;
+  const label = worst.c.id === CALL_ALL_ID ? 'the call with every server' : `the relay call over TURN/${worst.c.transport ?? '?'}`;
   return [
     finding(
       FindingCode.LOW_THROUGHPUT,
