@@ -5,7 +5,7 @@
  */
 import type { Call, Check, CheckKind, Finding, Report, Severity, Status } from '../src/core/schema.js';
 import { CheckCode } from '../src/core/codes.js';
-import { parseDualStackId, parseEngineId } from '../src/core/ids.js';
+import { checkId, checkIdUrl, parseDualStackId, parseEngineId } from '../src/core/ids.js';
 
 /** Matrix columns, in reading order: the path a client takes to a relay. */
 export const MATRIX_COLUMNS = [
@@ -95,9 +95,10 @@ export function checkBelongsTo(report: Report, check: Check, server: Report['ser
   }
   if (check.kind === 'dns') {
     const host = check.target.replace(/^\[|\]$/g, '');
-    return host === server.host || check.id === `dns:${server.host}`;
+    return host === server.host || check.id === checkId.dns(server.host);
   }
-  return exact.some((l) => check.id.endsWith(`:${l}`));
+  const about = checkIdUrl(check.id);
+  return about !== null && exact.includes(about);
 }
 
 export function buildMatrix(report: Report): MatrixRow[] {

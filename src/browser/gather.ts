@@ -10,6 +10,7 @@ import { CheckCode } from '../core/codes.js';
 import { iceServer } from '../config/ice-server.js';
 import type { Candidate, Check } from '../core/schema.js';
 import type { GatherResult, GatherSpec } from '../../probes/types.js';
+import { checkId, GATHER_ALL_ID } from '../core/ids.js';
 import type { Engine } from './engine.js';
 
 /** Chromium's TURN port policy: only 53, 80, 443 and >= 1024 (NOTES; net/base/port_util). */
@@ -18,7 +19,7 @@ export function browserAllowsTurnPort(port: number): boolean {
 }
 
 export function gatherCheckId(s: ServerSpec): string {
-  return `gather:${s.uri.canonical}`;
+  return checkId.gather(s.uri.canonical);
 }
 
 /**
@@ -207,8 +208,6 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
   }
   return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
 }
-
-export const GATHER_ALL_ID = 'gather:all';
 
 /** URLs whose browser view includes a srflx candidate (STUN over UDP): stun: and turn: over UDP. */
 export function natEvidenceServers(servers: readonly ServerSpec[]): ServerSpec[] {

@@ -1,18 +1,11 @@
 /**
  * The diagnosis input and a read-only index over it, shared by every rule. Pure: a report (or
- * the part of one that exists before diagnosis) in, lookups out. How each producer names its
- * checks lives here, in one place:
- *   gather:<url> / gather:all            browser (src/browser/gather.ts)
- *   dns:<host>                           Node DNS probe
- *   stun-binding:<url> / turn-allocate:<url>
- *   tls-handshake:<host>:<port>          host bracketed when IPv6 (formatHost)
- *   config:*                             static config checks (src/probes-node/port-policy.ts)
- *   call:relay/<udp|tcp|tls> / call:all  loopback calls (src/browser/calls.ts)
- * where <url> is the server's canonical URL, as echoed in `report.servers[].url`.
+ * the part of one that exists before diagnosis) in, lookups out. Check ids are built and parsed
+ * by src/core/ids.ts only; the browser checks of an engine other than Chromium
+ * carry `@<engine>`, and the rules see one engine's checks under the plain ids (./engine-view.ts).
  */
 import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../core/schema.js';
-import { parseDualStackId } from '../core/ids.js';
-import { formatHost } from '../core/uri.js';
+import { checkId, checkIdUrl, parseDualStackId, GATHER_ALL_ID } from '../core/ids.js';
 
 /** A report before diagnosis: findings and summary are not needed (a full Report fits too). */
 export type DiagnosisInput = Pick<Report, 'servers' | 'checks' | 'candidates'> &
@@ -40,7 +33,7 @@ export function ids(...checks: (Check | undefined | null)[]): string[] {
   return checks.filter((c): c is Check => c !== undefined && c !== null).map((c) => c.id);
 }
 
-export const GATHER_ALL = 'gather:all';
+export const GATHER_ALL = GATHER_ALL_ID;
 
 /** "a, b and c" for messages. */
 export function list(items: readonly string[]): string {
@@ -83,26 +76,26 @@ export class Evidence {
   }
 
   gather(s: ServerEcho): Check | undefined {
-    return this.check(`gather:${s.url}`);
+    return this.check(checkId.gather(s.url));
   }
 
   /** The Node probe for the URL: turn-allocate for turn(s):, stun-binding for stun(s):. */
   node(s: ServerEcho): Check | undefined {
-    return this.check(`${s.scheme === 'turn' || s.scheme === 'turns' ? 'turn-allocate' : 'stun-binding'}:${s.url}`);
+    return this.check(checkId.nodeProbe(s.url, s.scheme === 'turn' || s.scheme === 'turns'));
   }
 
   tls(s: ServerEcho): Check | undefined {
-    return s.transport === 'tls' ? this.check(tlsCheckId(s.host, s.port)) : undefined;
+    return s.transport === 'tls' ? this.check(checkId.tls(s.host, s.port)) : undefined;
   }
 
   dns(host: string): Check | undefined {
-    return this.check(`dns:${host}`);
+    return this.check(checkId.dns(host));
   }
 
   /** Every check about this URL (config, gather, Node probe, TLS) on its first address; not the IPv6 twins. */
   about(s: ServerEcho): Check[] {
     return this.checks.filter(
-      (c) => parseDualStackId(c.id) === null && (c.target === s.url || c.id.endsWith(`:${s.url}`) || (s.transport === 'tls' && c.id === tlsCheckId(s.host, s.port))),
+      (c) => parseDualStackId(c.id) === null && (c.target === s.url || checkIdUrl(c.id) === s.url || (s.transport === 'tls' && c.id === checkId.tls(s.host, s.port))),
     );
   }
 
@@ -121,10 +114,6 @@ export class Evidence {
   callFor(checkId: string): Call | undefined {
     return this.calls.find((c) => c.checkId === checkId);
   }
-}
-
-export function tlsCheckId(host: string, port: number): string {
-  return `tls-handshake:${formatHost(host)}:${port}`;
 }
 
 const cache = new WeakMap<DiagnosisInput, Evidence>();

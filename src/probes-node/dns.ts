@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Check } from '../core/schema.js';
 import { makeCheck } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
+import { checkId } from '../core/ids.js';
 
 export interface Resolver {
   /** Addresses of one family; rejects with an errno-style error (ENOTFOUND, ENODATA, EAI_AGAIN…). */
@@ -62,7 +63,7 @@ export async function resolveHost(host: string, resolver: Resolver, timeoutMs: n
 export function dnsCheck(host: string, r: Resolved): Check {
   const literal = isIP(host) !== 0;
   return makeCheck({
-    id: `dns:${host}`,
+    id: checkId.dns(host),
     kind: 'dns',
     target: host,
     transport: null,

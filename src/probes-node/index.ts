@@ -14,11 +14,11 @@ import { isIP } from 'node:net';
 import { makeCheck } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import type { TlsPolicy } from './connect.js';
-import { dualStackId } from '../core/ids.js';
+import { checkId, tlsTarget } from '../core/ids.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
 import { configChecks } from './port-policy.js';
 import { PATH_QUALITY_DEFAULTS, pathQualityBurstMs, probePathQuality } from './path-quality.js';
-import { natCheckId, runNatProbe } from './nat.js';
+import { runNatProbe } from './nat.js';
 import { probeStunBinding, type ProbeContext } from './stun-binding.js';
 import { probeTls } from './tls-handshake.js';
 import { probeTurnAllocate } from './turn-allocate.js';
@@ -120,7 +120,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           const r = await resolve(host);
           const v6 = r.v6[0];
           if (r.v4.length === 0 || v6 === undefined) return null;
-          const twinId = dualStackId(id);
+          const twinId = checkId.ipv6Twin(id);
           if (!(await routeCheck(v6))) return noRouteCheck(twinId, kind, target, transport, host, v6);
           const c = await guard(twinId, kind, target, transport, opts.timeoutMs, clock, () => run(v6));
           // The probe names its check after the URL; the twin carries its own id.
@@ -128,15 +128,15 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
         })(),
       );
     }
-    return jobs.push(
-      guard(id, kind, target, transport, opts.timeoutMs, clock, async () => {
-        const r = await resolve(host);
-        if (r.address === null) {
-          return makeCheck({ id, kind, target, transport, code: ProtocolCode.SKIPPED_DNS, message: `${host} did not resolve`, durationMs: 0, details: { dnsCheck: `dns:${host}` } });
-        }
-        return run(r.address);
-      }),
-    );
+    const job = guard(id, kind, target, transport, opts.timeoutMs, clock, async () => {
+      const r = await resolve(host);
+      if (r.address === null) {
+        return makeCheck({ id, kind, target, transport, code: ProtocolCode.SKIPPED_DNS, message: `${host} did not resolve`, durationMs: 0, details: { dnsCheck: checkId.dns(host) } });
+      }
+      return run(r.address);
+    });
+    jobs.push(job);
+    return job;
   };
 
   const tlsSeen = new Set<string>();
@@ -150,15 +150,15 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
   for (const s of servers) {
     const u = s.uri;
     if (u.transport === 'tls') {
-      const key = `${formatHost(u.host)}:${u.port}`;
+      const key = tlsTarget(u.host, u.port);
       if (!tlsSeen.has(key)) {
         tlsSeen.add(key);
-        onResolved(u.host, `tls-handshake:${key}`, 'tls-handshake', key, 'tls', (a) => probeTls(u.host, a, u.port, ctx));
+        onResolved(u.host, checkId.tls(u.host, u.port), 'tls-handshake', key, 'tls', (a) => probeTls(u.host, a, u.port, ctx));
       }
     }
     if (u.isTurn) {
       const creds = s.username !== null && s.credential !== null ? { username: s.username, password: s.credential } : null;
-      onResolved(u.host, `turn-allocate:${u.canonical}`, 'turn-allocate', u.canonical, u.transport, (a) =>
+      onResolved(u.host, checkId.turnAllocate(u.canonical), 'turn-allocate', u.canonical, u.transport, (a) =>
         probeTurnAllocate(u, a, creds, { ...ctx, ...(opts.expectedRealm !== undefined ? { expectedRealm: opts.expectedRealm } : {}) }),
       );
       if (opts.relayReach !== false) {
@@ -169,18 +169,17 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           guard(id, 'relay-reach', u.canonical, u.transport, bound, clock, async () => {
             const r = await resolve(u.host);
             if (r.address === null) {
-              return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: `dns:${u.host}` } });
+              return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: checkId.dns(u.host) } });
             }
             return probeRelayReach(u, r.address, [...r.v4, ...r.v6], creds, ctx);
           }),
         );
       }
     } else {
-      const bindingAt = onResolved(u.host, `stun-binding:${u.canonical}`, 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx)) - 1;
+      const binding = onResolved(u.host, checkId.stunBinding(u.canonical), 'stun-binding', u.canonical, u.transport, (a) => probeStunBinding(u, a, ctx));
       const natKey = `${formatHost(u.host)}:${u.port}`;
       if (opts.nat !== false && u.scheme === 'stun' && u.transport === 'udp' && !natSeen.has(natKey)) {
         natSeen.add(natKey);
-        const binding = jobs[bindingAt];
         const common = { timeoutMs: opts.timeoutMs, clock, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.software ? { software: opts.software } : {}) };
         // One nat probe at a time (they would compete for the same NAT), each only for a server
         // that answered a plain Binding (else the stun-binding check says why) and that is not the
@@ -191,7 +190,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
           const b = await binding;
           const r = await resolve(u.host);
           if ((b && b.status !== 'pass') || r.address === null || natCovered.has(`${r.address}|${u.port}`)) return;
-          const c = await guard(natCheckId(u), 'nat', u.canonical, 'udp', natGuardMs(opts.timeoutMs), clock, () => runNatProbe(u, { ...common, resolver: cachedResolver(r) }));
+          const c = await guard(checkId.nat(u.canonical), 'nat', u.canonical, 'udp', natGuardMs(opts.timeoutMs), clock, () => runNatProbe(u, { ...common, resolver: cachedResolver(r) }));
           natChecks.push(c);
           natCovered.add(`${r.address}|${u.port}`);
           const other = /^\[?([^\]]*?)\]?:(\d+)$/.exec(String((c.details.evidence as { otherAddress?: unknown } | undefined)?.otherAddress ?? ''));
@@ -203,7 +202,6 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
       // answering server measures nothing (the stun-binding check already says what is wrong).
       if (opts.pathQuality !== false && u.scheme === 'stun' && u.transport === 'udp' && !pathSeen.has(u.host)) {
         pathSeen.add(u.host);
-        const binding = jobs[bindingAt];
         pathJobs.push(
           (async () => {
             const b = await binding;
@@ -213,7 +211,7 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
             const address = r.address;
             const count = opts.pathQualityCount ?? PATH_QUALITY_DEFAULTS.count;
             const bound = Math.max(opts.timeoutMs, pathQualityBurstMs(count));
-            return guard(`path-quality:${u.canonical}`, 'path-quality', u.canonical, 'udp', bound, clock, () =>
+            return guard(checkId.pathQuality(u.canonical), 'path-quality', u.canonical, 'udp', bound, clock, () =>
               probePathQuality(u, address, { timeoutMs: bound, clock, count, ...(opts.signal ? { signal: opts.signal } : {}) }),
             );
           })(),

@@ -48,6 +48,7 @@ export const RTT_SAMPLES = 3;
 export const DEFAULT_ATTEMPTS = 2;
 /** Bound on --nat-lifetime, seconds. */
 import { MAX_LIFETIME_SECONDS } from './nat-limits.js';
+import { checkId } from '../core/ids.js';
 export { MAX_LIFETIME_SECONDS };
 
 export interface NatDiscoveryOptions {
@@ -343,7 +344,7 @@ export interface NatProbeOptions {
 }
 
 export function natCheckId(uri: IceUri): string {
-  return `nat:${uri.canonical}`;
+  return checkId.nat(uri.canonical);
 }
 
 /** Verdict → Check (kind nat). Pure. */
@@ -388,7 +389,7 @@ export async function runNatProbe(uri: IceUri, opts: NatProbeOptions): Promise<C
   const r = await resolveHost(uri.host, opts.resolver ?? systemResolver, opts.timeoutMs, () => clock.now());
   const address = opts.family === 6 ? (r.v6[0] ?? null) : opts.family === 4 ? (r.v4[0] ?? null) : r.address;
   if (address === null) {
-    return makeCheck({ ...base, code: ProtocolCode.SKIPPED_DNS, message: `${uri.host} has no ${opts.family ? `IPv${opts.family} ` : ''}address`, durationMs: clock.now() - start, details: { dnsCheck: `dns:${uri.host}` } });
+    return makeCheck({ ...base, code: ProtocolCode.SKIPPED_DNS, message: `${uri.host} has no ${opts.family ? `IPv${opts.family} ` : ''}address`, durationMs: clock.now() - start, details: { dnsCheck: checkId.dns(uri.host) } });
   }
   const family = isIP(address) === 6 ? 6 : 4;
   const open = opts.openSocket ?? openNatSocket;

@@ -21,6 +21,7 @@ import type { IceUri } from '../core/uri.js';
 import { round } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import { openChannel } from './connect.js';
+import { checkId } from '../core/ids.js';
 
 /** Outcome codes of the path-quality check (OK and TIMEOUT are the shared protocol strings). */
 export const PathQualityCode = {
@@ -152,7 +153,7 @@ export interface PathQualityProbeContext {
 }
 
 export function pathQualityCheckId(uri: IceUri): string {
-  return `path-quality:${uri.canonical}`;
+  return checkId.pathQuality(uri.canonical);
 }
 
 /** Pure: a measurement → its check. */

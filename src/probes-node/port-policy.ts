@@ -3,6 +3,7 @@ import type { ServerSpec } from '../config/config.js';
 import type { Check } from '../core/schema.js';
 import { makeCheck } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
+import { checkId } from '../core/ids.js';
 
 /** Chromium allows TURN only on these ports and on ports >= 1024. */
 export const BROWSER_ALLOWED_LOW_PORTS: readonly number[] = [53, 80, 443];
@@ -20,10 +21,10 @@ export function configChecks(servers: readonly ServerSpec[]): Check[] {
   for (const s of turn) {
     const u = s.uri;
     const ok = browserAllowsTurnPort(u.port);
-    mk(`config:port-policy:${u.canonical}`, u.canonical, ok ? ProtocolCode.OK : ProtocolCode.PORT_BLOCKED_BY_BROWSER, ok ? `port ${u.port} is allowed for TURN in Chromium` : `Chromium refuses TURN on port ${u.port}`, { port: u.port, allowed: ok });
+    mk(checkId.portPolicy(u.canonical), u.canonical, ok ? ProtocolCode.OK : ProtocolCode.PORT_BLOCKED_BY_BROWSER, ok ? `port ${u.port} is allowed for TURN in Chromium` : `Chromium refuses TURN on port ${u.port}`, { port: u.port, allowed: ok });
     if (u.scheme === 'turns') {
       const on443 = u.port === 443;
-      mk(`config:turns-port:${u.canonical}`, u.canonical, on443 ? ProtocolCode.OK : ProtocolCode.TURNS_NOT_ON_443, on443 ? 'turns: on 443' : `turns: on port ${u.port}, not 443`, { port: u.port });
+      mk(checkId.turnsPort(u.canonical), u.canonical, on443 ? ProtocolCode.OK : ProtocolCode.TURNS_NOT_ON_443, on443 ? 'turns: on 443' : `turns: on port ${u.port}, not 443`, { port: u.port });
     }
   }
   if (turn.length === 0) {

@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Check } from '../core/schema.js';
+import { checkId } from '../core/ids.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import type { IceUri } from '../core/uri.js';
 import type { ChannelEvent, StunChannel } from '../net/channel.js';
@@ -39,7 +40,7 @@ import type { TurnCredentials } from './turn-allocate.js';
 /** Datagrams per direction, and their spacing: a single loss must not read as a closed port. */
 export const RELAY_REACH_DEFAULTS = { datagrams: 3, spacingMs: 100, waitMs: 1_000 } as const;
 
-export const relayReachCheckId = (canonical: string) => `relay-reach:${canonical}`;
+export const relayReachCheckId = checkId.relayReach;
 
 export interface RelayReachDeps {
   transact: Transact;

@@ -10,6 +10,7 @@ import { makeCheck } from './check.js';
 import { ProtocolCode } from '../core/protocol-codes.js';
 import { openChannel, transactor, type Target, type TlsPolicy } from './connect.js';
 import type { Clock } from '../net/clock.js';
+import { checkId } from '../core/ids.js';
 
 export interface ProbeContext {
   timeoutMs: number;
@@ -24,7 +25,7 @@ export async function probeStunBinding(uri: IceUri, address: string, ctx: ProbeC
   const start = ctx.clock.now();
   const deadline = start + ctx.timeoutMs;
   const target: Target = { transport: uri.transport, address, port: uri.port, host: uri.host };
-  const base = { id: `stun-binding:${uri.canonical}`, kind: 'stun-binding' as const, target: uri.canonical, transport: uri.transport };
+  const base = { id: checkId.stunBinding(uri.canonical), kind: 'stun-binding' as const, target: uri.canonical, transport: uri.transport };
   const details: Record<string, unknown> = { address, port: uri.port };
 
   const opened = await openChannel(target, { timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.tls ? { tls: ctx.tls } : {}) });

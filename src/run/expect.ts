@@ -27,6 +27,7 @@
 import { deliveredBitsPerSecond } from '../browser/calls.js';
 import { ConfigError } from '../core/errors.js';
 import type { Call, Check, Finding, Report, Transport } from '../core/schema.js';
+import { checkId } from '../core/ids.js';
 
 export const ExpectationCode = {
   OK: 'OK',
@@ -136,7 +137,7 @@ export function parseExpectations(rules: readonly string[], opts: { source?: str
 
 export type ExpectationInput = Pick<Report, 'checks' | 'findings'> & { calls?: Report['calls'] };
 
-const callCheckId = (c: CallSelector) => (c === 'all' ? 'call:all' : `call:relay/${c}`);
+const callCheckId = (c: CallSelector) => checkId.call(c === 'all' ? null : c);
 const connected = (c: Call) => c.status === 'pass' || c.status === 'warn';
 
 interface Verdict {
@@ -214,7 +215,7 @@ export function evaluateExpectations(input: ExpectationInput, expectations: read
   return expectations.map((e) => {
     const v = judge(input, e);
     return {
-      id: `expect:${e.rule}`,
+      id: checkId.expectation(e.rule),
       kind: 'expectation',
       target: e.rule,
       transport: v.transport ?? null,

@@ -8,6 +8,7 @@ import { CheckCode } from '../../core/codes.js';
 import type { Check, Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
+import { checkId, isRelayCallId, CALL_ALL_ID } from '../../core/ids.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
@@ -23,8 +24,8 @@ export const callFailures: Rule = (input) => {
   const out: Finding[] = [];
   const calls = ev.ofKind('call');
   const relayFailed = calls.filter((c) => c.code === CheckCode.RELAY_CALL_FAILED);
-  const all = calls.find((c) => c.id === 'call:all' && c.status === 'fail');
-  const relayPassed = calls.some((c) => c.id.startsWith('call:relay/') && (c.status === 'pass' || c.status === 'warn'));
+  const all = calls.find((c) => c.id === CALL_ALL_ID && c.status === 'fail');
+  const relayPassed = calls.some((c) => isRelayCallId(c.id) && (c.status === 'pass' || c.status === 'warn'));
   const foldAll = all !== undefined && relayFailed.length > 0 && !relayPassed;
 
   relayFailed.forEach((c, i) => {
@@ -33,7 +34,7 @@ export const callFailures: Rule = (input) => {
     const reason = str(c.details.reason);
     const hint = str(c.details.hint);
     const transport = c.transport ?? 'unknown';
-    const gather = ev.check(`gather:${c.target}`);
+    const gather = ev.check(checkId.gather(c.target));
     const cited: (Check | undefined)[] = [c, gather, i === 0 && foldAll ? all : undefined];
     out.push(
       finding(

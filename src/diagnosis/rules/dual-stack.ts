@@ -17,6 +17,7 @@ import { ProtocolCode } from '../../core/protocol-codes.js';
 import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';
+import { parseDualStackId } from '../../core/ids.js';
 
 /** Outcomes that mean "nothing answered on this address", as opposed to an answer we disliked. */
 const NO_ANSWER = new Set<string>([
@@ -77,7 +78,7 @@ export const dualStack: Rule = (input) => {
     );
   }
   for (const [host, g] of mismatch) {
-    const pairs = g.twins.map((t, i) => `${t.id.replace(/@ipv6$/, '')}: IPv4 ${g.primaries[i]?.code ?? '?'}, IPv6 ${t.code}`);
+    const pairs = g.twins.map((t, i) => `${parseDualStackId(t.id)?.primary ?? t.id}: IPv4 ${g.primaries[i]?.code ?? '?'}, IPv6 ${t.code}`);
     out.push(
       finding(
         FindingCode.DUAL_STACK_MISMATCH,

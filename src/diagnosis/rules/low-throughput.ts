@@ -3,10 +3,12 @@
  * transfer). One finding for all such calls, naming the slowest.
  */
 import { CheckCode } from '../../core/codes.js';
+import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
 import type { Check } from '../../core/schema.js';
 import { deliveredBitsPerSecond } from '../../browser/calls.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
+import { CALL_ALL_ID } from '../../core/ids.js';
 
 const MIN_TRANSFER_MS = 1_000;
 
@@ -15,6 +17,8 @@ export const lowThroughput: Rule = (input, o) => {
   const low: { c: Check; bps: number | null }[] = [];
   for (const c of ev.ofKind('call')) {
     if (c.status !== 'pass' && c.status !== 'warn') continue;
+    // The one-sided call moves data for a second at most: it proves the path, not its rate.
+    if (c.id.startsWith(ONE_SIDED_CALL_PREFIX)) continue;
     const t = ev.callFor(c.id)?.throughput;
     const bps = deliveredBitsPerSecond(t) ?? (typeof c.details.bitsPerSecond === 'number' ? c.details.bitsPerSecond : null);
     // The measured rate decides (the threshold is an option); the check's own code only when no rate was kept.
@@ -29,7 +33,7 @@ export const lowThroughput: Rule = (input, o) => {
   const worst = low[0];
   if (!worst) return [];
   const mbit = (x: number) => `${(x / 1e6).toFixed(x < 1e6 ? 2 : 1)} Mbit/s`;
-  const label = worst.c.id === 'call:all' ? 'the call with every server' : `the relay call over TURN/${worst.c.transport ?? '?'}`;
+  const label = worst.c.id === CALL_ALL_ID ? 'the call with every server' : `the relay call over TURN/${worst.c.transport ?? '?'}`;
   return [
     finding(
       FindingCode.LOW_THROUGHPUT,

@@ -9,6 +9,7 @@ import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, type Rule } from '../evidence.js';
 import { symmetricNatEvidence } from './nat.js';
+import { isRelayCallId, CALL_ALL_ID } from '../../core/ids.js';
 
 interface Pair {
   local: { type: string | null } | null;
@@ -24,8 +25,8 @@ function selectedRelay(pair: unknown): boolean {
 export const relayRequired: Rule = (input) => {
   const ev = evidenceOf(input);
   const nat = symmetricNatEvidence(input);
-  const callAll = ev.check('call:all');
-  const call = ev.callFor('call:all');
+  const callAll = ev.check(CALL_ALL_ID);
+  const call = ev.callFor(CALL_ALL_ID);
   // On the embedded loopback server Chromium offers no 127.0.0.1 host candidate, so a relay pair
   // there says nothing about the user's network.
   const viaRelay = !ev.embedded && callAll !== undefined && callAll.status !== 'fail' && callAll.status !== 'skip' && (selectedRelay(call?.selectedPair) || selectedRelay(callAll.details.selectedPair));
@@ -33,7 +34,7 @@ export const relayRequired: Rule = (input) => {
 
   const relayWorks =
     ev.turnServers.some((s) => ev.gather(s)?.status === 'pass' || ev.node(s)?.status === 'pass') ||
-    ev.ofKind('call').some((c) => c.id.startsWith('call:relay/') && (c.status === 'pass' || c.status === 'warn')) ||
+    ev.ofKind('call').some((c) => isRelayCallId(c.id) && (c.status === 'pass' || c.status === 'warn')) ||
     viaRelay;
   const cited: Check[] = [...nat.checks, ...(viaRelay && callAll ? [callAll] : [])];
   const why = viaRelay ? 'the call with every server connected only through a relay pair' : 'the NAT here maps per destination (symmetric NAT)';

@@ -6,6 +6,7 @@ import { CheckCode } from '../../core/codes.js';
 import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
+import { CALL_ALL_ID } from '../../core/ids.js';
 
 function setupMs(ev: ReturnType<typeof evidenceOf>, c: Check): number | null {
   const fromCall = ev.callFor(c.id)?.setup.totalMs;
@@ -24,7 +25,7 @@ export const slowSetup: Rule = (input, o) => {
     .sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0));
   const worst = slow[0];
   if (!worst) return [];
-  const label = (c: Check) => (c.id === 'call:all' ? 'the call with every server' : `the relay call over TURN/${c.transport ?? '?'}`);
+  const label = (c: Check) => (c.id === CALL_ALL_ID ? 'the call with every server' : `the relay call over TURN/${c.transport ?? '?'}`);
   return [
     finding(
       FindingCode.SLOW_SETUP,

@@ -4,6 +4,7 @@
  */
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, list, type Rule } from '../evidence.js';
+import { checkId } from '../../core/ids.js';
 
 export const turnsNotOn443: Rule = (input) => {
   const ev = evidenceOf(input);
@@ -16,7 +17,7 @@ export const turnsNotOn443: Rule = (input) => {
       'warn',
       `TURN over TLS is offered only on port ${list(turns.map((s) => String(s.port)))}, not 443, so users behind firewalls that open only 443 cannot reach it.`,
       `Also listen for TURN over TLS on port 443 (coturn: --tls-listening-port=443) and add turns:${turns[0]?.host ?? 'host'}:443?transport=tcp to the configuration.`,
-      turns.flatMap((s) => ids(ev.check(`config:turns-port:${s.url}`), ev.gather(s))),
+      turns.flatMap((s) => ids(ev.check(checkId.turnsPort(s.url)), ev.gather(s))),
     ),
   ];
 };

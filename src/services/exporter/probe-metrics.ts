@@ -14,6 +14,7 @@ import type { Check, Report } from '../../core/schema.js';
 import { FindingCode } from '../../diagnosis/codes.js';
 import { gauge, type MetricFamily, type Sample } from './exposition.js';
 import { ExporterCode } from './codes.js';
+import { GATHER_ALL_ID } from '../../core/ids.js';
 
 export const KNOWN_CODES: ReadonlySet<string> = new Set<string>([...Object.values(CheckCode), ...Object.values(ProtocolCode), ...Object.values(FindingCode), ...Object.values(ExporterCode)]);
 export const OTHER_CODE = 'OTHER';
@@ -62,7 +63,7 @@ export function phases(report: Report): Partial<Record<PhaseName, number>> {
   if (allocSteps.length > 0 && allocSteps.every((x) => x !== null)) out.allocate = s(allocSteps.reduce<number>((a, b) => a + (b ?? 0), 0));
   const refresh = num(steps.find((x) => x.step === 'refresh')?.rttMs);
   if (refresh !== null) out.refresh = s(refresh);
-  const gather = report.checks.find((c) => c.kind === 'gather' && c.id !== 'gather:all');
+  const gather = report.checks.find((c) => c.kind === 'gather' && c.id !== GATHER_ALL_ID);
   if (gather) {
     const firstMs = (gather.details.firstMs ?? {}) as Record<string, unknown>;
     const wanted = num(firstMs[gather.target.startsWith('turn') ? 'relay' : 'srflx']);
@@ -88,7 +89,7 @@ function hostOf(transportAddress: string): string | null {
 export function relayIps(report: Report): string[] {
   const ips = new Set<string>();
   for (const c of report.checks) {
-    if (c.kind === 'turn-allocate' && typeof c.details.relayedAddress === 'string') {
+    if ((c.kind === 'turn-allocate' || c.kind === 'relay-reach') && typeof c.details.relayedAddress === 'string') {
       const ip = hostOf(c.details.relayedAddress);
       if (ip) ips.add(ip);
     }
@@ -129,6 +130,15 @@ export function probeFamilies(o: ProbeOutcome): MetricFamily[] {
   const lifetime = num(allocate?.details.lifetimeS);
   if (lifetime !== null) fams.push(gauge('probe_turn_allocation_lifetime_seconds', 'The LIFETIME the TURN server granted the allocation', [{ value: lifetime }]));
 
+  const reach = first(r, 'relay-reach');
+  const directions = (['inbound', 'outbound'] as const).flatMap((direction) => {
+    const d = reach?.details[direction] as { sent?: unknown; received?: unknown } | undefined;
+    const sent = num(d?.sent);
+    const received = num(d?.received);
+    return sent !== null && received !== null && sent > 0 ? [{ labels: { direction }, value: Math.min(1, received / sent) }] : [];
+  });
+  fams.push(gauge('probe_relay_delivered_ratio', 'Share of test datagrams that crossed the relay: inbound (outside socket to the relayed address) and outbound (Send indications to the outside socket)', directions));
+
   const expiry = earliestCertExpiry(r);
   if (expiry !== null) fams.push(gauge('probe_ssl_earliest_cert_expiry', 'The earliest notAfter of the certificate chain the server presented (unix seconds)', [{ value: expiry }]));
   const tls = first(r, 'tls-handshake');
@@ -136,7 +146,7 @@ export function probeFamilies(o: ProbeOutcome): MetricFamily[] {
     fams.push(gauge('probe_tls_version_info', 'The TLS version negotiated (value always 1)', [{ labels: { version: TLS_VERSIONS.has(tls.details.protocol) ? tls.details.protocol : 'other' }, value: 1 }]));
   }
 
-  const gather = r.checks.find((c) => c.kind === 'gather' && c.id !== 'gather:all');
+  const gather = r.checks.find((c) => c.kind === 'gather' && c.id !== GATHER_ALL_ID);
   const counts = gather?.details.candidates as Record<string, unknown> | undefined;
   if (counts) {
     fams.push(gauge('probe_gather_candidates', 'ICE candidates the browser gathered for the URL, by type', ['host', 'srflx', 'prflx', 'relay'].map((t) => ({ labels: { type: t }, value: num(counts[t]) ?? 0 }))));

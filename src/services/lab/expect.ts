@@ -5,7 +5,7 @@
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
 import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
-import { parseDualStackId } from '../../core/ids.js';
+import { parseDualStackId, GATHER_ALL_ID } from '../../core/ids.js';
 import type { Check, Report } from '../../core/schema.js';
 import { median } from '../../core/stats.js';
 import type { Scenario } from './scenario.js';
@@ -99,7 +99,7 @@ export interface ReportedRate {
  * what arrives per interval is the bottleneck's rate. null without such a call.
  */
 export function reportedRelayRate(report: Report): ReportedRate | null {
-  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
+  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.peer !== 'direct' && c.transport === 'udp' && c.throughput);
   const t = call?.throughput;
   const received = t?.receivedSamples ?? [];
   // Both pages sit behind the lab's one shaped link, so each direction of it carries the data
@@ -196,7 +196,7 @@ export function lossProbesNeeded(scenario: Scenario): number | null {
 export function srflxPerDestination(report: Report): { bases: number; differing: number; mappings: string[] } {
   const byBase = new Map<string, Set<string>>();
   for (const c of report.candidates) {
-    if (c.checkId !== 'gather:all' || c.type !== 'srflx' || c.address === null || c.port === null) continue;
+    if (c.checkId !== GATHER_ALL_ID || c.type !== 'srflx' || c.address === null || c.port === null) continue;
     const base = `${c.relatedAddress ?? '?'}:${c.relatedPort ?? '?'}`;
     const set = byBase.get(base) ?? new Set<string>();
     set.add(`${c.address}:${c.port}`);

@@ -12,7 +12,8 @@
 import { CheckCode } from '../../core/codes.js';
 import type { ServerSpec } from '../../config/config.js';
 import { iceServer } from '../../config/ice-server.js';
-import { browserRefusal, browserUrl, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, sharedGatherSpec, GATHER_ALL_ID } from '../../browser/gather.js';
+import { browserRefusal, browserUrl, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, sharedGatherSpec } from '../../browser/gather.js';
+import { GATHER_ALL_ID } from '../../core/ids.js';
 import { judgeCall, notRunCall, planCalls, type PlannedCall } from '../../browser/calls.js';
 import { configChecks } from '../../probes-node/port-policy.js';
 import { assembleReport } from '../../run/assemble.js';

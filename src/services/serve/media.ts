@@ -13,8 +13,9 @@
 import { CheckCode } from '../../core/codes.js';
 import type { Check, Status } from '../../core/schema.js';
 import type { MediaObservation } from '../../../probes/serve-media.js';
+import { MEDIA_CHECK_ID } from '../../core/ids.js';
 
-export const MEDIA_CHECK_ID = 'media';
+export { MEDIA_CHECK_ID };
 
 /** getUserMedia's error name (and the device counts, for NotFoundError) → a code. */
 export function mediaErrorCode(errorName: string, devices: MediaObservation['devices']): CheckCode {

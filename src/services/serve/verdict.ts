@@ -7,6 +7,7 @@ import { CheckCode } from '../../core/codes.js';
 import { FindingCode } from '../../diagnosis/codes.js';
 import type { Call, Check, Report } from '../../core/schema.js';
 import { summarize } from '../../core/schema.js';
+import { GATHER_ALL_ID } from '../../core/ids.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
 
@@ -162,7 +163,7 @@ function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
       return v('SERVICE_CERTIFICATE', 'bad', 'Your browser rejected the call service\'s security certificate, so calls cannot connect. This is a problem on the service\'s side.');
     }
     // The browser never found the server's address: nothing was sent, the network's paths are untested.
-    const gathers = report.checks.filter((c) => c.kind === 'gather' && c.id !== 'gather:all' && c.status === 'fail');
+    const gathers = report.checks.filter((c) => c.kind === 'gather' && c.id !== GATHER_ALL_ID && c.status === 'fail');
     if (gathers.length > 0 && gathers.every((c) => c.code === CheckCode.BROWSER_DNS_FAILED)) {
       return v('NAME_LOOKUP_FAILED', 'bad', 'Your browser could not look up the call service\'s server name, so calls cannot connect. Your network\'s name lookup (DNS) may be failing or filtering it: please send the result id to the call service.');
     }
