@@ -29,6 +29,7 @@ export const CheckCode = {
   // ---- protocol probes (dns, stun-binding, turn-allocate, tls-handshake): see src/core/protocol-codes.ts
   // ---- calls (kind: call)
   RELAY_CALL_FAILED: 'RELAY_CALL_FAILED',
+  ONE_SIDED_CALL_FAILED: 'ONE_SIDED_CALL_FAILED', // caller relay-forced, callee without TURN: the relayed address is not reachable from outside
   CALL_FAILED: 'CALL_FAILED',
   SLOW_SETUP: 'SLOW_SETUP',
   LOW_THROUGHPUT: 'LOW_THROUGHPUT',

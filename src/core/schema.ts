@@ -125,6 +125,11 @@ export const Call = z.object({
   id: z.string(),
   checkId: z.string(),
   policy: z.enum(['relay', 'all']),
+  /**
+   * The callee's side: absent for calls where both pages use the same servers and policy;
+   * `direct` for the one-sided call (caller relay-forced, callee without TURN, policy all).
+   */
+  peer: z.literal('direct').optional(),
   /** Which server URL(s) the call was given (secrets removed). */
   via: z.array(z.string()),
   transport: Transport.nullable(),

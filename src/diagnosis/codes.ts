@@ -48,6 +48,9 @@ export const FindingCode = {
   // ---- IPv6 (dual-stack hosts: a name with A and AAAA records)
   IPV6_PATH_BROKEN: 'IPV6_PATH_BROKEN', // the IPv4 address answers, the IPv6 address does not: clients that try IPv6 first stall
   DUAL_STACK_MISMATCH: 'DUAL_STACK_MISMATCH', // IPv4 and IPv6 answer differently (another server or config behind the AAAA)
+  // ---- the relay seen from outside (relay-reach probe, one-sided call)
+  RELAY_PORTS_BLOCKED: 'RELAY_PORTS_BLOCKED', // datagrams from outside never reach the relay ports (firewall/security group on min-port..max-port), while 3478/443 answer
+  RELAY_ADDRESS_WRONG: 'RELAY_ADDRESS_WRONG', // the advertised relayed address is not the server's (wrong external-ip: private, documentation, reserved, or another address)
   // ---- calls
   RELAY_CALL_FAILED: 'RELAY_CALL_FAILED', // a relay-forced call failed although the URL gave a relay candidate
   CALL_FAILED: 'CALL_FAILED', // the call with every server (policy all) failed

@@ -17,7 +17,7 @@ import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls } from '../browser/calls.js';
+import { planCalls, planOneSidedCall } from '../browser/calls.js';
 import { runCalls as runPlannedCalls } from '../browser/call-runner.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
@@ -140,7 +140,13 @@ async function gatherAll(ctx: RunContext, page: ProbePage, engine: Engine = 'chr
  */
 async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<void>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
   // Other engines make the relay-forced calls only: the policy-all call is Chromium's.
-  const plans = planCalls(ctx.servers, ctx.checks, (s) => browserUsable(s, engine)).filter((p) => (!relayOnly && engine === 'chromium') || p.policy === 'relay');
+  const usable = (s: ServerSpec) => browserUsable(s, engine);
+  const planned = planCalls(ctx.servers, ctx.checks, usable);
+  // Chromium's one-sided call (caller relayed, callee without TURN) goes after the relay-forced
+  // calls, before the policy-all one.
+  const oneSided = engine === 'chromium' ? planOneSidedCall(ctx.servers, planned, ctx.checks, usable) : null;
+  const ordered = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
+  const plans = ordered.filter((p) => (!relayOnly && engine === 'chromium') || (p.policy === 'relay' && !p.directCallee));
   if (plans.every((p) => p.servers.length === 0)) return;
   const relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
