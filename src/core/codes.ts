@@ -13,7 +13,8 @@ export const CheckCode = {
   TURN_CAPACITY: 'TURN_CAPACITY', // 508 insufficient capacity
   TURN_ERROR: 'TURN_ERROR', // another STUN error code from the server
   TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // turns: failed with 701 and the TLS probe saw a bad certificate (or none ran)
-  SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation
+  SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation (for turns:, the TLS probe found the port refused/silent)
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // turns: 701, and the TLS probe found the port open for TCP but without TLS (same string as the protocol code)
   BROWSER_DNS_FAILED: 'BROWSER_DNS_FAILED', // icecandidateerror 701 "… host lookup received error.": the browser could not resolve the server's name
   GATHER_TIMEOUT: 'GATHER_TIMEOUT', // no candidate from the URL within --timeout
   PORT_BLOCKED_BY_BROWSER: 'PORT_BLOCKED_BY_BROWSER', // Chromium refuses TURN on this port

@@ -56,7 +56,8 @@ export const ProtocolCode = {
   RELAY_PERMISSION_FAILED: 'RELAY_PERMISSION_FAILED', // CreatePermission for our own address was refused
   RELAY_NOT_TESTED: 'RELAY_NOT_TESTED', // no allocation to test (see the turn-allocate check) (skip)
   // ---- TLS (kind: tls-handshake)
-  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connected but no TLS session (protocol/cipher mismatch, not TLS, reset)
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connected but no TLS session (protocol/cipher mismatch, not TLS, reset, or no answer to the ClientHello); details.tcpConnectMs, details.portSpeaks
+  PORT_SPEAKS_TLS: 'PORT_SPEAKS_TLS', // turn:?transport=tcp: TCP connects, no plain STUN answer, but the port completes a TLS handshake: it is a turns: port
   TLS_CERT_SELF_SIGNED: 'TLS_CERT_SELF_SIGNED', // the server certificate is self-signed
   TLS_CERT_EXPIRED: 'TLS_CERT_EXPIRED', // a certificate in the chain is past its notAfter
   TLS_CERT_NOT_YET_VALID: 'TLS_CERT_NOT_YET_VALID', // a certificate in the chain is before its notBefore
@@ -122,6 +123,7 @@ const ADVICE: Record<ProtocolCode, string> = {
   RELAY_PERMISSION_FAILED: 'The server refused CreatePermission for this client\'s own address: check denied-peer-ip/allowed-peer-ip rules (coturn) for the addresses your users have.',
   RELAY_NOT_TESTED: 'Fix the allocation first (see the turn-allocate check).',
   TLS_HANDSHAKE_FAILED: 'TCP connects but TLS does not: check that this port is the TLS listener and that it offers TLS 1.2 or 1.3 with a certificate.',
+  PORT_SPEAKS_TLS: 'This port is a TLS listener: write the URL as turns:host:port?transport=tcp, or point turn:?transport=tcp at the server\'s plain TCP listener (coturn --listening-port).',
   TLS_CERT_SELF_SIGNED: 'Browsers reject this self-signed certificate: use a certificate from a public CA (e.g. Let\'s Encrypt) for this host name.',
   TLS_CERT_EXPIRED: 'The certificate has expired: renew it and reload the TURN server.',
   TLS_CERT_NOT_YET_VALID: 'The certificate is not valid yet: check the clock of the server that issued it and of this machine.',

@@ -41,7 +41,8 @@ export const FindingCode = {
   TLS_CERT_INCOMPLETE_CHAIN: 'TLS_CERT_INCOMPLETE_CHAIN',
   TLS_CERT_UNTRUSTED: 'TLS_CERT_UNTRUSTED',
   TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // the browser failed TURNS (701) and no TLS probe explains why
-  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connects, TLS does not
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connects, TLS does not (TCP open, no TLS; says when the port speaks plain STUN/TURN)
+  PORT_SPEAKS_TLS: 'PORT_SPEAKS_TLS', // turn:?transport=tcp at a port that speaks TLS, not plain STUN/TURN
   // ---- NAT and paths
   SYMMETRIC_NAT: 'SYMMETRIC_NAT', // address-dependent mapping: a different public port per destination
   RELAY_REQUIRED: 'RELAY_REQUIRED', // direct paths do not work from here: calls depend on TURN
