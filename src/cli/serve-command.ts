@@ -112,6 +112,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   const config = resolveConfig({ ...serverConfigInput(args), env });
   // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
   const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
+  if (args.turnSecret === '') throw new UsageError('--turn-secret is empty (an unset variable?): give the TURN REST shared secret, or drop the flag');
   const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
   const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
   prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
