@@ -8,8 +8,7 @@
  * TLS_HANDSHAKE_FAILED: TCP connects but no TLS session. TLS_CERT_REJECTED: the browser failed
  * TURNS (701) and no TLS probe ran to say why.
  */
-import { CheckCode } from '../../core/codes.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding, ServerEcho } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, list, type Rule } from '../evidence.js';
