@@ -9,21 +9,34 @@
  *   3  internal error (a bug: please report it)
  *   130 interrupted (a partial report is still written)
  */
+// Only the signal handlers load before main() runs: ESM links every static import before it
+// evaluates any, so with static imports of yargs and the commands Ctrl-C in the first second
+// took Node's default path (no line, no report). Everything else is loaded in main().
+import { installSignalHandlers } from './core/lifecycle.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { ConfigError, EXIT, OutputError, UsageError, echoInput, exitCodeFor, oneLine } from './core/errors.js';
-import { runCheckCommand, checkOptions } from './cli/check-command.js';
-import { exporterOptions, runExporter } from './cli/exporter-command.js';
-import { labCommand } from './cli/lab-command.js';
-import { natOptions, runNat } from './cli/nat-command.js';
-import { relayOptions, runRelay } from './cli/relay-command.js';
-import { reportOptions, runReport } from './cli/report-command.js';
-import { serveOptions, runServe } from './cli/serve-command.js';
-import { VERSION } from './core/version.js';
+import type { Argv } from 'yargs';
 import type { Io } from './cli/io.js';
-import { consoleIo } from './cli/io.js';
+
+installSignalHandlers();
+
+async function loadCli() {
+  const [yargs, errors, check, exporter, lab, nat, relay, report, serve, version, io] = await Promise.all([
+    import('yargs'),
+    import('./core/errors.js'),
+    import('./cli/check-command.js'),
+    import('./cli/exporter-command.js'),
+    import('./cli/lab-command.js'),
+    import('./cli/nat-command.js'),
+    import('./cli/relay-command.js'),
+    import('./cli/report-command.js'),
+    import('./cli/serve-command.js'),
+    import('./core/version.js'),
+    import('./cli/io.js'),
+  ]);
+  return { yargs: yargs.default, ...errors, ...check, ...exporter, ...lab, ...nat, ...relay, ...report, ...serve, VERSION: version.VERSION, consoleIo: io.consoleIo };
+}
+type Cli = Awaited<ReturnType<typeof loadCli>>;
 
 /**
  * `iceprobe --help` (no command): yargs would list the default command's 22 options as if they
@@ -35,7 +48,8 @@ export function isTopLevelHelp(argv: readonly string[]): boolean {
   return asksHelp && command === undefined;
 }
 
-function build(argv: string[], io: Io): Argv {
+function build(cli: Cli, argv: string[], io: Io): Argv {
+  const { yargs, runCheckCommand, checkOptions, exporterOptions, runExporter, labCommand, natOptions, runNat, relayOptions, runRelay, reportOptions, runReport, serveOptions, runServe, VERSION, UsageError } = cli;
   const topHelp = isTopLevelHelp(argv);
   return yargs(argv)
     .scriptName('iceprobe')
@@ -75,7 +89,7 @@ function build(argv: string[], io: Io): Argv {
     .example('$0 check --config ice.json --html report.html', 'Check your own servers (a browser RTCConfiguration)')
     .example('$0 serve --config ice.json', 'Give people a link that tests your servers from their browser')
     .example('$0 report report.json --html report.html', 'Re-render a saved report')
-    .middleware((parsed) => rejectNotANumber(parsed, argv), true)
+    .middleware((parsed) => rejectNotANumber(cli, parsed, argv), true)
     .demandCommand(0)
     .strict()
     .version(VERSION)
@@ -93,7 +107,7 @@ function build(argv: string[], io: Io): Argv {
  * yargs turns `--timeout abc` into NaN and lets it through: name the flag and what was given
  * instead, before any command sees it.
  */
-function rejectNotANumber(parsed: Record<string, unknown>, argv: readonly string[]): void {
+function rejectNotANumber({ UsageError, echoInput }: Cli, parsed: Record<string, unknown>, argv: readonly string[]): void {
   for (const [key, value] of Object.entries(parsed)) {
     const values = Array.isArray(value) ? (value as unknown[]) : [value];
     if (!values.some((v) => typeof v === 'number' && Number.isNaN(v)) || /[A-Z]/.test(key)) continue;
@@ -118,9 +132,12 @@ export function joinDashValues(argv: readonly string[]): string[] {
 }
 
 /** Runs the CLI; never throws; returns the exit code. */
-export async function main(argv: string[], io: Io = consoleIo()): Promise<number> {
+export async function main(argv: string[], given?: Io): Promise<number> {
+  const cli = await loadCli();
+  const { ConfigError, EXIT, OutputError, UsageError, exitCodeFor, oneLine } = cli;
+  const io = given ?? cli.consoleIo();
   try {
-    await build(joinDashValues(argv), io).parseAsync();
+    await build(cli, joinDashValues(argv), io).parseAsync();
     return io.exitCode ?? EXIT.ok;
   } catch (err) {
     const code = exitCodeFor(err);
@@ -143,7 +160,7 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
-  void main(hideBin(process.argv)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Everything iceprobe starts is closed by now; if a stray handle still holds the event loop,
     // do not let it turn into a hang.

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { PageEvaluator } from './engine.js';
 import type { Call, Check } from '../core/schema.js';
 import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
-import { judgeCall, notRunCall, receivedSamples, type PlannedCall } from './calls.js';
+import { judgeCall, notRunCall, ONE_SIDED_CALL_MAX_MS, receivedSamples, type PlannedCall } from './calls.js';
 import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
 
@@ -85,15 +85,22 @@ class Runner {
     private readonly o: CallRunOptions,
   ) {}
 
+  /** The data phase's cap: `--duration`, at most ONE_SIDED_CALL_MAX_MS for the one-sided call. */
+  capOf(plan: PlannedCall): number {
+    return plan.directCallee ? Math.min(this.o.durationMs, ONE_SIDED_CALL_MAX_MS) : this.o.durationMs;
+  }
+
   private spec(plan: PlannedCall, room: string, role: CallSpec['role']): CallSpec {
+    // The one-sided call's callee: no TURN (only the STUN servers), every candidate type allowed.
+    const direct = plan.directCallee && role === 'callee' ? plan.directCallee : null;
     return {
       relayUrl: this.o.relayUrl,
       room,
       role,
-      iceServers: plan.servers.map(iceServer),
-      policy: plan.policy,
+      iceServers: (direct ? direct.servers : plan.servers).map(iceServer),
+      policy: direct ? 'all' : plan.policy,
       setupTimeoutMs: this.o.setupTimeoutMs,
-      durationMs: this.o.durationMs,
+      durationMs: this.capOf(plan),
       sampleMs: this.o.sampleMs ?? 250,
       media: this.sendsMedia(plan),
     };
@@ -147,7 +154,7 @@ class Runner {
   /** The data phase of an open call, then its verdict. */
   async transfer(plan: PlannedCall, s: { callee: OpenResult; caller: OpenResult }): Promise<CallOutcome> {
     const { caller, callee } = this.pages;
-    const cap = this.o.durationMs;
+    const cap = this.capOf(plan);
     const rule = this.o.convergence === undefined ? CONVERGENCE : this.o.convergence;
     const bound = cap + PAGE_SLACK_MS;
     let stoppedBy: 'converged' | 'duration' = 'duration';
@@ -191,7 +198,7 @@ class Runner {
   /** A call that could not start its data phase: both sides' setup results, judged; open sides released. */
   async failed(plan: PlannedCall, s: { callee: OpenResult; caller: OpenResult }): Promise<CallOutcome> {
     await this.release([s.caller.key, s.callee.key]);
-    return judgeCall(plan, s.caller.result, s.callee.result, this.o.durationMs);
+    return judgeCall(plan, s.caller.result, s.callee.result, this.capOf(plan));
   }
 
   /** Closes every session still open in the pages (an aborted run, a half-open call). */

@@ -11,7 +11,7 @@ import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
-import { checkId } from '../core/ids.js';
+import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -35,10 +35,47 @@ export interface PlannedCall {
   servers: ServerSpec[];
   /** Why it will not run (e.g. the URL gave no relay candidate). */
   skip: string | null;
+  /**
+   * Set for the one-sided call: the callee is not relayed (no TURN; these STUN servers, policy
+   * all: host and srflx candidates only), so its packets must reach the relay from outside.
+   */
+  directCallee?: { servers: ServerSpec[] };
 }
 
-export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport'>): string {
+export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport' | 'directCallee'>): string {
+  if (p.directCallee && p.transport) return checkId.oneSidedCall(p.transport);
   return checkId.call(p.policy === 'relay' ? p.transport : null);
+}
+
+export { ONE_SIDED_CALL_PREFIX };
+
+/** The one-sided call moves data only long enough to show the path carries it. */
+export const ONE_SIDED_CALL_MAX_MS = 1_000;
+
+/**
+ * The one-sided call: the caller relay-forced through the first TURN URL whose relay-forced
+ * call will run (UDP first), the callee with no TURN at all — only the configured STUN servers,
+ * policy all. A relay-forced call on both sides is relayed relay-to-relay inside the TURN
+ * server (coturn does not even send those packets out), so a firewalled relay port range or a
+ * wrong external-ip pass it; a peer that is not relayed by the same server (an SFU, a peer
+ * with a public address, a second TURN) needs the relayed address reachable from outside.
+ * The callee sits on this machine, so when UDP from here to the server is blocked a direct
+ * callee could not reach any relay: the call is then skipped, not blamed on the server.
+ */
+export function planOneSidedCall(servers: readonly ServerSpec[], plans: readonly PlannedCall[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): PlannedCall | null {
+  const relay = plans.find((p) => p.policy === 'relay' && !p.skip && !p.directCallee);
+  if (!relay) return null;
+  const transport = relay.transport;
+  const stun = servers.filter((s) => s.uri.scheme === 'stun' && browserUsable(s));
+  const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== 'gather:all');
+  return {
+    id: `relay-one-side-${transport}`,
+    policy: 'relay',
+    transport,
+    servers: relay.servers,
+    skip: udpWorks ? null : 'UDP from this machine to the servers gets no answer (see the gather checks): a callee without TURN here could not reach any relay',
+    directCallee: { servers: stun },
+  };
 }
 
 /** One relay-forced call per TURN transport in the config, then one policy-all call. */
@@ -156,16 +193,22 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
 
   let code: CheckCode = CheckCode.OK;
   let message: string;
-  const label = plan.policy === 'relay' ? `Relay-forced call over TURN/${plan.transport}` : 'Call with every server (policy all)';
+  const label = plan.directCallee
+    ? `Call from a relay-forced peer (TURN/${plan.transport}) to a peer without TURN`
+    : plan.policy === 'relay'
+      ? `Relay-forced call over TURN/${plan.transport}`
+      : 'Call with every server (policy all)';
   const details: Record<string, unknown> = { callId: plan.id, failedPhase, via };
   if (failed) {
-    code = plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+    code = plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
     const localRelays = caller.localCandidates.filter((c) => c.type === 'relay').length;
     const remoteRelays = caller.remoteCandidates.filter((c) => c.type === 'relay').length;
     details.reason = caller.error ?? callee?.error ?? 'unknown';
     details.localRelayCandidates = localRelays;
     details.remoteRelayCandidates = remoteRelays;
-    if (failedPhase === 'ice' && localRelays > 0 && remoteRelays > 0) {
+    if (plan.directCallee && failedPhase === 'ice' && localRelays > 0) {
+      details.hint = 'the peer without TURN could not reach the relayed address from outside: the relay port range is blocked or the relayed address is not the server\'s';
+    } else if (failedPhase === 'ice' && localRelays > 0 && remoteRelays > 0) {
       details.hint = 'relay candidates were exchanged but no pair worked: the TURN server refused CreatePermission or cannot relay between its allocations';
     } else if (failedPhase === 'ice' && localRelays === 0) {
       details.hint = 'no relay candidate was gathered for this call';
@@ -175,12 +218,13 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
     message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round((deliveredBitsPerSecond(throughput) ?? 0) / 1e6)} Mbit/s delivered` : '');
     if (totalMs !== null && totalMs > SLOW_SETUP_MS) {
       code = CheckCode.SLOW_SETUP;
-    } else if (throughput && (deliveredBitsPerSecond(throughput) ?? 0) < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
+    } else if (!plan.directCallee && throughput && (deliveredBitsPerSecond(throughput) ?? 0) < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
+      // (The one-sided call moves data for at most a second, mostly slow start: it proves the path, not its rate.)
       code = CheckCode.LOW_THROUGHPUT;
     }
     if (plan.policy === 'relay' && caller.selectedPair && caller.selectedPair.local.type !== 'relay') {
       // Cannot happen with iceTransportPolicy relay; if it does, the browser ignored the policy.
-      code = CheckCode.RELAY_CALL_FAILED;
+      code = plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : CheckCode.RELAY_CALL_FAILED;
       details.reason = `selected local candidate is ${caller.selectedPair.local.type}, not relay`;
     }
   }
@@ -189,6 +233,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
     id: plan.id,
     checkId,
     policy: plan.policy,
+    ...(plan.directCallee ? { peer: 'direct' as const } : {}),
     via,
     transport: plan.transport,
     status,
@@ -218,10 +263,10 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
 export function notRunCall(plan: PlannedCall, reason: string, outcome: 'skip' | 'fail'): { call: Call; check: Check } {
   const checkId = callCheckId(plan);
   const via = plan.servers.map((s) => s.uri.canonical);
-  const code = outcome === 'skip' ? CheckCode.SKIPPED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  const code = outcome === 'skip' ? CheckCode.SKIPPED : plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
   const check = makeCheck({ id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, code, message: outcome === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } });
   return {
-    call: { id: plan.id, checkId, policy: plan.policy, via, transport: plan.transport, status: check.status, code, failedPhase: outcome === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+    call: { id: plan.id, checkId, policy: plan.policy, ...(plan.directCallee ? { peer: 'direct' as const } : {}), via, transport: plan.transport, status: check.status, code, failedPhase: outcome === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
     check,
   };
 }

@@ -33,6 +33,8 @@ export interface ProbeBrowser {
   readonly name: string;
   readonly version: string;
   readonly executablePath: string | null;
+  /** What became of --ca-file in this browser (report: environment.browser.caTrust); absent when none was given. */
+  readonly caTrust?: { status: 'trusted'; certificates: number } | { status: 'unavailable'; reason: string } | null;
   /** A new page in a new isolated context. */
   newProbePage(): Promise<ProbePage>;
   /** Idempotent and bounded: the browser process (and any profile directory) is gone afterwards. */

@@ -8,7 +8,7 @@ import type { Engine, LaunchOptions, ProbeBrowser } from './engine.js';
 import { BrowserOwner } from './owner.js';
 
 export interface EngineLaunchOptions extends LaunchOptions {
-  /** PEM CA certificates to trust for TURNS (Firefox: added to its profile's NSS store). */
+  /** PEM CA certificates to trust for TURNS (Firefox: its profile's NSS store; Chromium: a per-run NSS db under a temporary HOME). */
   extraCa?: readonly string[];
 }
 
@@ -20,6 +20,8 @@ export async function launchBrowser(engine: Engine, opts: EngineLaunchOptions = 
         ...(opts.insecureTls !== undefined ? { insecureTls: opts.insecureTls } : {}),
         ...(opts.fakeMedia !== undefined ? { fakeMedia: opts.fakeMedia } : {}),
         ...(opts.launchTimeoutMs !== undefined ? { launchTimeoutMs: opts.launchTimeoutMs } : {}),
+        // --ca-file: a per-run NSS db (./ca-trust.ts); moot when every certificate error is ignored.
+        ...(!opts.insecureTls && opts.extraCa && opts.extraCa.length > 0 ? { caCertificates: [...opts.extraCa] } : {}),
       });
     case 'firefox': {
       const { FirefoxOwner } = await import('./firefox.js');

@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EnvironmentError } from '../core/errors.js';
 import { registerCleanup } from '../core/lifecycle.js';
+import { browserCaTrust, type CaTrust } from './ca-trust.js';
 import type { ProbeBrowser, ProbePage } from './engine.js';
 
 /** Needed on headless CI machines with a closed network (see NOTES). */
@@ -47,6 +48,19 @@ export interface BrowserOptions {
   fakeMedia?: boolean;
   extraArgs?: string[];
   launchTimeoutMs?: number;
+  /** PEM CA certificates (--ca-file) the browser must trust for TURNS, as users' machines do. */
+  caCertificates?: string[];
+}
+
+/** What became of --ca-file in the browser: trusted through a per-run NSS db, or why not. */
+export type BrowserCaTrust = { status: 'trusted'; certificates: number } | { status: 'unavailable'; reason: string };
+
+/** The browser's CA trust (ca-trust.ts): its launch environment, the report's view, and the cleanup. */
+async function launchTrust(pems: string[] | undefined): Promise<{ env: NodeJS.ProcessEnv | undefined; view: BrowserCaTrust | null; dispose: () => void }> {
+  if (!pems || pems.length === 0) return { env: undefined, view: null, dispose: () => undefined };
+  const t: CaTrust = await browserCaTrust(pems);
+  if (!t.ok) return { env: undefined, view: { status: 'unavailable', reason: t.reason }, dispose: () => undefined };
+  return { env: { ...process.env, HOME: t.home }, view: { status: 'trusted', certificates: t.certificates }, dispose: t.dispose };
 }
 
 /** Resolves the executable; `undefined` means "let Playwright use its managed browser". */
@@ -81,6 +95,9 @@ export class BrowserOwner implements ProbeBrowser {
     private readonly browser: Browser,
     readonly executablePath: string | null,
     private readonly unregister: () => void,
+    /** --ca-file in the browser (null: none given). */
+    readonly caTrust: BrowserCaTrust | null = null,
+    private readonly disposeTrust: () => void = () => undefined,
   ) {}
 
   static async launch(opts: BrowserOptions = {}): Promise<BrowserOwner> {
@@ -92,10 +109,12 @@ export class BrowserOwner implements ProbeBrowser {
       ...(opts.fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
       ...(opts.extraArgs ?? []),
     ];
+    const trust = await launchTrust(opts.caCertificates);
     let browser: Browser;
     try {
       browser = await chromium.launch({
         ...(executablePath ? { executablePath } : {}),
+        ...(trust.env ? { env: trust.env } : {}),
         // Playwright gives every launch a fresh, temporary --user-data-dir of its own.
         args,
         headless: true,
@@ -105,6 +124,7 @@ export class BrowserOwner implements ProbeBrowser {
         handleSIGHUP: false,
       });
     } catch (e) {
+      trust.dispose();
       const msg = (e as Error).message.split('\n')[0] ?? '';
       if (!executablePath && /Executable doesn't exist|browserType.launch/i.test(msg)) {
         throw new EnvironmentError(
@@ -115,7 +135,8 @@ export class BrowserOwner implements ProbeBrowser {
     }
     const holder: { owner?: BrowserOwner } = {};
     const unregister = registerCleanup('chromium', () => holder.owner?.close());
-    const owner = new BrowserOwner(browser, executablePath ?? null, unregister);
+    browser.once('disconnected', trust.dispose); // the temporary HOME lives as long as the browser
+    const owner = new BrowserOwner(browser, executablePath ?? null, unregister, trust.view, trust.dispose);
     holder.owner = owner;
     return owner;
   }
@@ -163,5 +184,6 @@ export class BrowserOwner implements ProbeBrowser {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
     clearTimeout(timer); // a pending bound would keep a library caller's process alive for 5 s
+    this.disposeTrust();
   }
 }

@@ -123,7 +123,10 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
     for (const w of written) if (w.path !== '-') io.err(`iceprobe: wrote ${w.format} ${w.path}`);
   }
   if (writeFailure) throw writeFailure;
-  if (report.partial) return EXIT.interrupted;
+  if (report.partial) {
+    io.err('iceprobe: interrupted: the report holds what was measured until then');
+    return EXIT.interrupted;
+  }
   const strict = args.strict ?? false;
   return report.summary.failed > 0 || (strict && report.summary.warned > 0) ? EXIT.checkFailed : EXIT.ok;
 }

@@ -23,7 +23,7 @@ const options = {
 export function exporterOptions(y: Argv) {
   return y
     .options(options)
-    .example('$0 exporter', 'Serve the built-in modules (stun, turn_udp, turn_tcp, turns, tls, gather, call) on http://127.0.0.1:9799/')
+    .example('$0 exporter', 'Serve the built-in modules (stun, turn_udp, turn_tcp, turns, relay, tls, gather, call) on http://127.0.0.1:9799/')
     .example('curl "http://127.0.0.1:9799/probe?module=turn_udp&target=turn.example.com"', 'One probe by hand (ICEPROBE_USERNAME / ICEPROBE_CREDENTIAL in the exporter\'s environment)');
 }
 

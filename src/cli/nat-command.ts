@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { onInterrupt } from '../core/lifecycle.js';
 import { EXIT, OutputError, UsageError, echoInput, readFailure } from '../core/errors.js';
 import { MAX_LIFETIME_SECONDS } from '../probes-node/nat-limits.js';
 import type { Check } from '../core/schema.js';
@@ -88,12 +89,17 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
     if (why !== null) throw new OutputError([`--json ${echoInput(args.json)}: ${why}`]);
   }
   io.progress?.(`probing ${uri.canonical}${args.natLifetime ? ` (lifetime up to ${args.natLifetime} s)` : ''}…`);
+  // Ctrl-C stops the probe; what it saw so far is still printed, and the exit is 130.
+  const controller = new AbortController();
+  const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
   const { runNatProbe } = await import('../probes-node/nat.js');
   const check = await runNatProbe(uri, {
+    signal: controller.signal,
     timeoutMs: args.timeout,
     ...(args.natLifetime !== undefined ? { lifetimeMaxSeconds: args.natLifetime } : {}),
     ...(args.family !== undefined ? { family: args.family } : {}),
   });
+  stopListening();
   io.progress?.(null);
   if (args.json === '-') io.out(JSON.stringify(check, null, 2));
   else {
@@ -107,6 +113,10 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
     }
     io.out(renderNatCheck(check));
     if (failure) throw failure;
+  }
+  if (controller.signal.aborted) {
+    io.err('iceprobe: interrupted: the verdict holds what was measured until then');
+    return EXIT.interrupted;
   }
   return check.status === 'fail' ? EXIT.checkFailed : EXIT.ok;
 }

@@ -47,6 +47,14 @@ export function serveOptions(y: Argv) {
 
 export type ServeArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
 
+/** Longest log line serve prints. */
+export const LOG_LINE_MAX = 1_000;
+
+/** A serve log line as printed: secrets out, and nothing a visitor sent can break the line or repaint the terminal. */
+export function serveLogLine(line: string, secrets: { redact(text: string): string }): string {
+  return `iceprobe: ${echoInput(secrets.redact(line), LOG_LINE_MAX)}`;
+}
+
 function readPem(flag: string, path: string, what: RegExp): string {
   let text: string;
   try {
@@ -104,6 +112,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   const config = resolveConfig({ ...serverConfigInput(args), env });
   // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
   const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
+  if (args.turnSecret === '') throw new UsageError('--turn-secret is empty (an unset variable?): give the TURN REST shared secret, or drop the flag');
   const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
   const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
   prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
@@ -130,7 +139,11 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
         ...(args.rate !== undefined ? { requestsPerMinute: args.rate } : {}),
         ...(args.reportsPerToken !== undefined ? { reportsPerToken: args.reportsPerToken } : {}),
       },
-      log: (line) => (line.startsWith('report ') ? io.out(`iceprobe: ${config.secrets.redact(line)}`) : io.err(`iceprobe: ${config.secrets.redact(line)}`)),
+      log: (line) => {
+        const safe = serveLogLine(line, config.secrets);
+        if (line.startsWith('report ')) io.out(safe);
+        else io.err(safe);
+      },
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

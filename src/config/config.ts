@@ -193,6 +193,14 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   }
   const s = file.iceprobe ?? {};
 
+  // An empty secret is an unset variable (`--turn-secret "$SECRET"` in CI), not a credential to
+  // try: it would mint keys the server refuses and surface much later as TURN_AUTH_FAILED.
+  const empty = [
+    input.turnSecret === '' ? '--turn-secret is empty (an unset variable?): give the TURN REST shared secret, or drop the flag' : null,
+    input.credential === '' ? '--credential is empty (an unset variable?): give the TURN password, or drop the flag' : null,
+    input.turnSecret === undefined && s.turnSecret === undefined && env.ICEPROBE_TURN_SECRET === '' ? 'ICEPROBE_TURN_SECRET is set but empty (an unset CI secret?): give the shared secret, or unset it' : null,
+  ].filter((p): p is string => p !== null);
+  if (empty.length > 0) throw new ConfigError(empty);
   const turnSecret = input.turnSecret ?? s.turnSecret ?? env.ICEPROBE_TURN_SECRET ?? undefined;
   const envUser = env.ICEPROBE_USERNAME || undefined;
   const envCred = env.ICEPROBE_CREDENTIAL || undefined;

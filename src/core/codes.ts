@@ -18,7 +18,7 @@ export const CheckCode = {
   TURN_CAPACITY: 'TURN_CAPACITY', // 508 insufficient capacity
   TURN_ERROR: 'TURN_ERROR', // another STUN error code from the server
   TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // turns: failed with 701 and the TLS probe saw a bad certificate (or none ran)
-  SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation
+  SERVER_UNREACHABLE: 'SERVER_UNREACHABLE', // icecandidateerror 701 without a certificate explanation (for turns:, the TLS probe found the port refused/silent)
   BROWSER_DNS_FAILED: 'BROWSER_DNS_FAILED', // icecandidateerror 701 "… host lookup received error.": the browser could not resolve the server's name
   GATHER_TIMEOUT: 'GATHER_TIMEOUT', // no candidate from the URL within --timeout
   PORT_BLOCKED_BY_BROWSER: 'PORT_BLOCKED_BY_BROWSER', // Chromium refuses TURN on this port
@@ -73,7 +73,8 @@ export const CheckCode = {
   RELAY_PERMISSION_FAILED: 'RELAY_PERMISSION_FAILED', // CreatePermission for our own address was refused
   RELAY_NOT_TESTED: 'RELAY_NOT_TESTED', // no allocation to test (see the turn-allocate check) (skip)
   // ---- TLS (kind: tls-handshake)
-  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connected but no TLS session (protocol/cipher mismatch, not TLS, reset)
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connected but no TLS session (protocol/cipher mismatch, not TLS, reset, or no answer to the ClientHello); details.tcpConnectMs, details.portSpeaks. Gather: turns: 701 and the TLS probe found the port open for TCP but without TLS
+  PORT_SPEAKS_TLS: 'PORT_SPEAKS_TLS', // turn:?transport=tcp: TCP connects, no plain STUN answer, but the port completes a TLS handshake: it is a turns: port
   TLS_CERT_SELF_SIGNED: 'TLS_CERT_SELF_SIGNED', // the server certificate is self-signed
   TLS_CERT_EXPIRED: 'TLS_CERT_EXPIRED', // a certificate in the chain is past its notAfter
   TLS_CERT_NOT_YET_VALID: 'TLS_CERT_NOT_YET_VALID', // a certificate in the chain is before its notBefore
@@ -92,6 +93,7 @@ export const CheckCode = {
   PACKET_LOSS: 'PACKET_LOSS', // one-way loss at or above the threshold (warn)
   // ---- calls (kind: call)
   RELAY_CALL_FAILED: 'RELAY_CALL_FAILED',
+  ONE_SIDED_CALL_FAILED: 'ONE_SIDED_CALL_FAILED', // caller relay-forced, callee without TURN: the relayed address is not reachable from outside
   CALL_FAILED: 'CALL_FAILED',
   SLOW_SETUP: 'SLOW_SETUP',
   LOW_THROUGHPUT: 'LOW_THROUGHPUT',
@@ -189,6 +191,7 @@ export const CATALOG: Record<CheckCode, CodeEntry> = {
   RELAY_PERMISSION_FAILED: { status: 'fail', advice: 'The server refused CreatePermission for this client\'s own address: check denied-peer-ip/allowed-peer-ip rules (coturn) for the addresses your users have.' },
   RELAY_NOT_TESTED: { status: 'skip', advice: 'Fix the allocation first (see the turn-allocate check).' },
   TLS_HANDSHAKE_FAILED: { status: 'fail', advice: 'TCP connects but TLS does not: check that this port is the TLS listener and that it offers TLS 1.2 or 1.3 with a certificate.' },
+  PORT_SPEAKS_TLS: { status: 'fail', advice: 'This port is a TLS listener: write the URL as turns:host:port?transport=tcp, or point turn:?transport=tcp at the server\'s plain TCP listener (coturn --listening-port).' },
   TLS_CERT_SELF_SIGNED: { status: 'fail', advice: 'Browsers reject this self-signed certificate: use a certificate from a public CA (e.g. Let\'s Encrypt) for this host name.' },
   TLS_CERT_EXPIRED: { status: 'fail', advice: 'The certificate has expired: renew it and reload the TURN server.' },
   TLS_CERT_NOT_YET_VALID: { status: 'fail', advice: 'The certificate is not valid yet: check the clock of the server that issued it and of this machine.' },
@@ -203,6 +206,7 @@ export const CATALOG: Record<CheckCode, CodeEntry> = {
   NAT_INCOMPLETE: { status: 'warn', advice: 'The server\'s second address (OTHER-ADDRESS) did not answer: check that the server\'s alternate IP and port are reachable through the firewall, then run again.' },
   PACKET_LOSS: { status: 'warn', advice: 'The path to this server loses packets: look for a congested or lossy link (Wi-Fi, VPN, a shaping firewall) between this machine and the server; media over this path will stutter.' },
   RELAY_CALL_FAILED: { status: 'fail', advice: null },
+  ONE_SIDED_CALL_FAILED: { status: 'fail', advice: null },
   CALL_FAILED: { status: 'fail', advice: null },
   SLOW_SETUP: { status: 'warn', advice: null },
   LOW_THROUGHPUT: { status: 'warn', advice: null },

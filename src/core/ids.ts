@@ -6,6 +6,7 @@
  *   gather:all                    one RTCPeerConnection with every UDP server (NAT mapping evidence)
  *   call:relay/<udp|tcp|tls>      the relay-forced loopback call over one TURN transport
  *   call:all                      the loopback call with every server (policy all)
+ *   call:relay-one-side/<t>       the one-sided call: caller relay-forced over <t>, callee without TURN
  *   stun-binding:<url>            Node STUN Binding (src/probes-node/stun-binding.ts)
  *   turn-allocate:<url>           Node TURN Allocate (src/probes-node/turn-allocate.ts)
  *   relay-reach:<url>             an outside socket to the TURN relayed address (src/probes-node/relay-reach.ts)
@@ -32,6 +33,8 @@ export const CALL_ALL_ID = 'call:all';
 export const MEDIA_CHECK_ID = 'media';
 
 const RELAY_CALL_PREFIX = 'call:relay/';
+/** The one-sided call's id prefix (src/browser/calls.ts planOneSidedCall). */
+export const ONE_SIDED_CALL_PREFIX = 'call:relay-one-side/';
 const TWIN_SUFFIX = '@ipv6';
 
 /** Builders, one per producer. */
@@ -40,6 +43,8 @@ export const checkId = {
   gatherAll: (): string => GATHER_ALL_ID,
   /** A relay-forced call over `transport`, or the policy-all call when null. */
   call: (transport: Transport | null): string => (transport === null ? CALL_ALL_ID : `${RELAY_CALL_PREFIX}${transport}`),
+  /** The one-sided call: caller relay-forced over `transport`, callee without TURN. */
+  oneSidedCall: (transport: Transport): string => `${ONE_SIDED_CALL_PREFIX}${transport}`,
   stunBinding: (url: string): string => `stun-binding:${url}`,
   turnAllocate: (url: string): string => `turn-allocate:${url}`,
   relayReach: (url: string): string => `relay-reach:${url}`,
@@ -79,6 +84,7 @@ export type ParsedCheckId =
   | { kind: (typeof URL_KINDS)[number]; url: string }
   | { kind: 'gather-all' }
   | { kind: 'call'; transport: Transport | null }
+  | { kind: 'one-sided-call'; transport: Transport }
   | { kind: 'config'; rule: (typeof CONFIG_RULES)[number]; url: string }
   | { kind: 'tls-handshake'; target: string }
   | { kind: 'dns'; host: string }
@@ -100,6 +106,10 @@ function parseBare(id: string): ParsedCheckId | null {
   if (id === GATHER_ALL_ID) return { kind: 'gather-all' };
   if (id === CALL_ALL_ID) return { kind: 'call', transport: null };
   if (id === MEDIA_CHECK_ID) return { kind: 'media' };
+  if (id.startsWith(ONE_SIDED_CALL_PREFIX)) {
+    const t = id.slice(ONE_SIDED_CALL_PREFIX.length);
+    return t === 'udp' || t === 'tcp' || t === 'tls' ? { kind: 'one-sided-call', transport: t } : null;
+  }
   if (id.startsWith(RELAY_CALL_PREFIX)) {
     const t = id.slice(RELAY_CALL_PREFIX.length);
     return t === 'udp' || t === 'tcp' || t === 'tls' ? { kind: 'call', transport: t } : null;
@@ -130,6 +140,7 @@ export function isRelayCallId(id: string): boolean {
   const p = parseCheckId(id);
   return p !== null && p.kind === 'call' && p.transport !== null && !p.ipv6;
 }
+
 
 /**
  * Browser engines: the in-browser checks (gather, call) of an engine other than Chromium carry

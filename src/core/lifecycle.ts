@@ -1,22 +1,69 @@
 /**
- * Everything iceprobe starts (Chromium, coturn, namespaces, servers) registers its cleanup here.
- * On Ctrl-C / SIGTERM the cleanups run newest-first, bounded, and the process exits 130; on a
- * normal or crashing exit the synchronous part (killing child processes) still runs.
+ * Everything iceprobe starts (Chromium, coturn, namespaces, servers) registers its cleanup here,
+ * and a run that can write a partial report listens for the interrupt (onInterrupt).
+ *
+ * Signals (SIGINT, SIGTERM), once installSignalHandlers() ran — the CLI does it before it loads
+ * anything else, so there is no window in which Ctrl-C takes Node's default path:
+ *
+ * 1. The first one tells the listening run (it aborts, writes its partial report, cleans up and
+ *    exits 130 by itself; bounded by RUN_GRACE_MS). With no run listening yet, it waits up to
+ *    LISTENER_GRACE_MS for one to start listening (a command that is starting up), then runs the
+ *    cleanups and exits.
+ * 2. The second one hurries: every cleanup's synchronous kill runs now (child processes die at
+ *    once), but the run still writes its report and removes its temporary directories; the
+ *    process leaves within HURRY_MS whatever happens.
+ * 3. The third one leaves at once.
+ *
+ * On any exit (normal, crash, process.exit) the synchronous part of every cleanup still runs.
  */
 type Cleanup = { name: string; run: () => Promise<void> | void; sync?: () => void };
+
+/** How long a listening run gets to write its partial report after the first signal. */
+export const RUN_GRACE_MS = 8_000;
+/** How long a signal with nobody listening waits for a starting run to listen. */
+export const LISTENER_GRACE_MS = 1_000;
+/** After a second signal, the process leaves within this. */
+export const HURRY_MS = 3_000;
 
 const cleanups = new Set<Cleanup>();
 let installed = false;
 let interrupted = false;
+let signals = 0;
+let exitCode = 130;
+let listenerWait: NodeJS.Timeout | undefined;
 const interruptListeners = new Set<() => void>();
+let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 
 export function isInterrupted(): boolean {
   return interrupted;
 }
 
-/** Called once on the first SIGINT/SIGTERM, before cleanups: lets a run write its partial report. */
+/** Where lifecycle's own lines ("interrupted again …") go. Default: stderr. */
+export function setLifecycleNotice(fn: (line: string) => void): void {
+  notice = fn;
+}
+
+function callListener(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* a listener must not stop the cleanup */
+  }
+}
+
+/**
+ * Called once on the first SIGINT/SIGTERM, before cleanups: lets a run write its partial report.
+ * A listener added after the signal arrived (a run that was still starting) is called at once.
+ */
 export function onInterrupt(fn: () => void): () => void {
+  install();
   interruptListeners.add(fn);
+  if (interrupted && listenerWait !== undefined) {
+    clearTimeout(listenerWait);
+    listenerWait = undefined;
+    setTimeout(leave, RUN_GRACE_MS).unref();
+    queueMicrotask(() => callListener(fn));
+  }
   return () => interruptListeners.delete(fn);
 }
 
@@ -38,35 +85,65 @@ export async function runCleanups(boundMs = 5_000): Promise<void> {
   for (const c of list) c.sync?.();
 }
 
+function syncKills(): void {
+  for (const c of cleanups) {
+    try {
+      c.sync?.();
+    } catch {
+      /* the next one still runs */
+    }
+  }
+}
+
+function leave(): void {
+  void runCleanups().finally(() => process.exit(exitCode));
+}
+
+/** Installs the SIGINT/SIGTERM handlers (idempotent). The CLI calls it first thing. */
+export function installSignalHandlers(): void {
+  install();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) {
-      // Second Ctrl-C: stop waiting, kill synchronously.
-      for (const c of cleanups) c.sync?.();
-      process.exit(130);
+    signals++;
+    if (signals >= 3) {
+      syncKills();
+      process.exit(exitCode);
+    }
+    if (signals === 2) {
+      notice('iceprobe: interrupted again: stopping everything now (the partial report is still written)');
+      syncKills();
+      setTimeout(() => {
+        syncKills();
+        process.exit(exitCode);
+      }, HURRY_MS).unref();
+      return;
     }
     interrupted = true;
-    for (const l of interruptListeners) {
-      try {
-        l();
-      } catch {
-        /* a listener must not stop the cleanup */
-      }
-    }
-    const code = sig === 'SIGINT' ? 130 : 143;
+    exitCode = sig === 'SIGINT' ? 130 : 143;
+    for (const l of interruptListeners) callListener(l);
     if (interruptListeners.size > 0) {
       // A run is listening: it aborts, writes its partial report and cleans up itself. If it
       // does not manage within the bound, clean up and leave anyway.
-      setTimeout(() => void runCleanups().finally(() => process.exit(code)), 8_000).unref();
+      setTimeout(leave, RUN_GRACE_MS).unref();
       return;
     }
-    void runCleanups().finally(() => process.exit(code));
+    if (cleanups.size > 0) {
+      // Something is running that nobody reports on (serve, relay): Ctrl-C is how it ends.
+      leave();
+      return;
+    }
+    // Nothing started yet: a command may be loading; give it a moment to listen.
+    listenerWait = setTimeout(() => {
+      listenerWait = undefined;
+      notice('iceprobe: interrupted');
+      leave();
+    }, LISTENER_GRACE_MS);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('exit', () => {
-    for (const c of cleanups) c.sync?.();
-  });
+  process.on('exit', syncKills);
 }

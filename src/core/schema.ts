@@ -125,6 +125,11 @@ export const Call = z.object({
   id: z.string(),
   checkId: z.string(),
   policy: z.enum(['relay', 'all']),
+  /**
+   * The callee's side: absent for calls where both pages use the same servers and policy;
+   * `direct` for the one-sided call (caller relay-forced, callee without TURN, policy all).
+   */
+  peer: z.literal('direct').optional(),
   /** Which server URL(s) the call was given (secrets removed). */
   via: z.array(z.string()),
   transport: Transport.nullable(),
@@ -194,7 +199,19 @@ export const Report = z.object({
     ])
     .optional(),
   environment: z.object({
-    browser: z.object({ name: z.string(), version: z.string() }).nullable(),
+    browser: z
+      .object({
+        name: z.string(),
+        version: z.string(),
+        /** What became of --ca-file in the browser: trusted (a per-run NSS db), or why it could not be. */
+        caTrust: z
+          .discriminatedUnion('status', [
+            z.object({ status: z.literal('trusted'), certificates: z.number().int() }),
+            z.object({ status: z.literal('unavailable'), reason: z.string() }),
+          ])
+          .optional(),
+      })
+      .nullable(),
     /** Every engine that ran the in-browser probes, when more than one did (`--browser all`). */
     browsers: z.array(z.object({ name: z.string(), version: z.string() })).optional(),
     node: z.string(),

@@ -41,13 +41,17 @@ export const FindingCode = {
   TLS_CERT_INCOMPLETE_CHAIN: 'TLS_CERT_INCOMPLETE_CHAIN',
   TLS_CERT_UNTRUSTED: 'TLS_CERT_UNTRUSTED',
   TLS_CERT_REJECTED: 'TLS_CERT_REJECTED', // the browser failed TURNS (701) and no TLS probe explains why
-  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connects, TLS does not
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED', // TCP connects, TLS does not (TCP open, no TLS; says when the port speaks plain STUN/TURN)
+  PORT_SPEAKS_TLS: 'PORT_SPEAKS_TLS', // turn:?transport=tcp at a port that speaks TLS, not plain STUN/TURN
   // ---- NAT and paths
   SYMMETRIC_NAT: 'SYMMETRIC_NAT', // address-dependent mapping: a different public port per destination
   RELAY_REQUIRED: 'RELAY_REQUIRED', // direct paths do not work from here: calls depend on TURN
   // ---- IPv6 (dual-stack hosts: a name with A and AAAA records)
   IPV6_PATH_BROKEN: 'IPV6_PATH_BROKEN', // the IPv4 address answers, the IPv6 address does not: clients that try IPv6 first stall
   DUAL_STACK_MISMATCH: 'DUAL_STACK_MISMATCH', // IPv4 and IPv6 answer differently (another server or config behind the AAAA)
+  // ---- the relay seen from outside (relay-reach probe, one-sided call)
+  RELAY_PORTS_BLOCKED: 'RELAY_PORTS_BLOCKED', // datagrams from outside never reach the relay ports (firewall/security group on min-port..max-port), while 3478/443 answer
+  RELAY_ADDRESS_WRONG: 'RELAY_ADDRESS_WRONG', // the advertised relayed address is not the server's (wrong external-ip: private, documentation, reserved, or another address)
   // ---- calls
   RELAY_CALL_FAILED: 'RELAY_CALL_FAILED', // a relay-forced call failed although the URL gave a relay candidate
   CALL_FAILED: 'CALL_FAILED', // the call with every server (policy all) failed

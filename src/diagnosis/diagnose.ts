@@ -23,6 +23,7 @@ import { noTurnConfigured } from './rules/no-turn.js';
 import { only443Open } from './rules/only-443.js';
 import { portUnreachable } from './rules/port-unreachable.js';
 import { relayRequired } from './rules/relay-required.js';
+import { relayReach } from './rules/relay-reach.js';
 import { runProblems } from './rules/run.js';
 import { serverUnreachable } from './rules/server-unreachable.js';
 import { slowSetup } from './rules/slow-setup.js';
@@ -61,6 +62,7 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'port-unreachable', rule: portUnreachable },
   { name: 'dual-stack', rule: dualStack },
   { name: 'no-relay', rule: noRelayCandidate },
+  { name: 'relay-reach', rule: relayReach },
   { name: 'call-failures', rule: callFailures },
   { name: 'symmetric-nat', rule: symmetricNat },
   { name: 'relay-required', rule: relayRequired },

@@ -1,7 +1,8 @@
 /**
  * The diagnosis input and a read-only index over it, shared by every rule. Pure: a report (or
  * the part of one that exists before diagnosis) in, lookups out. Check ids are built and parsed
- * by src/core/ids.ts only.
+ * by src/core/ids.ts only; the browser checks of an engine other than Chromium
+ * carry `@<engine>`, and the rules see one engine's checks under the plain ids (./engine-view.ts).
  */
 import type { Call, Check, Finding, Report, ServerEcho, Severity } from '../core/schema.js';
 import { checkId, checkIdUrl, parseDualStackId, GATHER_ALL_ID } from '../core/ids.js';

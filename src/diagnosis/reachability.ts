@@ -29,7 +29,7 @@ const NODE_UNKNOWN = new Set<string>([
   CheckCode.SKIPPED,
 ]);
 const GATHER_REACHED = new Set<string>([CheckCode.OK, CheckCode.TURN_AUTH_FAILED, CheckCode.TURN_FORBIDDEN, CheckCode.TURN_QUOTA, CheckCode.TURN_CAPACITY, CheckCode.TURN_ERROR]);
-const GATHER_FAILED = new Set<string>([CheckCode.SERVER_UNREACHABLE, CheckCode.GATHER_TIMEOUT, CheckCode.NO_RELAY_CANDIDATE, CheckCode.NO_SRFLX_CANDIDATE, CheckCode.TLS_CERT_REJECTED]);
+const GATHER_FAILED = new Set<string>([CheckCode.SERVER_UNREACHABLE, CheckCode.GATHER_TIMEOUT, CheckCode.NO_RELAY_CANDIDATE, CheckCode.NO_SRFLX_CANDIDATE, CheckCode.TLS_CERT_REJECTED, CheckCode.TLS_HANDSHAKE_FAILED]);
 
 /** Node probes (stun-binding, turn-allocate, tls-handshake): every STUN/TLS-level outcome means "reached". */
 export function nodeReach(c: Check | undefined): Reach {

@@ -161,7 +161,11 @@ export async function openTls(address: string, port: number, opts: TlsOpts): Pro
   );
   if (!tls.ok) {
     tcp.value.destroy();
-    return { ...tls, code: tls.code === 'TIMEOUT' || tls.code === 'ABORTED' ? tls.code : 'TLS_HANDSHAKE_FAILED' };
+    // TCP connected, TLS did not: a port that accepts TCP and never answers a ClientHello is
+    // "TCP open, no TLS" (TLS_HANDSHAKE_FAILED), not a timeout of the server; the connect is evidence.
+    if (tls.code === 'ABORTED') return tls;
+    const detail = tls.code === 'TIMEOUT' ? `TCP connected in ${Math.round(tcp.connectMs)} ms, but ${tls.detail}` : tls.detail;
+    return { ...tls, code: 'TLS_HANDSHAKE_FAILED', detail, elapsedMs: performance.now() - started, tcpConnectMs: tcp.connectMs };
   }
   const sock = tls.value as TLSSocket;
   sock.removeAllListeners('close');

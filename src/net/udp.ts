@@ -3,7 +3,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { Listeners, netErrorCode, type StunChannel } from './channel.js';
 
-export type OpenResult<T> = { ok: true; value: T; connectMs: number } | { ok: false; code: string; detail: string; elapsedMs: number };
+export type OpenResult<T> =
+  | { ok: true; value: T; connectMs: number }
+  /** `tcpConnectMs`: set when a TLS open failed after its TCP connect had succeeded (the port is open). */
+  | { ok: false; code: string; detail: string; elapsedMs: number; tcpConnectMs?: number };
 
 export function openUdp(address: string, port: number): Promise<OpenResult<StunChannel>> {
   const started = performance.now();

@@ -4,6 +4,8 @@ import type { StunChannel } from '../net/channel.js';
 import type { Clock } from '../net/clock.js';
 import { openTcp, openTls, type TlsInfo } from '../net/stream.js';
 import { runTransaction, type TransactionResult } from '../net/transaction.js';
+import { Method } from '../stun/header.js';
+import { encodeMessage } from '../stun/message.js';
 import { openUdp, type OpenResult } from '../net/udp.js';
 
 export interface Target {
@@ -57,4 +59,47 @@ export function transactor(channel: StunChannel, o: TransactorOptions): (request
     previous.add(request.subarray(8, 20).toString('hex'));
     return r;
   };
+}
+
+/** What a stream port turned out to speak when the expected protocol did not answer. */
+export type PortSpeaks = 'tls' | 'stun' | 'unknown';
+
+export interface PortSniff {
+  speaks: PortSpeaks;
+  /** For 'tls': the negotiated version. */
+  tlsProtocol?: string | null;
+  elapsedMs: number;
+}
+
+/**
+ * Bound of a sniff: it runs after the real attempt failed, so it is short, and never longer
+ * than the probe's own timeout.
+ */
+export const SNIFF_TIMEOUT_MS = 1_500;
+
+/**
+ * Asks a TCP port that did not speak the URL's protocol whether it speaks the other one:
+ * `tls` completes a TLS handshake (certificate not verified: only "is this TLS?"); `stun`
+ * sends a STUN Binding over plain TCP (RFC 8489 §6.2.2 framing) and waits for any STUN answer.
+ */
+export async function sniffPort(t: Omit<Target, 'transport'>, what: 'tls' | 'stun', o: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<PortSniff> {
+  const timeoutMs = Math.max(1, Math.min(SNIFF_TIMEOUT_MS, o.timeoutMs));
+  const start = o.clock.now();
+  const common = { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+  if (what === 'tls') {
+    const r = await openTls(t.address, t.port, { ...common, host: t.host, rejectUnauthorized: false });
+    if (!r.ok) return { speaks: 'unknown', elapsedMs: o.clock.now() - start };
+    r.value.channel.close();
+    return { speaks: 'tls', tlsProtocol: r.value.info.protocol, elapsedMs: o.clock.now() - start };
+  }
+  const r = await openTcp(t.address, t.port, common);
+  if (!r.ok) return { speaks: 'unknown', elapsedMs: o.clock.now() - start };
+  try {
+    const request = encodeMessage({ method: Method.Binding, cls: 'request', attributes: [] }, { fingerprint: true });
+    const left = Math.max(1, timeoutMs - (o.clock.now() - start));
+    const answer = await runTransaction(r.value, request, { timeoutMs: left, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}) });
+    return { speaks: answer.ok ? 'stun' : 'unknown', elapsedMs: o.clock.now() - start };
+  } finally {
+    r.value.close();
+  }
 }

@@ -2,7 +2,7 @@
  * Node-side protocol probes for every configured URL, all concurrent, each bounded:
  *   dns:<host>, stun-binding:<canonical> (stun:/stuns:), turn-allocate:<canonical> (turn:/turns:),
  *   tls-handshake:<host>:<port> (every TLS URL), and config:* checks (port policy).
- * Network outcomes are Checks with stable codes (src/core/protocol-codes.ts); nothing here throws for them.
+ * Network outcomes are Checks with stable codes (the catalog, src/core/codes.ts); nothing here throws for them.
  */
 import type { ServerSpec } from '../config/config.js';
 import { CheckCode, ProtocolCode } from '../core/codes.js';

@@ -8,6 +8,7 @@ import type { Check } from '../core/schema.js';
 import { makeCheck, round } from './check.js';
 import { ProtocolCode } from '../core/codes.js';
 import type { ProbeContext } from './stun-binding.js';
+import { sniffPort } from './connect.js';
 import { checkId, tlsTarget } from '../core/ids.js';
 
 const SELF_SIGNED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT']);
@@ -53,6 +54,18 @@ export async function probeTls(host: string, address: string, port: number, ctx:
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   if (!r.ok) {
+    if (r.code === ProtocolCode.TLS_HANDSHAKE_FAILED && r.tcpConnectMs !== undefined) {
+      // TCP open, no TLS: keep the connect as evidence, and ask whether the port speaks plain STUN/TURN.
+      const sniff = await sniffPort({ address, port, host }, 'stun', { timeoutMs: ctx.timeoutMs, clock: ctx.clock, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const what = sniff.speaks === 'stun' ? 'TCP open, no TLS: the port speaks plain STUN/TURN over TCP' : 'TCP open, no TLS';
+      return makeCheck({
+        ...base,
+        code: r.code,
+        message: `TLS to ${address}:${port}: ${what} (${r.detail})`,
+        durationMs: ctx.clock.now() - start,
+        details: { address, port, error: r.detail, tcpConnected: true, tcpConnectMs: round(r.tcpConnectMs), portSpeaks: sniff.speaks === 'stun' ? 'stun' : 'tcp-only', portState: what },
+      });
+    }
     return makeCheck({ ...base, code: r.code, message: `TLS to ${address}:${port}: ${r.detail}`, durationMs: ctx.clock.now() - start, details: { address, port, error: r.detail } });
   }
   r.value.channel.close();

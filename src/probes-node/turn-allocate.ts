@@ -4,10 +4,13 @@ import type { StunChannel } from '../net/channel.js';
 import type { IceUri } from '../core/uri.js';
 import { makeCheck, round } from './check.js';
 import { ProtocolCode } from '../core/codes.js';
-import { openChannel, transactor } from './connect.js';
+import { openChannel, sniffPort, transactor, type PortSniff } from './connect.js';
 import type { ProbeContext } from './stun-binding.js';
 import { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 import { checkId } from '../core/ids.js';
+
+/** Outcomes of the first plain-TCP Allocate that leave room for "this port speaks TLS". */
+const SILENT_ON_TCP = new Set<string>([ProtocolCode.TIMEOUT, ProtocolCode.CONNECTION_CLOSED, ProtocolCode.CONNECTION_RESET, ProtocolCode.NOT_STUN, ProtocolCode.MALFORMED_RESPONSE, ProtocolCode.NO_MAGIC_COOKIE]);
 
 export interface TurnCredentials {
   username: string;
@@ -44,7 +47,7 @@ export async function attemptAllocate(uri: IceUri, address: string, creds: TurnC
       code: opened.code,
       message: `could not connect to ${address}:${uri.port} over ${uri.transport}: ${opened.detail}`,
       durationMs: ctx.clock.now() - start,
-      details: { address, port: uri.port, error: opened.detail },
+      details: { address, port: uri.port, error: opened.detail, ...(opened.tcpConnectMs !== undefined ? { tcpConnected: true, tcpConnectMs: round(opened.tcpConnectMs), portState: 'TCP open, no TLS' } : {}) },
     });
     return { check, flow: null, channel: null };
   }
@@ -61,6 +64,16 @@ export async function attemptAllocate(uri: IceUri, address: string, creds: TurnC
       nowMs: (ctx.wallNow ?? Date.now)(),
     });
     keep = ctx.release === false && flow.code === ProtocolCode.OK;
+    // Plain TCP connected but no STUN came back (or garbage did): does the port speak TLS instead?
+    let sniff: PortSniff | null = null;
+    if (uri.transport === 'tcp' && flow.steps.length === 1 && SILENT_ON_TCP.has(flow.code)) {
+      channel.close();
+      sniff = await sniffPort({ address, port: uri.port, host: uri.host }, 'tls', { timeoutMs: ctx.timeoutMs, clock: ctx.clock, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      if (sniff.speaks === 'tls') {
+        flow.message = `TCP to ${address}:${uri.port} connects, but the port speaks TLS (${sniff.tlsProtocol ?? 'handshake completed'}), not plain STUN/TURN: it is a turns: port (${flow.message})`;
+        flow.code = ProtocolCode.PORT_SPEAKS_TLS;
+      }
+    }
     const details: Record<string, unknown> = {
       address,
       port: uri.port,
@@ -78,6 +91,7 @@ export async function attemptAllocate(uri: IceUri, address: string, creds: TurnC
       ...(flow.unknownAttributes ? { unknownAttributes: flow.unknownAttributes } : {}),
       ...(flow.alternateServer ? { alternateServer: flow.alternateServer } : {}),
       ...(flow.transport ? { transportError: flow.transport } : {}),
+      ...(sniff ? { tcpConnected: true, portSpeaks: sniff.speaks === 'tls' ? 'tls' : 'unknown', portState: sniff.speaks === 'tls' ? 'TCP open, speaks TLS' : 'TCP open, no STUN answer', ...(sniff.tlsProtocol ? { tlsProtocol: sniff.tlsProtocol } : {}) } : {}),
       ...(flow.authRejection ? { authRejection: flow.authRejection } : {}),
       ...(flow.restExpiry !== null ? { restExpiry: new Date(flow.restExpiry * 1000).toISOString() } : {}),
     };

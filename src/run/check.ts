@@ -17,15 +17,17 @@ import { startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
-import { planCalls } from '../browser/calls.js';
+import { planCalls, planOneSidedCall } from '../browser/calls.js';
 import { runCalls as runPlannedCalls } from '../browser/call-runner.js';
 import { startRelay, type RelayServer } from '../servers/relay/server.js';
 import { parseIceUri } from '../core/uri.js';
 import { parseExpectations } from './expect.js';
 import { assembleReport } from './assemble.js';
+import { refineTlsGathers } from './refine-gather.js';
 import { configChecks } from '../probes-node/port-policy.js';
 import { runProtocolProbes } from '../probes-node/index.js';
 import { RunError } from '../core/errors.js';
+import { CheckCode } from '../core/codes.js';
 import { VERSION } from '../core/version.js';
 
 export type ProgressEvent =
@@ -140,7 +142,13 @@ async function gatherAll(ctx: RunContext, page: ProbePage, engine: Engine = 'chr
  */
 async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<void>, relayOnly: boolean, engine: Engine = 'chromium'): Promise<void> {
   // Other engines make the relay-forced calls only: the policy-all call is Chromium's.
-  const plans = planCalls(ctx.servers, ctx.checks, (s) => browserUsable(s, engine)).filter((p) => (!relayOnly && engine === 'chromium') || p.policy === 'relay');
+  const usable = (s: ServerSpec) => browserUsable(s, engine);
+  const planned = planCalls(ctx.servers, ctx.checks, usable);
+  // Chromium's one-sided call (caller relayed, callee without TURN) goes after the relay-forced
+  // calls, before the policy-all one.
+  const oneSided = engine === 'chromium' ? planOneSidedCall(ctx.servers, planned, ctx.checks, usable) : null;
+  const ordered = oneSided ? [...planned.filter((p) => p.policy === 'relay'), oneSided, ...planned.filter((p) => p.policy !== 'relay')] : planned;
+  const plans = ordered.filter((p) => (!relayOnly && engine === 'chromium') || (p.policy === 'relay' && !p.directCallee));
   if (plans.every((p) => p.servers.length === 0)) return;
   const relay: RelayServer = await startRelay({ host: '127.0.0.1', port: 0 });
   try {
@@ -157,7 +165,7 @@ async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<voi
       plans,
       { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: dataMs, media: ctx.config.media, dataAfter, signal: ctx.signal },
       ({ call, check }) => {
-        ctx.calls.push(call);
+        ctx.calls.push(ctx.signal.aborted ? { ...call, status: 'skip', code: CheckCode.INTERRUPTED } : call);
         ctx.add(check);
         next(++done);
       },
@@ -165,6 +173,12 @@ async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<voi
   } finally {
     await relay.close();
   }
+}
+
+/** A check that was still running when the run stopped: skipped, with what it had come to. */
+export function unfinished(c: Check): Check {
+  if (c.status === 'pass' || c.status === 'skip') return c;
+  return { ...c, status: 'skip', code: CheckCode.INTERRUPTED, message: 'not finished: the run was interrupted', details: { ...c.details, unfinished: { status: c.status, code: c.code } } };
 }
 
 function givenBrowsers(b: CheckOptions['browser']): readonly ProbeBrowser[] {
@@ -203,6 +217,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // An 'abort' listener added to an already aborted signal never fires: a Ctrl-C that came
+  // while the command was still loading must stop this run too.
+  if (options.signal?.aborted) onOuterAbort();
 
   progress({ type: 'stage', stage: 'config' });
   // Config and expectation problems throw ConfigError before anything is measured.
@@ -220,8 +237,11 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     calls: [],
     embedded: null,
     add: (c) => {
-      ctx.checks.push(c);
-      progress({ type: 'check', check: c });
+      // A check that ends after the run was stopped did not finish: its outcome (a closed page,
+      // an aborted probe) is an artifact of the stop, not a finding about the network.
+      const checkDone = controller.signal.aborted ? unfinished(c) : c;
+      ctx.checks.push(checkDone);
+      progress({ type: 'check', check: checkDone });
     },
     progress,
   };
@@ -240,6 +260,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   let launched: Promise<unknown> = Promise.resolve();
 
   try {
+    // Stopped before anything started: start nothing, hand back an empty partial report.
+    if (controller.signal.aborted) throw controller.signal.reason;
+
     // Nothing here waits for anything else: the browsers and the probe page's server start while
     // coturn does, and the protocol probes start the moment there is a server to probe. (A
     // browser needs only `insecureTls` for the embedded server, known before it starts.)
@@ -267,6 +290,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
       if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
+      if (controller.signal.aborted) throw controller.signal.reason;
     } else {
       // Static checks of the user's configuration (port policy, TURN/TCP/TLS coverage).
       for (const c of configChecks(ctx.servers)) ctx.add(c);
@@ -325,6 +349,8 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
   }
 
   progress({ type: 'stage', stage: 'diagnosis' });
+  // The browser's TLS 701s, read again with the TLS probe's evidence (refine-gather.ts).
+  ctx.checks = refineTlsGathers(ctx.checks, ctx.servers);
   const final = assembleReport({
     startedAt,
     durationMs: performance.now() - t0,
@@ -333,7 +359,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     ...(options.scenario ? { scenario: options.scenario } : {}),
     origin: { kind: 'check' },
     environment: {
-      browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version } : null,
+      browser: ctx.browser ? { name: ctx.browser.name, version: ctx.browser.version, ...(ctx.browser.caTrust ? { caTrust: ctx.browser.caTrust } : {}) } : null,
       ...(ranIn.length > 1 ? { browsers: ranIn.map((b) => ({ name: b.name, version: b.version })) } : {}),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, accessSync, constants, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, accessSync, constants, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -177,6 +177,103 @@ function waitForUdp(host: string, port: number, deadline: number, exited: () => 
   });
 }
 
+/** Run directories of embedded coturns: `<tmpdir>/iceprobe-coturn-XXXXXX` (0700). */
+export const RUN_DIR_PREFIX = 'iceprobe-coturn-';
+/** In a run dir: the pid of the iceprobe process that owns it. */
+const OWNER_FILE = 'owner.pid';
+/** A run dir without an owner file is only someone else's in the making for this long. */
+const UNOWNED_GRACE_MS = 10 * 60_000;
+
+/**
+ * The watchdog between iceprobe and coturn (POSIX sh, which every host has). It starts coturn,
+ * forwards SIGTERM to it, and reads its own stdin — a pipe whose other end only iceprobe holds.
+ * When iceprobe is gone, however it died (SIGKILL included), the pipe reaches EOF: the watchdog
+ * kills coturn and removes the run dir (key, certificate, secrets file, turndb). It exits when
+ * coturn does, with coturn's status; so it outlives neither.
+ *
+ * Arguments: $1 the run dir, then the command line to run.
+ */
+const WATCHDOG = [
+  'dir="$1"; shift',
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'pid=$!',
+  '{ while read -r _line; do :; done; kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; } <&3 >/dev/null 2>&1 &',
+  'watch=$!',
+  'exec 3<&-',
+  'trap \'kill -TERM "$pid" 2>/dev/null\' TERM INT',
+  'status=0',
+  'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
+  'kill "$watch" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+/** coturn's own pid (its pid file; else the watchdog's child that is not the shell), for tests and logs. */
+function turnserverPid(dir: string, watchdog: number | undefined): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dir, 'turnserver.pid'), 'utf8'), 10);
+    if (pid > 0) return pid;
+  } catch {
+    /* not written (yet) */
+  }
+  if (watchdog === undefined) return undefined;
+  try {
+    for (const c of readFileSync(`/proc/${watchdog}/task/${watchdog}/children`, 'utf8').trim().split(/\s+/)) {
+      const argv0 = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      if (!argv0.endsWith('/sh') && argv0 !== 'sh') return Number(c);
+    }
+  } catch {
+    /* not Linux, or gone */
+  }
+  return watchdog;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the run dirs (and kills the turnservers) of embedded coturns whose iceprobe is gone:
+ * a kill -9 leaves no chance to clean up, so the next start does. Returns how many it removed.
+ */
+export function cleanStaleRunDirs(root = tmpdir(), now = Date.now()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(RUN_DIR_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const dir = join(root, name);
+    try {
+      let owner: number | null = null;
+      try {
+        owner = Number.parseInt(readFileSync(join(dir, OWNER_FILE), 'utf8'), 10);
+      } catch {
+        if (now - statSync(dir).mtimeMs < UNOWNED_GRACE_MS) continue; // being created, perhaps
+      }
+      if (owner !== null && Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
+      try {
+        const pid = Number.parseInt(readFileSync(join(dir, 'turnserver.pid'), 'utf8'), 10);
+        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('turnserver')) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* no pid file, or that turnserver is gone already */
+      }
+      rmSync(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      /* another iceprobe cleaned it meanwhile */
+    }
+  }
+  return removed;
+}
+
 /**
  * Starts coturn. Free ports are picked before coturn binds them, so another process can take one
  * in between (Chromium and test servers churn through ephemeral ports): when coturn exits or does
@@ -206,7 +303,10 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   const listeningIps = opts.listeningIps ?? ['127.0.0.1'];
   const host = listeningIps[0] ?? '127.0.0.1';
   const realm = opts.realm ?? 'iceprobe.local';
-  const dir = mkdtempSync(join(tmpdir(), 'iceprobe-coturn-'));
+  cleanStaleRunDirs();
+  // 0700 (mkdtemp's mode): the key, the secrets file and the user db are ours alone.
+  const dir = mkdtempSync(join(tmpdir(), RUN_DIR_PREFIX));
+  writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`, { mode: 0o600 });
   const port = opts.port ?? (opts.netns ? 3478 : await freePort(host));
   const tls = opts.tls === undefined ? 'generate' : opts.tls;
   const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: ['DNS:localhost', ...(opts.certNames ?? []).map((n) => `DNS:${n}`), ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
@@ -214,8 +314,13 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   const users = opts.users ?? [{ name: `iceprobe-${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('base64url') }];
   const first = users[0] ?? { name: 'iceprobe', password: randomBytes(12).toString('base64url') };
 
+  // Secrets go through a 0600 file (coturn's -c), never the command line every local user can
+  // read in ps. Everything else stays on the command line, where it is easy to read in a log.
+  const secretLines: string[] = [];
+  const confPath = join(dir, 'turnserver.conf');
   const args = [
-    '-n',
+    '-c',
+    confPath,
     '--no-cli',
     '--log-file=stdout',
     '--simple-log',
@@ -228,11 +333,15 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
     '--no-multicast-peers',
     ...listeningIps.map((ip) => `--listening-ip=${ip}`),
   ];
-  if (opts.authSecret) args.push('--use-auth-secret', `--static-auth-secret=${opts.authSecret}`);
-  else {
+  if (opts.authSecret) {
+    args.push('--use-auth-secret');
+    secretLines.push(`static-auth-secret=${opts.authSecret}`);
+  } else {
     args.push('--lt-cred-mech');
-    for (const u of users) args.push(`--user=${u.name}:${u.password}`);
+    for (const u of users) secretLines.push(`user=${u.name}:${u.password}`);
   }
+  if (secretLines.some((l) => /[\r\n]/.test(l))) throw new Error('internal: a coturn secret or user name contains a line break');
+  writeFileSync(confPath, `${secretLines.join('\n')}\n`, { mode: 0o600 });
   if (certs && tlsPort) args.push(`--tls-listening-port=${tlsPort}`, `--cert=${certs.cert}`, `--pkey=${certs.key}`);
   else args.push('--no-tls', '--no-dtls');
   if (opts.allowLoopbackPeers ?? true) args.push('--allow-loopback-peers');
@@ -241,8 +350,11 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   if (listeningIps.length < 2) args.push('--no-rfc5780');
   args.push(...(opts.extraArgs ?? []));
 
-  const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, bin, ...args]] : [bin, args];
-  const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = opts.netns ? ['ip', 'netns', 'exec', opts.netns, bin, ...args] : [bin, ...args];
+  // Its own process group (detached): Ctrl-C reaches iceprobe, which stops coturn in order; a
+  // hurried stop kills the whole group at once. stdin is the watchdog's lifeline (see WATCHDOG).
+  const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, 'iceprobe-coturn-watchdog', dir, ...command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  child.stdin?.on('error', () => undefined);
   let log = '';
   const keep = (b: Buffer) => {
     log += b.toString();
@@ -266,14 +378,27 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      const t = setTimeout(() => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }, 2_000);
       await gone;
       clearTimeout(t);
     }
     rmSync(dir, { recursive: true, force: true });
   };
   const unregister = registerCleanup('coturn', stop, () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // the watchdog, coturn and the lifeline reader
+      } catch {
+        /* gone already */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 8_000);
@@ -311,7 +436,7 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
       turns: tlsPort ? `turns:${h}:${tlsPort}?transport=tcp` : null,
     },
     logs: () => log,
-    pid: child.pid,
+    pid: turnserverPid(dir, child.pid),
     stop,
   };
 }

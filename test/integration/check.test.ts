@@ -53,8 +53,15 @@ describe('check() on real coturn + Chromium', () => {
       ['relay-udp', 'pass'],
       ['relay-tcp', 'pass'],
       ['relay-tls', 'pass'],
+      ['relay-one-side-udp', 'pass'],
       ['all', 'pass'],
     ]);
+    // The one-sided call: the caller relayed, the callee not (no TURN: host or srflx).
+    const oneSided = calls.find((c) => c.id === 'relay-one-side-udp');
+    expect(oneSided?.peer).toBe('direct');
+    expect(oneSided?.selectedPair?.local.type).toBe('relay');
+    expect(oneSided?.selectedPair?.remote.type).not.toBe('relay');
+    expect(byId(r, 'call:relay-one-side/udp')).toMatchObject({ status: 'pass', code: 'OK' });
     for (const c of calls.filter((x) => x.policy === 'relay')) {
       expect(c.selectedPair?.local.type).toBe('relay');
       expect(c.selectedPair?.local.relayProtocol).toBe(c.transport);

@@ -56,6 +56,10 @@ describe('usage and config errors: exit 2, one line naming the input', () => {
     [['check', '--config', '/nonexistent/ice.json'], /ice\.json: file not found/],
     [['check', '--timeout', '5'], /--timeout 5/],
     [['frobnicate'], /frobnicate/],
+    // An unset CI variable: `--turn-secret "$SECRET"` / `--credential "$PASSWORD"` with nothing in it.
+    [['check', '--url', 'turn:turn.example.com', '--turn-secret', ''], /^iceprobe: config error: --turn-secret is empty/],
+    [['check', '--url', 'turn:turn.example.com', '--username', 'u', '--credential', ''], /^iceprobe: config error: --credential is empty/],
+    [['serve', '--turn-secret', ''], /--turn-secret is empty/],
   ])('%j', async (args, pattern) => {
     const r = await run(args);
     expect(r.code).toBe(2);

@@ -6,7 +6,7 @@
  * profile directory) outlives a run, a close or a Ctrl-C.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { BrowserOwner } from '../../src/browser/owner.js';
 import { FirefoxOwner } from '../../src/browser/firefox.js';
 import { check } from '../../src/run/check.js';
 import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
+import { makeCertificate } from '../../src/servers/certs.js';
 import type { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
@@ -109,6 +110,25 @@ describe('check() in both engines on real coturn', () => {
     expect(r.checks.filter((c) => c.kind === 'gather').map((c) => c.id)).toEqual([`gather:${coturn.urls.turnUdp}@firefox`]);
     const auth = r.findings.find((x) => x.code === 'TURN_AUTH_FAILED');
     expect(auth?.checkIds).toContain(`gather:${coturn.urls.turnUdp}@firefox`);
+  });
+});
+
+describe('Firefox and a private CA (--ca-file)', () => {
+  it('rejects a TURNS certificate from an unknown CA (701 → TLS_CERT_REJECTED) and accepts it once the CA is given', { timeout: 90_000 }, async () => {
+    const ca = await makeCertificate({ isCa: true, commonName: 'iceprobe test CA', name: 'ca' });
+    const leaf = await makeCertificate({ issuer: ca, name: 'leaf', dir: ca.dir });
+    const server = await startCoturn({ tls: leaf });
+    try {
+      const url = `turns:localhost:${server.tlsPort}?transport=tcp`;
+      const base = { env, browsers: 'firefox', urls: [url], username: server.username, credential: server.password, calls: false, protocol: false } as const;
+      // check() launches (and closes) its own Firefox here: the CA goes into that profile's NSS store.
+      const [without, withCa] = [await check(base), await check({ ...base, caFile: ca.cert })];
+      expect(without.checks.find((c) => c.id === `gather:${url}@firefox`)?.code).toBe('TLS_CERT_REJECTED');
+      expect(withCa.checks.find((c) => c.id === `gather:${url}@firefox`)?.status).toBe('pass');
+    } finally {
+      await server.stop();
+      rmSync(ca.dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -38,6 +38,7 @@ function exporterConfig(extra: Record<string, unknown> = {}) {
       turn_good: { prober: 'turn', transport: 'udp', timeoutSeconds: 3, credentials: { type: 'env', usernameEnv: 'TURN_USER', passwordEnv: 'TURN_PASSWORD' } },
       turn_bad: { prober: 'turn', transport: 'udp', timeoutSeconds: 3, credentials: { type: 'static', username: longTerm.username, password: WRONG_PASSWORD } },
       turn_rest: { prober: 'turn', transport: 'tcp', timeoutSeconds: 3, credentials: { type: 'rest', secretEnv: 'TURN_REST_SECRET', user: 'monitor' } },
+      relay_good: { prober: 'relay', timeoutSeconds: 8, credentials: { type: 'env', usernameEnv: 'TURN_USER', passwordEnv: 'TURN_PASSWORD' } },
       turns_ca: { prober: 'turn', scheme: 'turns', timeoutSeconds: 3, caFile: join(dir, 'ca.pem'), credentials: { type: 'env', usernameEnv: 'TURN_USER', passwordEnv: 'TURN_PASSWORD' } },
       ...extra,
     },
@@ -112,7 +113,7 @@ beforeAll(async () => {
   evaluation_interval: 1s
 rule_files:
   - ${join(EXAMPLES, 'iceprobe-rules.yml')}
-scrape_configs:${job('turn_good', 'turn_good', [healthy, `127.0.0.1:${deadPort}`])}${job('turn_bad', 'turn_bad', [healthy])}${job('turn_rest', 'turn_rest', [`127.0.0.1:${rest.port}`])}${job('turns_ca', 'turns_ca', [`127.0.0.1:${longTerm.tlsPort}`])}
+scrape_configs:${job('turn_good', 'turn_good', [healthy, `127.0.0.1:${deadPort}`])}${job('turn_bad', 'turn_bad', [healthy])}${job('turn_rest', 'turn_rest', [`127.0.0.1:${rest.port}`])}${job('turns_ca', 'turns_ca', [`127.0.0.1:${longTerm.tlsPort}`])}${job('relay_good', 'relay_good', [healthy])}
   - job_name: iceprobe_exporter
     scrape_interval: 1s
     static_configs:
@@ -142,10 +143,10 @@ describe('iceprobe exporter scraped by Prometheus', () => {
   it('Prometheus sees the healthy target succeed, the dead one and the wrong password fail with their codes', async () => {
     const healthy = `127.0.0.1:${longTerm.port}`;
     const series = await waitFor(
-      'five probe_success series',
+      'six probe_success series',
       async () => {
         const r = await query('probe_success');
-        return r.length >= 5 ? r : null;
+        return r.length >= 6 ? r : null;
       },
       30_000,
     );
@@ -156,6 +157,10 @@ describe('iceprobe exporter scraped by Prometheus', () => {
     expect(success('turn_bad', healthy)).toBe('0');
     expect(success('turn_rest', `127.0.0.1:${rest.port}`), why).toBe('1'); // minted per probe, accepted by coturn
     expect(success('turns_ca', `127.0.0.1:${longTerm.tlsPort}`), why).toBe('1');
+    // Datagrams both ways between an outside socket and the relayed address (relayreach's probe).
+    expect(success('relay_good', healthy), why).toBe('1');
+    const delivered = await query('probe_relay_delivered_ratio{module="relay_good"}');
+    expect(delivered.map((s) => [s.metric.direction, s.value[1]]).sort()).toEqual([['inbound', '1'], ['outbound', '1']]);
     for (const s of series) expect(s.metric.vantage).toBe('test');
 
     const failures = await query('probe_failure_info');
@@ -180,7 +185,7 @@ describe('iceprobe exporter scraped by Prometheus', () => {
 
     // Prometheus scraped the exporter itself too; every scrape answered (no 503, no timeout).
     const up = await query('up');
-    expect(up.length).toBe(6);
+    expect(up.length).toBe(7);
     for (const s of up) expect(s.value[1], JSON.stringify(s.metric)).toBe('1');
     // …and counted the probes it ran (its own scrape may lag the probes by one interval).
     await waitFor('the exporter to count 5 probes', async () => (Number((await query('sum(iceprobe_exporter_probes_total)'))[0]?.value[1]) >= 5 ? true : null), 10_000);

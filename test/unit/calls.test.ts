@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCall, planCalls, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/browser/calls.js';
+import { judgeCall, planCalls, planOneSidedCall, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/browser/calls.js';
 import type { ServerSpec } from '../../src/config/config.js';
 import type { Check } from '../../src/core/schema.js';
 import { parseIceUri } from '../../src/core/uri.js';
@@ -42,6 +42,39 @@ describe('planCalls', () => {
     const plans = planCalls([udp, udp2, tcp], [gatherCheck(udp, 'fail'), gatherCheck(udp2, 'pass'), gatherCheck(tcp, 'fail')], () => true);
     expect(plans[0]).toMatchObject({ id: 'relay-udp', skip: null, servers: [udp2] });
     expect(plans[1]?.skip).toMatch(/no relay candidate/);
+  });
+});
+
+describe('planOneSidedCall', () => {
+  const udp = spec('turn:t.test'), tcp = spec('turn:t.test?transport=tcp'), stun = spec('stun:s.test');
+  it('caller through the first relay call that runs, callee with only the STUN servers', () => {
+    const gathers = [gatherCheck(stun, 'pass'), gatherCheck(udp, 'pass'), gatherCheck(tcp, 'pass')];
+    const plans = planCalls([stun, udp, tcp], gathers, () => true);
+    const p = planOneSidedCall([stun, udp, tcp], plans, gathers, () => true);
+    expect(p).toMatchObject({ id: 'relay-one-side-udp', policy: 'relay', transport: 'udp', servers: [udp], skip: null, directCallee: { servers: [stun] } });
+  });
+  it('the relay call over UDP is skipped: over the next transport that runs', () => {
+    const gathers = [gatherCheck(stun, 'pass'), gatherCheck(udp, 'fail'), gatherCheck(tcp, 'pass')];
+    const p = planOneSidedCall([stun, udp, tcp], planCalls([stun, udp, tcp], gathers, () => true), gathers, () => true);
+    expect(p).toMatchObject({ transport: 'tcp', servers: [tcp], skip: null });
+  });
+  it('no UDP answer from any server here: skipped (a callee without TURN here could reach no relay)', () => {
+    const gathers = [gatherCheck(stun, 'fail'), gatherCheck(udp, 'fail'), gatherCheck(tcp, 'pass')];
+    const p = planOneSidedCall([stun, udp, tcp], planCalls([stun, udp, tcp], gathers, () => true), gathers, () => true);
+    expect(p?.skip).toMatch(/UDP/);
+  });
+  it('no relay call runs: none', () => {
+    const gathers = [gatherCheck(stun, 'pass'), gatherCheck(udp, 'fail')];
+    expect(planOneSidedCall([stun, udp], planCalls([stun, udp], gathers, () => true), gathers, () => true)).toBeNull();
+  });
+  it('judged as its own call check: ONE_SIDED_CALL_FAILED with a hint, peer direct, never LOW_THROUGHPUT', () => {
+    const plan = { id: 'relay-one-side-udp', policy: 'relay' as const, transport: 'udp' as const, servers: [udp], skip: null, directCallee: { servers: [stun] } };
+    const failed = judgeCall(plan, side({ ok: false, failedPhase: 'ice', error: 'ICE failed', localCandidates: [{ type: 'relay', relayProtocol: 'udp' }] as CallResult['localCandidates'] }), side({ role: 'callee', ok: false }), 1000);
+    expect(failed.check).toMatchObject({ id: 'call:relay-one-side/udp', status: 'fail', code: 'ONE_SIDED_CALL_FAILED' });
+    expect(failed.call.peer).toBe('direct');
+    expect(String(failed.check.details.hint)).toMatch(/outside/);
+    const slow = judgeCall(plan, side({ bytes: 10_000, dataMs: 1000 }), side({ role: 'callee', appBytes: 10_000, dataMs: 1000 }), 1000);
+    expect(slow.check.code).toBe('OK');
   });
 });
 

@@ -26,6 +26,18 @@ function file(content: string): string {
 }
 
 describe('resolveConfig', () => {
+  it('an empty --turn-secret or --credential (an unset CI variable) is a config error naming the flag, one line each', () => {
+    const url = ['turn:turn.example.com:3478'];
+    expect(problemsOf(() => resolveConfig({ env: noEnv, urls: url, turnSecret: '' }))).toEqual([expect.stringMatching(/^--turn-secret is empty/)]);
+    expect(problemsOf(() => resolveConfig({ env: noEnv, urls: url, username: 'u', credential: '' }))).toEqual([expect.stringMatching(/^--credential is empty/)]);
+    expect(problemsOf(() => resolveConfig({ env: { ICEPROBE_TURN_SECRET: '' } as NodeJS.ProcessEnv, urls: url }))).toEqual([expect.stringMatching(/^ICEPROBE_TURN_SECRET is set but empty/)]);
+  });
+  it('short passwords (1 and 2 characters) are accepted: servers accept them', () => {
+    for (const credential of ['x', 'ab']) {
+      const c = resolveConfig({ env: noEnv, urls: ['turn:turn.example.com:3478'], username: 'u', credential });
+      expect(c.servers[0]).toMatchObject({ credential, credentialSource: 'given' });
+    }
+  });
   it('accepts the browser RTCConfiguration shape, string or array urls, other members tolerated', () => {
     const c = resolveConfig({
       env: noEnv,

@@ -121,6 +121,8 @@ describe('ENGINES_DISAGREE', () => {
     const r = withFirefox(load('healthy'));
     expect(enginesIn(r)).toEqual(['chromium', 'firefox']);
     expect(codes(r)).toEqual(['ALL_GOOD']);
+    // Each transport once, both engines named.
+    expect(diagnose(r)[0]?.message).toMatch(/over udp, tcp, tls in Chromium and Firefox\.$/);
   });
 
   it('Chromium relays over TLS, Firefox ignores the IP-literal turns: URL: a warning naming that cause', () => {

@@ -65,3 +65,12 @@ describe('check ids (src/core/ids.ts)', () => {
     expect(isRelayCallId(checkId.gather(url))).toBe(false);
   });
 });
+
+describe('the one-sided call id', () => {
+  it('builds and parses call:relay-one-side/<transport>, apart from the relay-forced calls', () => {
+    expect(checkId.oneSidedCall('udp')).toBe('call:relay-one-side/udp');
+    expect(parseCheckId('call:relay-one-side/tcp')).toMatchObject({ kind: 'one-sided-call', transport: 'tcp' });
+    expect(parseCheckId('call:relay-one-side/bogus')).toBeNull();
+    expect(isRelayCallId('call:relay-one-side/udp')).toBe(false);
+  });
+});

@@ -3,6 +3,7 @@
  * transfer). One finding for all such calls, naming the slowest.
  */
 import { CheckCode } from '../../core/codes.js';
+import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
 import type { Check } from '../../core/schema.js';
 import { deliveredBitsPerSecond } from '../../browser/calls.js';
 import { FindingCode } from '../codes.js';
@@ -16,6 +17,8 @@ export const lowThroughput: Rule = (input, o) => {
   const low: { c: Check; bps: number | null }[] = [];
   for (const c of ev.ofKind('call')) {
     if (c.status !== 'pass' && c.status !== 'warn') continue;
+    // The one-sided call moves data for a second at most: it proves the path, not its rate.
+    if (c.id.startsWith(ONE_SIDED_CALL_PREFIX)) continue;
     const t = ev.callFor(c.id)?.throughput;
     const bps = deliveredBitsPerSecond(t) ?? (typeof c.details.bitsPerSecond === 'number' ? c.details.bitsPerSecond : null);
     // The measured rate decides (the threshold is an option); the check's own code only when no rate was kept.

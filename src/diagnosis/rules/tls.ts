@@ -5,8 +5,12 @@
  * certificates, so each of these fails in users' browsers even when this run passed the browser
  * check by ignoring certificate errors (--insecure-tls). For the embedded loopback server (our
  * own self-signed certificate) they are only informational.
- * TLS_HANDSHAKE_FAILED: TCP connects but no TLS session. TLS_CERT_REJECTED: the browser failed
- * TURNS (701) and no TLS probe ran to say why.
+ * TLS_HANDSHAKE_FAILED: TCP connects but no TLS session ("TCP open, no TLS"), with what the port
+ * speaks instead when the probe could tell (plain STUN/TURN over TCP). PORT_SPEAKS_TLS: the
+ * mirror image, a turn:?transport=tcp URL at a port that only speaks TLS. TLS_CERT_REJECTED: the
+ * browser failed TURNS (701) and no TLS probe explains why — or the TLS probe trusts the
+ * certificate (--ca-file) and the browser still refused it, which says whether the browser could
+ * be given the CA (environment.browser.caTrust).
  */
 import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding, ServerEcho } from '../../core/schema.js';
@@ -90,13 +94,36 @@ export const tlsProblems: Rule = (input) => {
         );
       }
       if (tls.code === ProtocolCode.TLS_HANDSHAKE_FAILED) {
+        const plainStun = tls.details.portSpeaks === 'stun';
+        const ms = typeof tls.details.tcpConnectMs === 'number' ? ` (in ${Math.round(tls.details.tcpConnectMs)} ms)` : '';
         out.push(
           finding(
             FindingCode.TLS_HANDSHAKE_FAILED,
             'error',
-            `TCP to ${where} connects, but no TLS session can be set up, so turns: on this port fails.`,
-            'Make this port the TURN server\'s TLS listener (coturn: --tls-listening-port) with a certificate and TLS 1.2 or 1.3, and not another service.',
+            plainStun
+              ? `TCP to ${where} connects${ms}, but no TLS session: the port is open for TCP and speaks plain STUN/TURN, not TLS, so turns: on this port fails.`
+              : `TCP to ${where} connects${ms}, but no TLS session can be set up (TCP open, no TLS), so turns: on this port fails.`,
+            plainStun
+              ? `This is the server's plain TCP listener: use it as turn:${where}?transport=tcp, and point turns: at the TLS listener (coturn: --tls-listening-port) instead.`
+              : 'Make this port the TURN server\'s TLS listener (coturn: --tls-listening-port) with a certificate and TLS 1.2 or 1.3, and not another service.',
             [tls.id, ...related.filter((c) => c.status === 'fail').map((c) => c.id)],
+          ),
+        );
+      }
+      const browserRefused = servers.map((s) => ev.gather(s)).filter((c): c is Check => c?.code === CheckCode.TLS_CERT_REJECTED);
+      if (tls.code === ProtocolCode.OK && browserRefused.length > 0) {
+        const trust = input.environment?.browser?.caTrust;
+        out.push(
+          finding(
+            FindingCode.TLS_CERT_REJECTED,
+            'error',
+            trust?.status === 'unavailable'
+              ? `The TLS probe trusts the certificate of ${where} (with --ca-file), but the browser rejected it (701): the browser could not be given the CA (${trust.reason}).`
+              : `The TLS probe trusts the certificate of ${where}, but the browser rejected it (701)${trust?.status === 'trusted' ? ' although it was given the --ca-file CA' : ''}: Chromium's verifier is stricter than OpenSSL's for this certificate.`,
+            trust?.status === 'unavailable'
+              ? 'Install libnss3-tools (certutil) so iceprobe can give Chromium the CA, or check from a machine that has the CA installed; users\' browsers need the CA installed too.'
+              : 'Check what Chromium requires beyond a valid chain: a subjectAltName (not only CN) naming the host, a validity under 398 days, and an RSA key ≥ 2048 bits or an EC P-256/P-384 key.',
+            [tls.id, ...browserRefused.map((c) => c.id)],
           ),
         );
       }
@@ -116,5 +143,23 @@ export const tlsProblems: Rule = (input) => {
       );
     }
   }
+  out.push(...portSpeaksTls(ev));
   return out;
 };
+
+/** PORT_SPEAKS_TLS: turn:?transport=tcp at a TLS-only port (the Node probe's sniff saw a TLS handshake). */
+function portSpeaksTls(ev: ReturnType<typeof evidenceOf>): Finding[] {
+  const hits = ev.servers.map((s) => ev.node(s)).filter((c): c is Check => c?.code === ProtocolCode.PORT_SPEAKS_TLS);
+  if (hits.length === 0) return [];
+  const gathers = ev.servers.filter((s) => ev.node(s)?.code === ProtocolCode.PORT_SPEAKS_TLS).map((s) => ev.gather(s)).filter((c): c is Check => c !== undefined && c.status === 'fail');
+  const ports = hits.map((c) => `${String(c.details.address ?? '')}:${String(c.details.port ?? '')}`);
+  return [
+    finding(
+      FindingCode.PORT_SPEAKS_TLS,
+      'error',
+      `${list(hits.map((c) => c.target))} ${hits.length === 1 ? 'points' : 'point'} at ${list(ports)}, which accepts TCP and speaks TLS, not plain STUN/TURN, so TURN over TCP there fails.`,
+      'Write these URLs as turns:host:port?transport=tcp (TURN over TLS), or use the server\'s plain TCP listening port for turn:?transport=tcp.',
+      [...hits.map((c) => c.id), ...gathers.map((c) => c.id)],
+    ),
+  ];
+}

@@ -37,6 +37,13 @@ export interface RelayOptions extends Partial<RelayLimits> {
   sweepIntervalMs?: number;
   /** A receiver whose unsent backlog exceeds this is dropped as lost. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * On a server the relay owns: a request (an upgrade included) must have sent its headers
+   * within this, or the socket is closed. Default 10 s (serve's headersTimeout).
+   */
+  headersTimeoutMs?: number;
+  /** On a server the relay owns: a whole request within this. Default 30 s. */
+  requestTimeoutMs?: number;
   /** Clock for the core (rate limits, idle). Default performance.now. */
   now?: () => number;
 }
@@ -93,7 +100,29 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
   let closing = false;
 
   const owned = opts.server === undefined;
-  const server = opts.server ?? http.createServer();
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  const requestTimeout = Math.max(opts.requestTimeoutMs ?? 30_000, headersTimeout);
+  const server =
+    opts.server ??
+    http.createServer({
+      headersTimeout,
+      requestTimeout,
+      // How often Node enforces the two timeouts above (default 30 s would let them slip).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 2))),
+    });
+  // Sockets that have not (yet) become WebSocket connections: header drippers, health checks.
+  // They count against maxConnections with the upgraded ones, so a flood of half-open upgrades
+  // cannot hold more sockets than the limit allows (one over it may still upgrade, to be told
+  // TOO_MANY_CONNECTIONS by the core).
+  const pending = new Set<Duplex>();
+  const onSocket = (socket: Duplex): void => {
+    if (closing || pending.size + entries.size > limits.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+  };
 
   const stats = (): RelayServerStats => ({ ...core.stats(), uptimeS: Math.round((performance.now() - startedAt) / 100) / 10 });
 
@@ -169,6 +198,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
   };
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    pending.delete(socket);
     if (pathOf(req.url) !== path) {
       // On a shared server another upgrade handler may own this path.
       if (owned || server.listenerCount('upgrade') <= 1) rejectUpgrade(socket, 404, 'Not Found');
@@ -188,6 +218,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
 
   server.on('upgrade', onUpgrade);
   if (owned) {
+    server.on('connection', onSocket);
     server.on('request', onRequest);
     server.on('clientError', onClientError);
   }
@@ -249,6 +280,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RelayServer> 
         await Promise.race([serverClosed, new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
         clearTimeout(timer);
         server.off('clientError', onClientError);
+        server.off('connection', onSocket);
+        for (const socket of pending) socket.destroy();
       }
       resolveClosed();
     })();

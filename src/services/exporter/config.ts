@@ -122,7 +122,7 @@ export function buildExporterConfig(json: unknown, label: string, readPem: (path
     if (!defaults) throw new Error(`internal: no built-in for prober ${m.prober}`);
     const scheme = m.scheme ?? (m.prober === 'stun' ? 'stun' : m.prober === 'tls' ? 'turns' : defaults.scheme);
     if (m.prober === 'stun' && scheme !== 'stun') problems.push(`${label}: modules.${name}.scheme: the stun prober writes stun: URLs; drop "scheme" or use prober turn`);
-    if ((m.prober === 'turn' || m.prober === 'call') && scheme === 'stun') problems.push(`${label}: modules.${name}.scheme: prober ${m.prober} needs turn or turns`);
+    if ((m.prober === 'turn' || m.prober === 'relay' || m.prober === 'call') && scheme === 'stun') problems.push(`${label}: modules.${name}.scheme: prober ${m.prober} needs turn or turns`);
     const extraCa: string[] = [];
     if (m.caFile !== undefined) {
       try {
@@ -133,7 +133,7 @@ export function buildExporterConfig(json: unknown, label: string, readPem: (path
         problems.push(`${label}: modules.${name}.caFile ${m.caFile}: ${readFailure(e)}`);
       }
     }
-    const needsCreds = m.prober === 'turn' || m.prober === 'call' || ((m.prober === 'gather') && scheme !== 'stun');
+    const needsCreds = m.prober === 'turn' || m.prober === 'relay' || m.prober === 'call' || ((m.prober === 'gather') && scheme !== 'stun');
     const credentials: CredentialSource = m.credentials ?? (needsCreds ? (builtin?.credentials ?? defaults.credentials) : { type: 'none' });
     modules.set(name, {
       name,

@@ -10,11 +10,14 @@ import { DEFAULT_PORT, DEFAULT_TLS_PORT, formatHost, parseIceUri, type IceUri } 
  * stun   STUN Binding (src/probes-node/stun-binding.ts)
  * turn   TURN Allocate with the 401 round trip and Refresh(0) (turn-allocate.ts), plus the TLS
  *        handshake for turns:
+ * relay  TURN Allocate, then datagrams both ways between the relayed address and an outside UDP
+ *        socket (relay-reach.ts): relay ports firewalled or a wrong external-ip fail here while
+ *        Allocate and even a relay-forced loopback call pass
  * tls    TLS handshake and certificate chain only (tls-handshake.ts)
  * gather headless-browser candidate gathering for the URL (src/browser/gather.ts)
  * call   a relay-forced two-peer call through the URL: setup time, RTT, throughput (src/browser/calls.ts)
  */
-export const PROBERS = ['stun', 'turn', 'tls', 'gather', 'call'] as const;
+export const PROBERS = ['stun', 'turn', 'relay', 'tls', 'gather', 'call'] as const;
 export type Prober = (typeof PROBERS)[number];
 
 export type CredentialSource =
@@ -51,6 +54,8 @@ export const BUILTIN_MODULES: readonly ExporterModule[] = [
   { ...base, name: 'turn_udp', prober: 'turn', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 5_000, credentials: DEFAULT_ENV_CREDENTIALS },
   { ...base, name: 'turn_tcp', prober: 'turn', scheme: 'turn', transport: 'tcp', port: DEFAULT_PORT, timeoutMs: 5_000, credentials: DEFAULT_ENV_CREDENTIALS },
   { ...base, name: 'turns', prober: 'turn', scheme: 'turns', transport: 'tcp', port: DEFAULT_TLS_PORT, timeoutMs: 5_000, credentials: DEFAULT_ENV_CREDENTIALS },
+  // Allocate (≤ t), permission and both directions (≤ t + 2 × 1 s of waiting): 8 s fits t ≈ 2.6 s.
+  { ...base, name: 'relay', prober: 'relay', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 8_000, credentials: DEFAULT_ENV_CREDENTIALS },
   { ...base, name: 'tls', prober: 'tls', scheme: 'turns', transport: 'tcp', port: DEFAULT_TLS_PORT, timeoutMs: 5_000 },
   { ...base, name: 'gather', prober: 'gather', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 10_000, credentials: DEFAULT_ENV_CREDENTIALS },
   { ...base, name: 'call', prober: 'call', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 20_000, credentials: DEFAULT_ENV_CREDENTIALS },
@@ -82,12 +87,13 @@ export function targetUri(module: ExporterModule, target: string): TargetResult 
   const fits: Record<Prober, boolean> = {
     stun: !uri.isTurn,
     turn: uri.isTurn,
+    relay: uri.isTurn,
     tls: uri.transport === 'tls',
     gather: true,
     call: uri.isTurn,
   };
   if (!fits[module.prober]) {
-    const want = { stun: 'a stun: or stuns: URL', turn: 'a turn: or turns: URL', tls: 'a stuns: or turns: URL (or host[:port])', gather: '', call: 'a turn: or turns: URL' }[module.prober];
+    const want = { stun: 'a stun: or stuns: URL', turn: 'a turn: or turns: URL', relay: 'a turn: or turns: URL', tls: 'a stuns: or turns: URL (or host[:port])', gather: '', call: 'a turn: or turns: URL' }[module.prober];
     return { ok: false, problem: `module ${module.name} (prober ${module.prober}) needs ${want}; got ${uri.canonical}` };
   }
   return { ok: true, uri };

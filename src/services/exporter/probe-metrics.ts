@@ -88,7 +88,7 @@ function hostOf(transportAddress: string): string | null {
 export function relayIps(report: Report): string[] {
   const ips = new Set<string>();
   for (const c of report.checks) {
-    if (c.kind === 'turn-allocate' && typeof c.details.relayedAddress === 'string') {
+    if ((c.kind === 'turn-allocate' || c.kind === 'relay-reach') && typeof c.details.relayedAddress === 'string') {
       const ip = hostOf(c.details.relayedAddress);
       if (ip) ips.add(ip);
     }
@@ -128,6 +128,15 @@ export function probeFamilies(o: ProbeOutcome): MetricFamily[] {
   const allocate = first(r, 'turn-allocate');
   const lifetime = num(allocate?.details.lifetimeS);
   if (lifetime !== null) fams.push(gauge('probe_turn_allocation_lifetime_seconds', 'The LIFETIME the TURN server granted the allocation', [{ value: lifetime }]));
+
+  const reach = first(r, 'relay-reach');
+  const directions = (['inbound', 'outbound'] as const).flatMap((direction) => {
+    const d = reach?.details[direction] as { sent?: unknown; received?: unknown } | undefined;
+    const sent = num(d?.sent);
+    const received = num(d?.received);
+    return sent !== null && received !== null && sent > 0 ? [{ labels: { direction }, value: Math.min(1, received / sent) }] : [];
+  });
+  fams.push(gauge('probe_relay_delivered_ratio', 'Share of test datagrams that crossed the relay: inbound (outside socket to the relayed address) and outbound (Send indications to the outside socket)', directions));
 
   const expiry = earliestCertExpiry(r);
   if (expiry !== null) fams.push(gauge('probe_ssl_earliest_cert_expiry', 'The earliest notAfter of the certificate chain the server presented (unix seconds)', [{ value: expiry }]));

@@ -14,7 +14,7 @@ import { ConfigError } from '../../core/errors.js';
 import { Secrets } from '../../core/redact.js';
 import type { Check, Report } from '../../core/schema.js';
 import type { IceUri } from '../../core/uri.js';
-import { dnsCheck, probeTls, resolveHost, runProtocolProbes, systemResolver } from '../../probes-node/index.js';
+import { dnsCheck, probeTls, resolveHost, runProtocolProbes, systemResolver, RELAY_REACH_DEFAULTS } from '../../probes-node/index.js';
 import { makeCheck } from '../../probes-node/check.js';
 import { systemClock } from '../../net/clock.js';
 import { check } from '../../run/check.js';
@@ -57,7 +57,7 @@ export interface ProbeResult {
 }
 
 /** The kinds whose check answers the module's question. */
-const PRIMARY: Record<ExporterModule['prober'], Check['kind']> = { stun: 'stun-binding', turn: 'turn-allocate', tls: 'tls-handshake', gather: 'gather', call: 'call' };
+const PRIMARY: Record<ExporterModule['prober'], Check['kind']> = { stun: 'stun-binding', turn: 'turn-allocate', relay: 'relay-reach', tls: 'tls-handshake', gather: 'gather', call: 'call' };
 
 /** The budget a browser probe's per-step bound gets out of the whole-probe bound. */
 export function browserStepMs(prober: 'gather' | 'call', totalMs: number, callDurationS: number): number {
@@ -72,8 +72,11 @@ export function browserStepMs(prober: 'gather' | 'call', totalMs: number, callDu
  * for the steps' own bookkeeping, so the probe answers with its own code (TIMEOUT) before the
  * whole-probe deadline has to cut it.
  */
-export function nodeStepMs(host: string, totalMs: number): number {
-  return Math.max(50, Math.floor(totalMs * (isIP(host) === 0 ? 0.45 : 0.9)));
+export function nodeStepMs(host: string, totalMs: number, prober: ExporterModule['prober'] = 'turn'): number {
+  const usable = totalMs * (isIP(host) === 0 ? 0.45 : 0.9);
+  // relay-reach: Allocate (≤ t), then permission + exchange + release (≤ t + its two waits).
+  const raw = prober === 'relay' ? (usable - 2 * RELAY_REACH_DEFAULTS.waitMs) / 2 : usable;
+  return Math.max(50, Math.floor(raw));
 }
 
 /** Pure: the verdict of a report for a module. */
@@ -149,13 +152,14 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
 
   if (missingCreds !== null && server.uri.isTurn) {
     return report([
-      makeCheck({ id: `${m.prober === 'turn' ? 'turn-allocate' : m.prober}:${uri.canonical}`, kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ProtocolCode.TURN_NO_CREDENTIALS, message: `module ${m.name}: ${missingCreds}`, durationMs: 0, details: {} }),
+      makeCheck({ id: `${PRIMARY[m.prober]}:${uri.canonical}`, kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ProtocolCode.TURN_NO_CREDENTIALS, message: `module ${m.name}: ${missingCreds}`, durationMs: 0, details: {} }),
     ], false);
   }
 
-  if (m.prober === 'stun' || m.prober === 'turn') {
-    const stepMs = nodeStepMs(uri.host, input.timeoutMs);
+  if (m.prober === 'stun' || m.prober === 'turn' || m.prober === 'relay') {
+    const stepMs = nodeStepMs(uri.host, input.timeoutMs, m.prober);
     const checks = await runProtocolProbes([server], {
+      relayReach: m.prober === 'relay',
       timeoutMs: stepMs,
       signal,
       config: false,

@@ -99,7 +99,7 @@ export interface ReportedRate {
  * what arrives per interval is the bottleneck's rate. null without such a call.
  */
 export function reportedRelayRate(report: Report): ReportedRate | null {
-  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.transport === 'udp' && c.throughput);
+  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.peer !== 'direct' && c.transport === 'udp' && c.throughput);
   const t = call?.throughput;
   const received = t?.receivedSamples ?? [];
   // Both pages sit behind the lab's one shaped link, so each direction of it carries the data

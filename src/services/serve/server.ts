@@ -33,6 +33,7 @@ import type { ServerSpec } from '../../config/config.js';
 import { startCoturn, type Coturn } from '../../servers/coturn.js';
 import { mintTurnRestCredential } from '../../core/credentials.js';
 import { registerCleanup } from '../../core/lifecycle.js';
+import { echoInput } from '../../core/errors.js';
 import { serveProbeFile } from '../../browser/page-server.js';
 import { Secrets } from '../../core/redact.js';
 import { startRelay, type RelayServer } from '../../servers/relay/server.js';
@@ -281,12 +282,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
           if (!res.headersSent) sendJson(res, e.status, { error: e.reason }, e.headers);
           if (e.status === 413) req.destroy();
         } else {
-          log(`serve internal error: ${(e as Error).message.split('\n')[0] ?? ''}`);
+          log(`serve internal error: ${echoInput((e as Error).message.split('\n')[0] ?? '', 200)}`);
           if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
         }
       });
     };
-    server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
+    // Node enforces headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
+    // default): check every second, so a client dripping header bytes is cut off on time.
+    const checking = { connectionsCheckingInterval: 1_000 };
+    server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...checking }, handler) : createHttpServer(checking, handler);
     server.keepAliveTimeout = 5_000;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -535,7 +539,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
         writeReports(report, { json: `${base}.json`, html: `${base}.html` });
         const verdict = plainVerdict(report);
         stored.push({ id, json: `${base}.json`, html: `${base}.html`, report, verdict });
-        const ua = report.environment.browser ? `${report.environment.browser.name} ${report.environment.browser.version}` : 'unknown browser';
+        // The browser's name is what the visitor sent: escaped, so it cannot forge log lines or
+        // repaint the operator's terminal.
+        const ua = report.environment.browser ? echoInput(`${report.environment.browser.name} ${report.environment.browser.version}`, 80) : 'unknown browser';
         log(`report ${id} ${report.summary.status} ${verdict.tone} [${verdict.codes.join(',') || '-'}] from ${s.ip} (${ua}) → ${base}.json`);
         sendJson(res, 200, {
           id,

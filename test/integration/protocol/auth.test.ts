@@ -127,3 +127,29 @@ describe('against turnutils_uclient on the same server', () => {
     expect(afterTheirs).toBeGreaterThan(afterOurs);
   });
 });
+
+describe('short passwords (1 and 2 characters): coturn accepts them, so iceprobe must too', () => {
+  let srv: Coturn;
+  beforeAll(async () => {
+    srv = await startCoturn({ users: [{ name: 'one', password: 'x' }, { name: 'two', password: 'ab' }], tls: null });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it.each([
+    ['one', 'x'],
+    ['two', 'ab'],
+  ])('user %s with password %j: the Node allocation and the browser relay candidate both work', async (username, credential) => {
+    const { check } = await import('../../../src/run/check.js');
+    const r = await check({ urls: [srv.urls.turnUdp, srv.urls.turnTcp], username, credential, timeoutMs: TIMEOUT, calls: false });
+    for (const url of [srv.urls.turnUdp, srv.urls.turnTcp]) {
+      expect(byId(r.checks, `turn-allocate:${uri(url).canonical}`).code).toBe('OK');
+      expect(byId(r.checks, `gather:${uri(url).canonical}`).code).toBe('OK');
+    }
+    expect(r.findings.map((f) => f.code)).not.toContain('TURN_AUTH_FAILED');
+    // And a wrong short password is still refused.
+    const wrong = await allocate(srv, srv.urls.turnUdp, username, credential === 'x' ? 'y' : 'ac');
+    expect(wrong.code).toBe(ProtocolCode.TURN_AUTH_FAILED);
+  });
+});

@@ -257,6 +257,35 @@ describe('TLS certificate problems', () =>
         { code: 'TLS_CERT_NOT_YET_VALID', ids: [PROD.tlsProbe] },
       ],
     },
+    {
+      name: 'turns: at a plain TCP port: TLS_HANDSHAKE_FAILED that says the port speaks plain STUN/TURN',
+      report: () =>
+        setCheck(
+          setCheck(load('healthy'), PROD.tlsProbe, { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', details: { problems: [], tcpConnected: true, tcpConnectMs: 12, portSpeaks: 'stun' } }),
+          g(PROD.tls),
+          { status: 'fail', code: 'GATHER_TIMEOUT', details: { ended: 'timeout', errors: [] } },
+        ),
+      want: [{ code: 'TLS_HANDSHAKE_FAILED', severity: 'error', ids: [PROD.tlsProbe, g(PROD.tls)] }],
+    },
+    {
+      name: 'the TLS probe trusts the certificate (--ca-file), the browser refused it, and could not be given the CA: TLS_CERT_REJECTED that says so',
+      report: () => {
+        const r = setCheck(load('healthy'), g(PROD.tls), { status: 'fail', code: 'TLS_CERT_REJECTED' });
+        r.environment.browser = { name: 'chromium', version: '156', caTrust: { status: 'unavailable', reason: 'certutil not found' } };
+        return r;
+      },
+      want: [{ code: 'TLS_CERT_REJECTED', severity: 'error', ids: [PROD.tlsProbe, g(PROD.tls)] }],
+    },
+    {
+      name: 'turn:?transport=tcp at a TLS-only port: PORT_SPEAKS_TLS',
+      report: () =>
+        setCheck(
+          setCheck(load('healthy'), ta(PROD.tcp), { status: 'fail', code: 'PORT_SPEAKS_TLS', details: { address: '198.18.0.1', port: 3478, tcpConnected: true, portSpeaks: 'tls' } }),
+          g(PROD.tcp),
+          { status: 'fail', code: 'GATHER_TIMEOUT', details: { ended: 'timeout', errors: [] } },
+        ),
+      want: [{ code: 'PORT_SPEAKS_TLS', severity: 'error', ids: [ta(PROD.tcp), g(PROD.tcp)] }],
+    },
     { name: 'embedded loopback server: informational', report: () => load('embedded'), want: [{ code: 'TLS_CERT_SELF_SIGNED', severity: 'info', ids: ['tls-handshake:127.0.0.1:41235'] }] },
     {
       name: 'TCP connects, TLS does not',
@@ -340,6 +369,20 @@ describe('SERVER_UNREACHABLE', () =>
       name: 'browser-only view',
       report: () => dropChecks(load('turn-down'), (c) => ['stun-binding', 'turn-allocate', 'tls-handshake'].includes(c.kind)),
       want: [{ code: 'SERVER_UNREACHABLE', ids: [g(LAB.udp), g(LAB.tcp)] }],
+    },
+    {
+      name: 'TCP connected, TLS and plain STUN did not (TCP open, no TLS / speaks TLS): the server is not "unreachable"',
+      report: () => {
+        const r = dropChecks(load('healthy'), (c) => c.target === PROD.stun || c.target === PROD.udp || c.id.startsWith('call:'));
+        r.servers = r.servers.filter((s) => s.url === PROD.tcp || s.url === PROD.tls);
+        const gt = { status: 'fail', code: 'GATHER_TIMEOUT', details: { ended: 'timeout', errors: [] } } as const;
+        setCheck(r, PROD.tlsProbe, { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', details: { tcpConnected: true, tcpConnectMs: 3, portSpeaks: 'stun' } });
+        setCheck(r, ta(PROD.tls), { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', details: { tcpConnected: true, tcpConnectMs: 3 } });
+        setCheck(r, ta(PROD.tcp), { status: 'fail', code: 'PORT_SPEAKS_TLS', details: { tcpConnected: true, portSpeaks: 'tls' } });
+        setCheck(setCheck(r, g(PROD.tls), gt), g(PROD.tcp), gt);
+        return r;
+      },
+      want: [],
     },
     { name: 'UDP blocked: the STUN-only address is not "down"', report: () => load('udp-blocked'), want: [] },
     { name: 'only 443 open', report: () => load('tcp-443-only'), want: [] },

@@ -16,7 +16,7 @@ function problems(f: () => unknown): string[] {
 describe('exporter config', () => {
   it('serves the built-in modules without a file', () => {
     const c = buildExporterConfig({}, 'built-in');
-    expect([...c.modules.keys()]).toEqual(['stun', 'turn_udp', 'turn_tcp', 'turns', 'tls', 'gather', 'call']);
+    expect([...c.modules.keys()]).toEqual(['stun', 'turn_udp', 'turn_tcp', 'turns', 'relay', 'tls', 'gather', 'call']);
     expect(c.maxInFlight).toBe(8);
     expect(c.timeoutOffsetS).toBe(0.5);
   });

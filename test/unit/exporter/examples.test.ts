@@ -24,6 +24,7 @@ function writtenNames(): Set<string> {
       { id: 'dns:h', kind: 'dns', target: 'h', transport: null, status: 'pass', code: 'OK', durationMs: 1, details: {} },
       { id: 'turn-allocate:x', kind: 'turn-allocate', target: 'x', transport: 'tls', status: 'pass', code: 'OK', durationMs: 1, details: { address: '127.0.0.1', lifetimeS: 600, relayedAddress: '127.0.0.1:1' } },
       { id: 'tls-handshake:x', kind: 'tls-handshake', target: 'x', transport: 'tls', status: 'pass', code: 'OK', durationMs: 1, details: { protocol: 'TLSv1.3', chain: [{ validTo: 'Jan  1 00:00:00 2030 GMT' }] } },
+      { id: 'relay-reach:x', kind: 'relay-reach', target: 'x', transport: 'udp', status: 'pass', code: 'OK', durationMs: 1, details: { inbound: { sent: 3, received: 3 }, outbound: { sent: 3, received: 3 } } },
       { id: 'gather:turn:x', kind: 'gather', target: 'turn:x', transport: 'udp', status: 'pass', code: 'OK', durationMs: 1, details: { candidates: { host: 1, srflx: 1, prflx: 0, relay: 1 }, firstMs: { relay: 5 } } },
     ],
     candidates: [],

@@ -134,3 +134,22 @@ describe('credentials per probe', () => {
     expect(secrets.redact('env-password')).toBe('[redacted]');
   });
 });
+
+describe('relay module metrics', () => {
+  it('report how much crossed the relay each way, and its relay IP', () => {
+    const reach = check({
+      id: 'relay-reach:turn:x',
+      kind: 'relay-reach',
+      status: 'fail',
+      code: 'RELAY_ONE_WAY',
+      details: { relayedAddress: '127.0.0.2:40000', inbound: { sent: 3, received: 3 }, outbound: { sent: 3, received: 0 } },
+    });
+    const r = report([dns, allocate, reach]);
+    const text = render(probeFamilies({ report: r, ...verdict(r, 'relay'), durationS: 2 }));
+    expect(text).toContain('probe_relay_delivered_ratio{direction="inbound"} 1\n');
+    expect(text).toContain('probe_relay_delivered_ratio{direction="outbound"} 0\n');
+    expect(text).toContain('probe_failure_info{code="RELAY_ONE_WAY"} 1\n');
+    expect(relayIps(r)).toEqual(['127.0.0.1', '127.0.0.2']);
+    expect(nodeStepMs('127.0.0.1', 8_000, 'relay')).toBe(2_600);
+  });
+});
