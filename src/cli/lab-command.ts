@@ -16,6 +16,7 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
             html: { type: 'string', describe: 'Write the HTML report here' },
             junit: { type: 'string', describe: 'Write JUnit XML here' },
             duration: { type: 'number', describe: 'Seconds of data per call (raised to what the scenario\'s ground truth needs)', defaultDescription: '2' },
+            browser: { type: 'string', choices: ['chromium', 'firefox', 'all'], describe: 'Which browser engine the check runs its in-browser probes in (all compares them)', defaultDescription: 'chromium' },
             quiet: { type: 'boolean', alias: 'q' },
           }),
       async (args) => {
@@ -28,6 +29,7 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
         const scenario = loadScenario(String(args.scenario));
         const result = await labRun(scenario, {
           durationS: args.duration ?? 2,
+          ...(args.browser !== undefined ? { checkArgs: ['--browser', args.browser] } : {}),
           onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
         });
         io.progress?.(null);

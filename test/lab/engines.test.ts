@@ -65,6 +65,8 @@ describe('Chromium and Firefox in the lab', () => {
     }
     const d = r.findings.filter((f) => f.code === 'ENGINES_DISAGREE');
     expect(d.map((f) => f.checkIds)).toEqual([[`gather:${tls.url}`, `gather:${tls.url}@firefox`]]);
+    // That URL was Firefox's only way out of this network: an error, not a lost fallback.
+    expect(d[0]?.severity).toBe('error');
     // Chromium's verdict stands as a Chromium-only run has it.
     const codes = r.findings.map((f) => f.code);
     expect(codes).toContain('ONLY_443_OPEN');

@@ -14,7 +14,7 @@ import { listLabNamespaces } from '../../src/services/lab/netns.js';
 import { loadScenario, packageRoot, relayNeededBetween } from '../../src/services/lab/scenario.js';
 import { hostState, type HostState } from './helpers.js';
 
-const SCENARIOS = ['open', 'cone-nat', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy', 'dual-stack', 'ipv6-broken'];
+const SCENARIOS = ['open', 'cone-nat', 'relay-ports-blocked', 'wrong-external-ip', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy', 'dual-stack', 'ipv6-broken'];
 const BOUND_MS = 30_000;
 const times: Record<string, number> = {};
 /** This suite's runs: other suites (or engineers) may run labs of their own on the same host meanwhile. */

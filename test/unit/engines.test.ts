@@ -131,6 +131,7 @@ describe('ENGINES_DISAGREE', () => {
     });
     const f = diagnose(r).filter((x) => x.code === 'ENGINES_DISAGREE');
     expect(f).toHaveLength(1);
+    // udp-blocked: Firefox still relays over TCP, so the lost TLS path is a warning.
     expect(f[0]).toMatchObject({ severity: 'warn', checkIds: [`gather:${LAB.tls}`, `gather:${LAB.tls}@firefox`] });
     expect(f[0]?.message).toMatch(/IP/);
     // The transport diagnosis is Chromium's and is not repeated or changed by Firefox's copies.
@@ -138,6 +139,15 @@ describe('ENGINES_DISAGREE', () => {
     expect(udp?.checkIds.some((id) => id.endsWith('@firefox'))).toBe(false);
     // And Chromium's own UNSUPPORTED_BY_BROWSER (stuns:) finding does not fire for Firefox's warning.
     expect(codes(r)).not.toContain('UNSUPPORTED_BY_BROWSER');
+  });
+
+  it('when that TLS URL was Firefox\'s only way to a relay, it is an error saying so', () => {
+    const r = load('tcp-443-only');
+    const tls = r.servers.find((s) => s.scheme === 'turns')?.url ?? '';
+    withFirefox(r, { [`gather:${tls}`]: { status: 'warn', code: 'UNSUPPORTED_BY_BROWSER', details: { ipLiteralTls: true, engine: 'firefox' } } });
+    const f = diagnose(r).find((x) => x.code === 'ENGINES_DISAGREE');
+    expect(f).toMatchObject({ severity: 'error', checkIds: [`gather:${tls}`, `gather:${tls}@firefox`] });
+    expect(f?.message).toMatch(/every relay/);
   });
 
   it('a relay call that fails only in Firefox is an error, with the phase', () => {

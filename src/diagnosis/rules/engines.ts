@@ -77,6 +77,9 @@ function causeOf(failed: Check, failedIn: EngineName, other: EngineName): Cause 
 export const enginesDisagree: Rule = (input) => {
   const ev = evidenceOf(input);
   const out: Finding[] = [];
+  // Whether an engine got a relay candidate from any TURN URL: without one, its users' calls that need a relay fail.
+  const turnGathers = new Set(ev.turnServers.map((s) => `gather:${s.url}`));
+  const hasRelay = (e: EngineName) => ev.checks.some((c) => c.kind === 'gather' && parseEngineId(c.id).engine === e && turnGathers.has(parseEngineId(c.id).primary) && worked(c));
   for (const c of ev.checks) {
     if (c.kind !== 'gather' && c.kind !== 'call') continue;
     const { primary, engine } = parseEngineId(c.id);
@@ -85,11 +88,12 @@ export const enginesDisagree: Rule = (input) => {
     if (!base || base.status === 'skip' || c.status === 'skip' || worked(base) === worked(c)) continue;
     const [failed, failedIn, ok, okIn] = worked(base) ? [c, engine, base, 'chromium' as const] : [base, 'chromium' as const, c, engine];
     const { cause, advice } = causeOf(failed, failedIn, okIn);
+    const stranded = failed.kind === 'gather' && turnGathers.has(primary) && !hasRelay(failedIn) && hasRelay(okIn);
     out.push(
       finding(
         FindingCode.ENGINES_DISAGREE,
-        failed.status === 'fail' ? 'error' : 'warn',
-        `${what(ok)[0]?.toUpperCase()}${what(ok).slice(1)} works in ${LABEL[okIn]} but not in ${LABEL[failedIn]} (${failed.code}), so ${LABEL[failedIn]} users lose this path. Likely cause: ${cause}.`,
+        failed.status === 'fail' || stranded ? 'error' : 'warn',
+        `${what(ok)[0]?.toUpperCase()}${what(ok).slice(1)} works in ${LABEL[okIn]} but not in ${LABEL[failedIn]} (${failed.code}), so ${LABEL[failedIn]} users lose this path${stranded ? ` and, from here, every relay: no TURN URL gave ${LABEL[failedIn]} a relay candidate` : ''}. Likely cause: ${cause}.`,
         advice,
         [ok.id, failed.id],
       ),

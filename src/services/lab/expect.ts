@@ -43,6 +43,8 @@ export interface LabMeasurements {
   directPath?: boolean;
   /** The TURN server's IPv6 address answered the lab's own STUN Binding (TCP) from the client. */
   ipv6ServerAnswers?: boolean;
+  /** The lab's own UDP datagrams from the client reached a listener inside the server's relay port range. */
+  relayRangeReachable?: boolean;
   /** The client namespace's usable global IPv6 addresses (`ip -6 addr`). */
   ipv6ClientAddresses?: string[];
 }
@@ -116,6 +118,23 @@ export function reportedRelayRate(report: Report): ReportedRate | null {
     averageBitsPerSecond: t.bitsPerSecond,
     samples: steadyReceived(received).length,
     deliveredBitsPerSecond: deliveredBitsPerSecond(t),
+  };
+}
+
+/**
+ * iceprobe's relay-reach checks: how many classified the relayed address (and found it the
+ * server's), how many sent datagrams through it (and got them back as Data indications).
+ */
+export function relayReachOutcome(report: Report): { classified: number; isServer: number; tested: number; reachable: number; codes: string[] } {
+  const reach = report.checks.filter((c) => c.kind === 'relay-reach');
+  const classified = reach.filter((c) => typeof c.details.relayedAddressIsServer === 'boolean');
+  const tested = reach.filter((c) => c.details.inbound !== undefined);
+  return {
+    classified: classified.length,
+    isServer: classified.filter((c) => c.details.relayedAddressIsServer === true).length,
+    tested: tested.length,
+    reachable: tested.filter((c) => ((c.details.inbound as { received?: number }).received ?? 0) > 0).length,
+    codes: [...new Set(reach.map((c) => c.code))],
   };
 }
 
@@ -277,9 +296,26 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
       const pass = twins.length > 0 && (gt.ipv6ServerAnswers ? passed === twins.length : passed === 0);
       out.push({ id: 'groundTruth.ipv6ServerAnswers', source: 'report', expected: gt.ipv6ServerAnswers, actual: { twins: twins.length, passed, codes: [...new Set(twins.map((c) => c.code))] }, pass });
     }
+    if (gt.relayReachable !== undefined) {
+      // iceprobe's relay-reach checks that tested the relay (not skipped, not misaddressed).
+      const r = relayReachOutcome(report);
+      out.push({ id: 'groundTruth.relayReachable', source: 'report', expected: gt.relayReachable, actual: r, pass: r.tested > 0 && (gt.relayReachable ? r.reachable === r.tested : r.reachable === 0) });
+    }
+    if (gt.relayAddressIsServer !== undefined) {
+      const r = relayReachOutcome(report);
+      out.push({ id: 'groundTruth.relayAddressIsServer', source: 'report', expected: gt.relayAddressIsServer, actual: r, pass: r.classified > 0 && (gt.relayAddressIsServer ? r.isServer === r.classified : r.isServer === 0) });
+    }
   }
 
   // The lab's own measurements: if these fail, the lab (not iceprobe) is wrong.
+  if (gt.relayReachable !== undefined && m.relayRangeReachable !== undefined) {
+    out.push({ id: 'groundTruth.relayReachable', source: 'lab', expected: gt.relayReachable, actual: m.relayRangeReachable, pass: m.relayRangeReachable === gt.relayReachable });
+  }
+  if (gt.relayAddressIsServer !== undefined) {
+    // What the lab configured: coturn advertises externalIp (no namespace holds it) or its own relay address.
+    const own = scenario.turn.externalIp === undefined;
+    out.push({ id: 'groundTruth.relayAddressIsServer', source: 'lab', expected: gt.relayAddressIsServer, actual: own, pass: own === gt.relayAddressIsServer });
+  }
   if (gt.throughputWithinPercent !== undefined && scenario.rateLimit && m.upBitsPerSecond !== undefined) {
     const target = scenario.rateLimit.bitsPerSecond;
     out.push({ id: 'groundTruth.throughputWithinPercent', source: 'lab', expected: { target, percent: gt.throughputWithinPercent }, actual: m.upBitsPerSecond, pass: within(m.upBitsPerSecond, target, gt.throughputWithinPercent) });

@@ -160,3 +160,37 @@ export function tcCommands(site: Site): string[][] {
   if (rl.direction !== 'up') out.push(tbf(LAN_IF));
   return out;
 }
+
+/** coturn's relay port range in the lab: its defaults (min-port 49152, max-port 65535), passed explicitly. */
+export const RELAY_PORT_RANGE = { min: 49_152, max: 65_535 } as const;
+
+/** The internet namespace's bridge: the server's side of "the internet". */
+export const SERVER_IF = 'br0';
+
+/**
+ * The TURN server's own firewall, for `iptables-restore` in the internet namespace: empty unless
+ * the scenario blocks the relay range. Then inbound UDP from the internet (the bridge) to
+ * min-port..max-port is dropped — a host firewall or network ACL that opens only 3478/5349/443,
+ * stateless, so not even answers to what the relay sent get in. Traffic the server sends itself
+ * (relay to relay, over lo) still passes: that is why a call relayed at both ends works.
+ */
+export function serverRules(turn: { relayPortsBlocked: boolean }): string | null {
+  if (!turn.relayPortsBlocked) return null;
+  const { min, max } = RELAY_PORT_RANGE;
+  return [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    `-A INPUT -i ${SERVER_IF} -p udp --dport ${min}:${max} -j DROP`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** coturn arguments for the scenario's relay: the explicit port range, and a wrong external-ip. */
+export function coturnRelayArgs(turn: { externalIp?: string | undefined }, relayIp: string): string[] {
+  const args = [`--min-port=${RELAY_PORT_RANGE.min}`, `--max-port=${RELAY_PORT_RANGE.max}`];
+  if (turn.externalIp !== undefined) args.push(`--external-ip=${turn.externalIp}/${relayIp}`);
+  return args;
+}

@@ -16,15 +16,15 @@ import { registerCleanup } from '../../core/lifecycle.js';
 import { Secrets } from '../../core/redact.js';
 import { Report } from '../../core/schema.js';
 import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
-import { deleteNamespace, listLabNamespaceEtc, listLabNamespaces, NETNS_ETC, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
+import { deleteNamespace, iptablesFlavor, listLabNamespaceEtc, runInNamespace, listLabNamespaces, NETNS_ETC, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingTcp, stunBindingsUdp } from './measure.js';
 import { listScenarios, packageRoot, type Scenario, type ScenarioEntry } from './scenario.js';
 import { startLabDns, type LabDns } from './dns.js';
 import { exec } from './exec.js';
-import { LAB_SERVER_NAME } from './rules.js';
+import { coturnRelayArgs, LAB_SERVER_NAME, RELAY_PORT_RANGE, serverRules } from './rules.js';
 import { buildTopology, type Topology } from './topology.js';
 
-export { runInNamespace } from './netns.js';
+export { runInNamespace };
 
 export const LAB_REALM = 'lab.iceprobe.test';
 /** `<tmpdir>/iceprobe-lab-<runId>-XXXXXX`: one per run. */
@@ -136,7 +136,16 @@ export function startLabCoturn(topo: Topology, scenario: Scenario, password: str
     realm: LAB_REALM,
     users: [{ name: LAB_USER, password }],
     allowLoopbackPeers: false,
+    extraArgs: coturnRelayArgs(scenario.turn, topo.serverIps[0]),
   });
+}
+
+/** The server's own firewall (serverRules), installed in the internet namespace. */
+export async function applyServerFirewall(topo: Topology, scenario: Scenario): Promise<void> {
+  const rules = serverRules(scenario.turn);
+  if (rules === null) return;
+  const ipt = await iptablesFlavor(topo.internet);
+  await runInNamespace(topo.internet, ipt.restore, [], { input: rules });
 }
 
 /** Dual stack: the server's name answers A and AAAA for every resolver in the lab (Chromium's too). */
@@ -175,6 +184,13 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   if (gt.lossNearPercent !== undefined) {
     m.upLossPercent = (await measureUdpLoss({ ...ends, port: 40_001 }, 'up')).lossPercent;
     onProgress(`lab: UDP loss up ${m.upLossPercent.toFixed(1)} %`);
+  }
+  if (gt.relayReachable !== undefined) {
+    // A listener of the lab's own inside the relay range, on the server's address: do the
+    // client's datagrams get there?
+    const r = await measureUdpLoss({ ...ends, port: RELAY_PORT_RANGE.min + 848 }, 'up', 200);
+    m.relayRangeReachable = r.received > 0;
+    onProgress(`lab: UDP to the relay range (${s1}:${RELAY_PORT_RANGE.min + 848}): ${r.received}/${r.expected} arrived`);
   }
   const [v6] = topo.serverIps6 ?? [];
   if (gt.ipv6HostCandidate !== undefined) {
@@ -268,6 +284,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       timings.coturnMs = performance.now() - t1;
       onProgress(`coturn up on ${[...topo.serverIps, ...(topo.serverIps6 ?? [])].join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
     }
+    await applyServerFirewall(topo, scenario);
     if (topo.serverIps6) {
       dns = await startLabNameServer(topo);
       onProgress(`DNS for ${LAB_SERVER_NAME} on ${topo.serverIps[0]}:53`);

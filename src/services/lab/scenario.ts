@@ -90,6 +90,16 @@ export const TurnOptions = z
     port: Port.default(3478),
     tlsPort: Port.default(5349),
     tls: z.boolean().default(true),
+    /**
+     * The server's own firewall (cloud security group) drops inbound UDP to coturn's relay port
+     * range (min-port..max-port, RELAY_PORT_RANGE) while its listening ports stay open.
+     */
+    relayPortsBlocked: z.boolean().default(false),
+    /**
+     * coturn's external-ip: the relayed address it advertises instead of its own (a 1:1 NAT set
+     * up wrong). A lab address that no namespace holds.
+     */
+    externalIp: z.string().refine((x) => isLabCidr(x) && !x.includes('/'), { message: 'an IPv4 address inside 198.18.0.0/15' }).optional(),
   })
   .strict();
 export type TurnOptions = z.infer<typeof TurnOptions>;
@@ -122,6 +132,13 @@ export const Expectations = z
         ipv6HostCandidate: z.boolean().optional(),
         /** The TURN server's IPv6 address answers a STUN Binding from the client (the lab's own probe, over TCP). */
         ipv6ServerAnswers: z.boolean().optional(),
+        /**
+         * Datagrams from the client reach the server's relay port range (the lab's own UDP probe to
+         * a listener in the range; iceprobe's relay-reach checks), or not.
+         */
+        relayReachable: z.boolean().optional(),
+        /** The relayed address coturn advertises is one of the server's addresses (relay-reach details). */
+        relayAddressIsServer: z.boolean().optional(),
       })
       .strict()
       .default({}),
@@ -143,7 +160,7 @@ export const Scenario = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and dashes'),
     description: z.string().min(1),
     ...Site.shape,
-    turn: TurnOptions.default({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true }),
+    turn: TurnOptions.default({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true, relayPortsBlocked: false }),
     /** A second NAT'd site with its own router and client, for two-site calls. */
     secondSite: Site.optional(),
     /**
@@ -183,6 +200,9 @@ export const Scenario = z
     if (!s.ipv6 && v6Rules) ctx.addIssue({ code: 'custom', path: ['ipv6'], message: 'firewall rules for IPv6 need "ipv6": true' });
     for (const k of ['ipv6HostCandidate', 'ipv6ServerAnswers'] as const) {
       if (s.expect.groundTruth[k] !== undefined && !s.ipv6) ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', k], message: 'needs "ipv6": true' });
+    }
+    if (s.turn.externalIp !== undefined && ['198.18.0.1', '198.18.0.2', '198.18.0.10', '198.18.0.20'].includes(s.turn.externalIp)) {
+      ctx.addIssue({ code: 'custom', path: ['turn', 'externalIp'], message: 'must be an address no lab namespace holds' });
     }
     if (s.turn.tls && s.turn.tlsPort === s.turn.port) {
       ctx.addIssue({ code: 'custom', path: ['turn', 'tlsPort'], message: 'must differ from turn.port' });

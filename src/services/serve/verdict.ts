@@ -21,6 +21,7 @@ export type VerdictKind =
   | 'NO_CONNECTION'
   | 'UDP_BLOCKED_RELAY_WORKS'
   | 'SOME_PATHS_BLOCKED'
+  | 'SERVER_CERTIFICATE_ONLY'
   | 'RELAY_ONLY'
   | 'SLOW'
   | 'PARTLY_FAILED'
@@ -130,6 +131,14 @@ function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
   const working = relayCalls.filter((c) => c.status === 'pass' || c.status === 'warn');
   // A skipped relay call means its URL gave no relay candidate: that path does not work either.
   const broken = relayCalls.filter((c) => c.status === 'fail' || c.status === 'skip');
+  // TURN over TLS that failed because of the server's certificate is the server's problem, never the
+  // visitor's network: a certificate finding, or serve's own embedded server, whose certificate is
+  // self-signed by construction (serve knows it made it) and which the visitor's browser rejects.
+  const certFindings = [FindingCode.TLS_CERT_EXPIRED, FindingCode.TLS_CERT_HOSTNAME_MISMATCH, FindingCode.TLS_CERT_INCOMPLETE_CHAIN, FindingCode.TLS_CERT_SELF_SIGNED, FindingCode.TLS_CERT_UNTRUSTED, FindingCode.TLS_CERT_REJECTED];
+  const ownCert = report.environment.embeddedServer === true;
+  const certRefused = has(...certFindings) || (ownCert && report.checks.some((c) => c.kind === 'gather' && c.transport === 'tls' && c.code === CheckCode.TLS_CERT_REJECTED));
+  const certBroken = certRefused ? broken.filter((c) => c.transport === 'tls') : [];
+  const networkBroken = broken.filter((c) => !certBroken.includes(c));
   const all = calls.find((c) => c.policy === 'all');
   const direct = all && all.status !== 'fail' && all.selectedPair && all.selectedPair.local.type !== 'relay' && all.selectedPair.remote.type !== 'relay';
 
@@ -169,10 +178,20 @@ function networkVerdict(report: Report): Omit<PlainVerdict, 'media'> {
     }
     return v('NO_CONNECTION', 'bad', 'Video calls are likely to fail from this network: your browser could not connect to the call service at all. Your network (or a firewall) may be blocking it.');
   }
-  if (working.length > 0 && (has(FindingCode.UDP_BLOCKED) || (broken.some((c) => c.transport === 'udp') && !working.some((c) => c.transport === 'udp')))) {
+  if (working.length > 0 && (has(FindingCode.UDP_BLOCKED) || (networkBroken.some((c) => c.transport === 'udp') && !working.some((c) => c.transport === 'udp')))) {
     return v('UDP_BLOCKED_RELAY_WORKS', 'warn', `Your network blocks the connection type video calls prefer (UDP); calls will work through the relay over ${pathWords(report, working)}, perhaps with a little more delay.`);
   }
-  if (working.length > 0 && broken.length > 0) {
+  if (working.length > 0 && networkBroken.length === 0 && certBroken.length > 0) {
+    const whose = ownCert
+      ? 'this test server\'s own self-signed security certificate, which browsers rightly refuse (the operator can give iceprobe serve a real certificate)'
+      : 'the call service\'s security certificate, which your browser refused';
+    return v(
+      'SERVER_CERTIFICATE_ONLY',
+      'warn',
+      `Your network is fine for video calls: they work through the relay over ${pathWords(report, working)}. The relay over TLS did not work because of ${whose}, not because of your network.`,
+    );
+  }
+  if (working.length > 0 && networkBroken.length > 0) {
     return v('SOME_PATHS_BLOCKED', 'warn', `Some connection types are blocked on your network; calls will work through the relay over ${pathWords(report, working)}.`);
   }
   if (has(FindingCode.RELAY_REQUIRED, FindingCode.SYMMETRIC_NAT) && working.length > 0) {

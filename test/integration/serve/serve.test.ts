@@ -19,6 +19,7 @@ import { expectNoSecrets } from '../../helpers/secrets.js';
 import { assertMatchesPublishedSchema } from '../../helpers/schema.js';
 
 const TOKEN = 'link-token-7f3a9c';
+const TOKEN_STRICT = 'link-token-strict-2b8e';
 let dir: string;
 let serve: ServeServer;
 let visitor: BrowserOwner;
@@ -27,7 +28,7 @@ const logs: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'iceprobe-serve-test-'));
   [serve, visitor] = await Promise.all([
-    startServe({ reportsDir: join(dir, 'reports'), port: 0, tokens: [TOKEN], durationS: 1, log: (l) => logs.push(l) }),
+    startServe({ reportsDir: join(dir, 'reports'), port: 0, tokens: [TOKEN, TOKEN_STRICT], durationS: 1, log: (l) => logs.push(l) }),
     // Accepts the embedded coturn's self-signed TURNS certificate, like check's browser does.
     BrowserOwner.launch({ insecureTls: true }),
   ]);
@@ -42,6 +43,27 @@ interface PageState {
   result: { id: string; verdict: PlainVerdict } | null;
   error: { status: number; reason: string } | null;
 }
+
+describe('iceprobe serve, page opened by a browser that verifies certificates (as visitors\' do)', () => {
+  it('the demo\'s own self-signed TURNS certificate is named as the server\'s certificate, never "blocked on your network"', async () => {
+    const strict = await BrowserOwner.launch({});
+    try {
+      const page = await strict.newPage();
+      await page.goto(`${serve.url}?t=${TOKEN_STRICT}`, { timeout: 10_000 });
+      await page.click('#start', { timeout: 10_000 });
+      await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 90_000, state: 'attached' });
+      const st = (await page.evaluate('window.iceprobeServe')) as PageState;
+      expect(st.error).toBeNull();
+      const headline = (await page.textContent('#headline')) ?? '';
+      expect(st.result?.verdict.kind).toBe('SERVER_CERTIFICATE_ONLY');
+      expect(st.result?.verdict.working.map((w) => w.transport)).toEqual(['udp', 'tcp']);
+      expect(headline).not.toMatch(/blocked on your network/i);
+      expect(headline).toMatch(/self-signed/);
+    } finally {
+      await strict.close();
+    }
+  }, 120_000);
+});
 
 describe('iceprobe serve, page opened by a driven browser', () => {
   it('runs gathering and per-transport relay calls to the echo peer; the stored report says what the page shows', async () => {

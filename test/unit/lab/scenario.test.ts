@@ -50,7 +50,7 @@ describe('parseScenario', () => {
     const s = parseScenario(base);
     expect(s.nat).toEqual({ mapping: 'endpoint-independent' });
     expect(s.firewall).toEqual([]);
-    expect(s.turn).toEqual({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true });
+    expect(s.turn).toEqual({ down: false, wrongCredentials: false, port: 3478, tlsPort: 5349, tls: true, relayPortsBlocked: false });
   });
 
   it('reports every problem with its path', () => {

@@ -15,7 +15,7 @@ const timeout = (url: string): GatherResult => ({ ...gatherResult(url, ['host'])
 const unauthorized = (url: string): GatherResult => ({ ...gatherResult(url, ['host']), errors: [{ errorCode: 401, errorText: 'Unauthorized', url, address: null, port: null, elapsedMs: 20 }] });
 
 /** Runs the real judging pipeline over scripted page observations. */
-function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: string) => { up: CallResult | null; down?: CallResult | null }, partial = false, media?: MediaObservation | null): Report {
+function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: string) => { up: CallResult | null; down?: CallResult | null }, partial = false, media?: MediaObservation | null, embedded = false): Report {
   const plan = planGather(servers, 5_000);
   const gathered = judgeGathered(servers, plan, [gathers.stun, gathers.udp, gathers.tcp, gathers.tls]);
   const judged = planServeCalls(servers, gathered.checks).map((p) => {
@@ -28,7 +28,7 @@ function visit(gathers: Record<keyof typeof URLS, GatherResult>, calls: (id: str
     const down = p.policy === 'relay' && c.down !== undefined ? { caller: c.down, callee: c.down ? calleeOf(c.down) : null } : null;
     return judgeServeCall(p, up, down, 2_000);
   });
-  return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded: false, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' }, ...(media !== undefined ? { media: judgeMedia(media) } : {}) });
+  return buildServeReport({ startedAt: new Date(0), durationMs: 10, servers, embedded, userAgent: null, gathered, calls: judged, partial, secrets: new Secrets(), tool: { version: 't', node: 'v20', platform: 'x' }, ...(media !== undefined ? { media: judgeMedia(media) } : {}) });
 }
 
 const good = (url: string, t: 'udp' | 'tcp' | 'tls' | null) => gatherResult(url, t === null ? ['host', 'srflx'] : ['host', 'srflx', 'relay'], t);
@@ -36,6 +36,25 @@ const allGather = { stun: good(URLS.stun, null), udp: good(URLS.udp, 'udp'), tcp
 const transportOf = (id: string) => (id === 'all' ? 'udp' : (id.replace('relay-', '') as 'udp' | 'tcp' | 'tls'));
 
 describe('plainVerdict', () => {
+  const certRefused = (url: string): GatherResult => ({ ...gatherResult(url, ['host']), errors: [{ errorCode: 701, errorText: 'Failed to establish connection', url, address: null, port: null, elapsedMs: 20 }] });
+  const worksBut = { stun: good(URLS.stun, null), udp: good(URLS.udp, 'udp'), tcp: good(URLS.tcp, 'tcp') };
+  const up = (id: string) => ({ up: callSide({ transport: transportOf(id) }), down: callSide({ transport: transportOf(id) }) });
+
+  it('serve\'s own server: TURNS refused for its self-signed certificate is the server\'s certificate, never "blocked on your network"', () => {
+    const v = plainVerdict(visit({ ...worksBut, tls: certRefused(URLS.tls) }, up, false, undefined, true));
+    expect([v.kind, v.tone]).toEqual(['SERVER_CERTIFICATE_ONLY', 'warn']);
+    expect(v.working).toEqual([{ transport: 'udp', port: 3478 }, { transport: 'tcp', port: 3478 }]);
+    expect(v.headline).toContain('self-signed');
+    expect(v.headline).not.toMatch(/blocked on your network/);
+  });
+  it('an operator\'s server whose certificate the browser refused: also the service\'s certificate', () => {
+    const v = plainVerdict(visit({ ...worksBut, tls: certRefused(URLS.tls) }, up));
+    expect(v.codes).toContain('TLS_CERT_REJECTED');
+    expect(v.kind).toBe('SERVER_CERTIFICATE_ONLY');
+  });
+  it('TLS silent (no certificate evidence) stays SOME_PATHS_BLOCKED', () => {
+    expect(plainVerdict(visit({ ...worksBut, tls: timeout(URLS.tls) }, up)).kind).toBe('SOME_PATHS_BLOCKED');
+  });
   it('everything works: READY, good, every relay path listed', () => {
     const r = visit(allGather, (id) => ({ up: callSide({ transport: transportOf(id) }), down: callSide({ transport: transportOf(id) }) }));
     const v = plainVerdict(r);
