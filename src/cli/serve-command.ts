@@ -29,6 +29,7 @@ const options = {
   'tls-key': { type: 'string', describe: 'PEM private key for --tls-cert' },
   'reports-dir': { type: 'string', default: 'iceprobe-reports', describe: 'Where received reports are stored as <time>-<id>.json and .html' },
   token: { type: 'string', array: true, describe: 'A link token visitors must present (?t=…); repeatable, one per link' },
+  'results-token': { type: 'string', describe: 'Turn on the operator\'s results page (/results, every stored report with a link to its HTML) behind this token (or ICEPROBE_RESULTS_TOKEN); at least 16 characters' },
   timeout: { type: 'number', describe: 'Bound per URL and per call setup, in ms', defaultDescription: '5000' },
   duration: { type: 'number', default: 2, describe: 'Seconds of data per call direction' },
   'both-ways': { type: 'boolean', default: true, describe: 'Also measure the echo peer → visitor direction (--no-both-ways to skip)' },
@@ -42,7 +43,8 @@ export function serveOptions(y: Argv) {
   return y
     .options(options)
     .example('$0 serve', 'Serve the test page against an embedded local coturn on http://127.0.0.1:8080/')
-    .example('$0 serve --config ice.json --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --token abc123', 'Send people https://your-host:8080/?t=abc123');
+    .example('$0 serve --config ice.json --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --token abc123', 'Send people https://your-host:8080/?t=abc123')
+    .example('ICEPROBE_RESULTS_TOKEN=$(openssl rand -hex 16) $0 serve --config ice.json', 'Also list every stored result at /results (behind that token)');
 }
 
 export type ServeArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
@@ -116,6 +118,8 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
   const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
   prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
+  const resultsToken = (args.resultsToken as string | undefined) ?? (env.ICEPROBE_RESULTS_TOKEN || undefined);
+  if (resultsToken !== undefined && resultsToken.length < 16) throw new UsageError('--results-token (or ICEPROBE_RESULTS_TOKEN): use at least 16 characters; it guards every stored result');
 
   let server: ServeServer;
   try {
@@ -129,6 +133,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
       tls,
       reportsDir: args.reportsDir ?? 'iceprobe-reports',
       tokens,
+      ...(resultsToken !== undefined ? { resultsToken } : {}),
       timeoutMs: config.timeoutMs,
       durationS: config.durationS,
       bothWays: args.bothWays ?? true,
@@ -154,6 +159,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   }
   if (tokens.length === 0) io.out(`iceprobe: open ${server.url}`);
   for (const t of tokens) io.out(`iceprobe: send this link: ${server.url}?t=${t}`);
+  if (resultsToken !== undefined) io.out(`iceprobe: results page: ${new URL('/results', server.url).href} (your browser asks for the results token as password)`);
   if (tokens.length === 0 && !/^(127\.|::1$|localhost$)/.test(server.host)) {
     io.err(`iceprobe: warning: listening on ${server.host} without --token; anyone who can reach it can run tests and store reports`);
   }

@@ -170,7 +170,10 @@ export async function runProtocolProbes(servers: ServerSpec[], opts: ProtocolPro
             if (r.address === null) {
               return makeCheck({ id, kind: 'relay-reach', target: u.canonical, transport: u.transport, code: ProtocolCode.SKIPPED_DNS, message: `${u.host} did not resolve`, durationMs: 0, details: { dnsCheck: checkId.dns(u.host) } });
             }
-            return probeRelayReach(u, r.address, [...r.v4, ...r.v6], creds, ctx);
+            // The server's UDP STUN port, as a control when nothing reaches the relay: this URL's
+            // own over UDP, else a stun:/turn: UDP URL of the same host.
+            const udpPeer = u.transport === 'udp' ? u : servers.find((x) => x.uri.host === u.host && x.uri.transport === 'udp' && (x.uri.scheme === 'stun' || x.uri.scheme === 'turn'))?.uri;
+            return probeRelayReach(u, r.address, [...r.v4, ...r.v6], creds, ctx, udpPeer?.port);
           }),
         );
       }

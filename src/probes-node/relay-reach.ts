@@ -53,6 +53,12 @@ export interface RelayReachDeps {
   urlAddresses: readonly string[];
   /** Called once the allocation is granted: the probe gives the rest of the flow its own bound. */
   onAllocated?: () => void;
+  /**
+   * A UDP STUN listener of the same server (the URL itself over UDP, or a stun:/turn: UDP URL of
+   * its host). When nothing reaches the relay, the peer socket sends it a Binding: no answer
+   * means UDP from this machine is blocked, so no peer here could reach any relay (not tested).
+   */
+  udpControl?: Endpoint;
 }
 
 export interface RelayReachOptions {
@@ -254,6 +260,9 @@ export async function relayReachFlow(d: RelayReachDeps, o: RelayReachOptions): P
     );
     out.outbound = { from: flow.relayedAddress ?? '?', to: fmt(target), sent: count, received: outbound.received, seenFrom: outbound.seenFrom };
 
+    if (inbound.received === 0 && d.udpControl && !(await udpAnswers(d, d.udpControl, waitMs))) {
+      return finish(ProtocolCode.RELAY_NOT_TESTED, `nothing reached relay port ${relayed.port}, but this machine's UDP does not reach the server at all (no answer to a Binding to ${fmt(d.udpControl)}): a peer here could reach no relay; the UDP checks say why`);
+    }
     if (inbound.received === 0) {
       const back = outbound.received > 0 ? `; the other way, the relay's ${outbound.received} of ${count} Send-indication datagrams did reach us` : '; nothing came the other way either';
       return finish(ProtocolCode.RELAY_UNREACHABLE, `sent ${count} datagrams from ${peerIp} (${peerLocal}) to relay port ${relayed.port} of ${relayed.address}: none came back as a Data indication${back}. The relay port range is blocked (firewall or cloud security group)`);
@@ -263,6 +272,28 @@ export async function relayReachFlow(d: RelayReachDeps, o: RelayReachOptions): P
     }
     return finish(ProtocolCode.OK, `relay ${flow.relayedAddress} reachable from outside: ${inbound.received}/${count} in as Data indications, ${outbound.received}/${count} out via Send indications`);
   }
+}
+
+/** One Binding from the peer socket to `to` (retransmitted like the datagrams): any answer? */
+async function udpAnswers(d: RelayReachDeps, to: Endpoint, waitMs: number): Promise<boolean> {
+  if (!maySendTo(to.address, d.urlAddresses)) return false;
+  const req = encodeMessage({ method: Method.Binding, cls: 'request' }, { fingerprint: true });
+  const tx = req.subarray(8, 20);
+  const r = await exchange(
+    d.clock,
+    3,
+    RELAY_REACH_DEFAULTS.spacingMs,
+    waitMs,
+    () => d.peer.send(req, to),
+    (arrive) =>
+      d.peer.subscribe((data, from) => {
+        const m = decodeMessage(data);
+        if (m.ok && m.message.method === Method.Binding && m.message.cls === 'success' && m.message.transactionId.equals(tx)) {
+          for (let i = 0; i < 3; i++) arrive(i, from);
+        }
+      }),
+  );
+  return r.received > 0;
 }
 
 function parseEndpoint(s: string | null): Endpoint | null {
@@ -278,7 +309,7 @@ export interface RelayReachProbeOptions extends ProbeContext {
 }
 
 /** Opens the allocation's channel and the outside peer socket, runs the flow, closes both. */
-export async function probeRelayReach(uri: IceUri, address: string, urlAddresses: readonly string[], creds: TurnCredentials | null, ctx: RelayReachProbeOptions): Promise<Check> {
+export async function probeRelayReach(uri: IceUri, address: string, urlAddresses: readonly string[], creds: TurnCredentials | null, ctx: RelayReachProbeOptions, udpControlPort?: number): Promise<Check> {
   const start = ctx.clock.now();
   const base = { id: relayReachCheckId(uri.canonical), kind: 'relay-reach' as const, target: uri.canonical, transport: uri.transport };
   if (!creds) return makeCheck({ ...base, code: ProtocolCode.RELAY_NOT_TESTED, message: 'no credentials for this TURN URL', durationMs: 0, details: {} });
@@ -306,7 +337,7 @@ export async function probeRelayReach(uri: IceUri, address: string, urlAddresses
       ...(ctx.rtoMs !== undefined ? { rtoMs: ctx.rtoMs } : {}),
     });
     const r = await relayReachFlow(
-      { transact, channel, peer, clock: ctx.clock, urlAddresses, onAllocated: () => (bound.deadline = ctx.clock.now() + ctx.timeoutMs + waits) },
+      { transact, channel, peer, clock: ctx.clock, urlAddresses, ...(udpControlPort !== undefined ? { udpControl: { address, port: udpControlPort } } : {}), onAllocated: () => (bound.deadline = ctx.clock.now() + ctx.timeoutMs + waits) },
       { username: creds.username, password: creds.password, ...(ctx.software ? { software: ctx.software } : {}), ...(ctx.datagrams !== undefined ? { datagrams: ctx.datagrams } : {}), ...(ctx.waitMs !== undefined ? { waitMs: ctx.waitMs } : {}), nowMs: (ctx.wallNow ?? Date.now)() },
     );
     const relayedPort = parseEndpoint(r.allocation.relayedAddress)?.port ?? null;

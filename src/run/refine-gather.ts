@@ -13,7 +13,9 @@ import { CheckCode } from '../core/codes.js';
 import { ProtocolCode } from '../core/codes.js';
 import type { Check } from '../core/schema.js';
 import type { ServerSpec } from '../config/config.js';
-import { checkId } from '../core/ids.js';
+import { checkId, engineId, type EngineName } from '../core/ids.js';
+
+const ENGINES: readonly EngineName[] = ['chromium', 'firefox'];
 
 const UNREACHED = new Set<string>([ProtocolCode.CONNECTION_REFUSED, ProtocolCode.TIMEOUT, ProtocolCode.NETWORK_UNREACHABLE, ProtocolCode.CONNECTION_RESET]);
 
@@ -22,17 +24,20 @@ export function refineTlsGathers(checks: readonly Check[], servers: readonly Ser
   const refined = new Map<string, Check>();
   for (const s of servers) {
     if (s.uri.transport !== 'tls') continue;
-    const gather = byId.get(checkId.gather(s.uri.canonical));
     const tls = byId.get(checkId.tls(s.uri.host, s.uri.port));
-    if (gather?.code !== CheckCode.TLS_CERT_REJECTED || !tls) continue;
-    const code = UNREACHED.has(tls.code) ? CheckCode.SERVER_UNREACHABLE : tls.code === ProtocolCode.TLS_HANDSHAKE_FAILED ? CheckCode.TLS_HANDSHAKE_FAILED : null;
-    if (code === null) continue;
-    refined.set(gather.id, {
-      ...gather,
-      code,
-      message: `${gather.message} — the TLS probe of ${tls.target} says ${tls.code}, so the browser's 701 is not about a certificate`,
-      details: { ...gather.details, browserCode: CheckCode.TLS_CERT_REJECTED, refinedBy: tls.id },
-    });
+    if (!tls) continue;
+    // Firefox's 701 is as ambiguous as Chromium's (measured): its gather check is refined alike.
+    for (const gather of ENGINES.map((e) => byId.get(engineId(checkId.gather(s.uri.canonical), e)))) {
+      if (gather?.code !== CheckCode.TLS_CERT_REJECTED) continue;
+      const code = UNREACHED.has(tls.code) ? CheckCode.SERVER_UNREACHABLE : tls.code === ProtocolCode.TLS_HANDSHAKE_FAILED ? CheckCode.TLS_HANDSHAKE_FAILED : null;
+      if (code === null) continue;
+      refined.set(gather.id, {
+        ...gather,
+        code,
+        message: `${gather.message} — the TLS probe of ${tls.target} says ${tls.code}, so the browser's 701 is not about a certificate`,
+        details: { ...gather.details, browserCode: CheckCode.TLS_CERT_REJECTED, refinedBy: tls.id },
+      });
+    }
   }
   return checks.map((c) => refined.get(c.id) ?? c);
 }

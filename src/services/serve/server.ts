@@ -33,6 +33,7 @@ import type { ServerSpec } from '../../config/config.js';
 import { startCoturn, type Coturn } from '../../servers/coturn.js';
 import { mintTurnRestCredential } from '../../core/credentials.js';
 import { registerCleanup } from '../../core/lifecycle.js';
+import { handleResults } from './results-page.js';
 import { echoInput } from '../../core/errors.js';
 import { serveProbeFile } from '../../browser/page-server.js';
 import { Secrets } from '../../core/redact.js';
@@ -77,6 +78,8 @@ export interface ServeOptions {
   insecureTls?: boolean;
   /** Lifetime of per-visit TURN REST credentials. Default 900 s. */
   credentialTtlS?: number;
+  /** The operator's results page (/results): its token; absent, the page is off. Never logged. */
+  resultsToken?: string | undefined;
   /** One line per event; never carries a token or a credential. */
   log?: (line: string) => void;
   now?: () => number;
@@ -387,6 +390,13 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
       const url = new URL(req.url ?? '/', 'http://x');
       const path = url.pathname;
       if (relay?.handleHttp(req, res)) return;
+      if (path === '/results' || path.startsWith('/results/')) {
+        // Rate-limited like the API, so the token cannot be guessed quickly.
+        const limited = rate.take(req.socket.remoteAddress ?? '?');
+        if (!limited.ok) throw new HttpError(429, 'too many requests from your address', { 'retry-after': String(Math.ceil(limited.retryAfterMs / 1000)) });
+        handleResults(req, res, path, { dir: reportsDir, token: opts.resultsToken ?? null });
+        return;
+      }
       if (!path.startsWith('/api/')) {
         const pageHeaders = {
           // The link token is in the page's URL: never send it on as a Referer.
@@ -567,7 +577,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
       })();
       return closing;
     };
-    log(`serve listening ${origin}/ relay=${relay.url.replace(/^ws:/, opts.tls ? 'wss:' : 'ws:')} servers=${baseServers.length}${embedded ? ' (embedded coturn)' : ''} reports=${reportsDir} token=${tokens.length > 0 ? 'required' : 'none'}`);
+    log(`serve listening ${origin}/ relay=${relay.url.replace(/^ws:/, opts.tls ? 'wss:' : 'ws:')} servers=${baseServers.length}${embedded ? ' (embedded coturn)' : ''} reports=${reportsDir} token=${tokens.length > 0 ? 'required' : 'none'} results=${opts.resultsToken ? `${origin}/results (token required)` : 'off'}`);
     return { url: `${origin}/`, origin, host: addr.address, port: addr.port, relayUrl: internalRelayUrl, stored, embedded: coturn, close, closed };
   } catch (e) {
     await closeAll();

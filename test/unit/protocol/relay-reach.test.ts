@@ -31,10 +31,13 @@ interface World {
   permission: 'ok' | number | 'stale-once';
   /** Allocate answers: 'ok' or 'auth-fails'. */
   allocate: 'ok' | 'auth-fails';
+  /** The server's UDP STUN port answers the peer socket (null: no control given). */
+  udpControl: boolean | null;
 }
+const CONTROL = { address: SERVER, port: 3478 };
 
 function fakeTurn(partial: Partial<World> = {}) {
-  const w: World = { relayed: { address: SERVER, port: 50_000 }, inboundOpen: true, outboundOpen: true, permission: 'ok', allocate: 'ok', ...partial };
+  const w: World = { relayed: { address: SERVER, port: 50_000 }, inboundOpen: true, outboundOpen: true, permission: 'ok', allocate: 'ok', udpControl: null, ...partial };
   const clock = new FakeClock();
   const seen: StunMessage[] = [];
   const peerSends: Endpoint[] = [];
@@ -109,6 +112,14 @@ function fakeTurn(partial: Partial<World> = {}) {
     localPort: peerLocal.port,
     send(data, to) {
       peerSends.push(to);
+      if (to.address === CONTROL.address && to.port === CONTROL.port) {
+        const d = decodeMessage(data);
+        if (w.udpControl && d.ok && d.message.method === Method.Binding) {
+          const answer = encodeMessage({ method: Method.Binding, cls: 'success', transactionId: d.message.transactionId, attributes: [addressAttribute(AttributeType.XOR_MAPPED_ADDRESS, { family: 4, ...peerLocal }, d.message.transactionId)] }, { fingerprint: true });
+          for (const l of [...peerListeners]) l(answer, CONTROL);
+        }
+        return;
+      }
       if (to.address !== w.relayed.address || to.port !== w.relayed.port || !w.inboundOpen || !permitted.has(peerLocal.address)) return;
       const tx = Buffer.alloc(12, 7);
       const ind = encodeMessage({ method: Method.Data, cls: 'indication', transactionId: tx, attributes: [addressAttribute(AttributeType.XOR_PEER_ADDRESS, { family: 4, ...peerLocal }, tx), { type: AttributeType.DATA, value: data }] });
@@ -122,7 +133,7 @@ function fakeTurn(partial: Partial<World> = {}) {
   };
 
   const run = async (urlAddresses: string[] = [SERVER]) => {
-    const p = relayReachFlow({ transact, channel, peer, clock, urlAddresses }, { username: USER, password: PASS });
+    const p = relayReachFlow({ transact, channel, peer, clock, urlAddresses, ...(w.udpControl !== null ? { udpControl: CONTROL } : {}) }, { username: USER, password: PASS });
     for (let i = 0; i < 10; i++) await clock.advance(1_000);
     return p;
   };
@@ -155,6 +166,17 @@ describe('relayReachFlow', () => {
     // Outbound from the relay still works (a stateful cloud firewall lets replies out).
     expect(r.outbound).toMatchObject({ received: 3 });
     expect(r.released).toBe(true);
+  });
+
+  it('nothing reaches the relay, but the server\'s UDP port does answer: RELAY_UNREACHABLE; UDP from here blocked altogether: not tested', async () => {
+    expect((await fakeTurn({ inboundOpen: false, udpControl: true }).run()).code).toBe(ProtocolCode.RELAY_UNREACHABLE);
+    const r = await fakeTurn({ inboundOpen: false, udpControl: false }).run();
+    expect(r.code).toBe(ProtocolCode.RELAY_NOT_TESTED);
+    expect(statusOf(r.code)).toBe('skip');
+    // A reachable relay never needs the control.
+    const t = fakeTurn({ udpControl: false });
+    expect((await t.run()).code).toBe(ProtocolCode.OK);
+    expect(t.peerSends.some((x) => x.port === CONTROL.port)).toBe(false);
   });
 
   it('neither direction: RELAY_UNREACHABLE; only the outbound direction blocked: RELAY_ONE_WAY', async () => {

@@ -31,3 +31,12 @@ describe('refineTlsGathers', () => {
     expect(after(null)).toEqual(gather());
   });
 });
+
+describe('refineTlsGathers with Firefox (--browser all)', () => {
+  it('refines Firefox\'s gather check (…@firefox) alike, and Chromium\'s next to it', () => {
+    const ff: Check = { ...gather(), id: `gather:${URL}@firefox` };
+    const out = refineTlsGathers([gather(), ff, tls('CONNECTION_REFUSED')], [server]);
+    expect(out.find((c) => c.id === `gather:${URL}@firefox`)?.code).toBe('SERVER_UNREACHABLE');
+    expect(out.find((c) => c.id === `gather:${URL}`)?.code).toBe('SERVER_UNREACHABLE');
+  });
+});
