@@ -199,10 +199,14 @@ function show(fin: FinishAnswer): void {
   $('rid').textContent = fin.id;
   $('codes').textContent = fin.verdict.codes.length > 0 ? `For the service's engineers: ${fin.verdict.codes.join(', ')}` : '';
   r.hidden = false;
+  // The verdict is the first thing on the page; bring it into view (a phone may have scrolled down to the steps).
+  r.scrollIntoView({ block: 'start' });
+  r.focus({ preventScroll: true });
   $('status').textContent = 'Done.';
   setState('done');
   $<HTMLButtonElement>('start').disabled = false;
   $('start').textContent = 'Run the test again';
+  if (state.media.availability === 'offer') mediaButton();
 }
 
 function fail(e: unknown): void {
@@ -212,6 +216,7 @@ function fail(e: unknown): void {
   const el = $('error');
   el.textContent = `The test could not finish: ${reason}`;
   el.hidden = false;
+  el.scrollIntoView({ block: 'start' });
   $('status').textContent = '';
   setState('error');
   $<HTMLButtonElement>('start').disabled = false;
@@ -257,6 +262,13 @@ function mediaButton(): void {
   $('media-offer').hidden = false;
   b.hidden = false;
   b.disabled = mediaRun !== null || saving || state.state === 'loading';
+  // Say what pressing it does: before or after a run it starts the whole test (the outcome must be part of a result).
+  b.textContent =
+    state.state === 'running'
+      ? 'Also test my camera and microphone in this test'
+      : state.state === 'done' || state.state === 'error'
+        ? 'Run the whole test again, with my camera and microphone'
+        : 'Start the test, with my camera and microphone';
 }
 
 /** Only ever called from the button's click: the person's consent. */

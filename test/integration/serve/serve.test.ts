@@ -95,6 +95,13 @@ describe('iceprobe serve, page opened by a driven browser', () => {
       expect(rid).toMatch(/^[a-z2-9]{10}$/);
       // Readable on a phone: nothing wider than the screen.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+      // The verdict first: above the steps and the camera offer, and in view when it arrives.
+      const box = await page.locator('#result').boundingBox();
+      expect(box && box.y >= -1 && box.y < 740, `verdict at y=${box?.y ?? '?'}`).toBe(true);
+      const order = (await page.evaluate("['result','progress','media'].map((id) => document.getElementById(id).compareDocumentPosition(document.getElementById('progress')))")) as number[];
+      expect(order[0] ?? 0).toBe(4); // #progress follows #result
+      // The camera button says it re-runs the whole test, rather than doing so silently.
+      if (await page.isVisible('#media-start')) expect(await page.textContent('#media-start')).toBe('Run the whole test again, with my camera and microphone');
 
       // What was stored: <reports-dir>/<time>-<id>.json and .html, valid, with the same verdict.
       const files = readdirSync(join(dir, 'reports')).filter((f) => f.includes(rid));
