@@ -5,7 +5,8 @@
  * `call` check and a `calls[]` entry with the setup timeline, selected pair, RTT and throughput.
  * The judging (`judgeCall`) is pure and unit-tested.
  */
-import { CheckCode } from '../core/codes.js';
+import { makeCheck } from '../core/check.js';
+import { CheckCode, statusOf } from '../core/codes.js';
 import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
@@ -190,8 +191,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
         }
       : null;
 
-  let status: Check['status'] = 'pass';
-  let code: string = CheckCode.OK;
+  let code: CheckCode = CheckCode.OK;
   let message: string;
   const label = plan.directCallee
     ? `Call from a relay-forced peer (TURN/${plan.transport}) to a peer without TURN`
@@ -200,7 +200,6 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
       : 'Call with every server (policy all)';
   const details: Record<string, unknown> = { callId: plan.id, failedPhase, via };
   if (failed) {
-    status = 'fail';
     code = plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
     const localRelays = caller.localCandidates.filter((c) => c.type === 'relay').length;
     const remoteRelays = caller.remoteCandidates.filter((c) => c.type === 'relay').length;
@@ -218,20 +217,18 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
   } else {
     message = `${label} connected in ${totalMs} ms` + (throughput ? `, ${round((deliveredBitsPerSecond(throughput) ?? 0) / 1e6)} Mbit/s delivered` : '');
     if (totalMs !== null && totalMs > SLOW_SETUP_MS) {
-      status = 'warn';
       code = CheckCode.SLOW_SETUP;
     } else if (!plan.directCallee && throughput && (deliveredBitsPerSecond(throughput) ?? 0) < LOW_THROUGHPUT_BPS && durationMs >= 1_000) {
       // (The one-sided call moves data for at most a second, mostly slow start: it proves the path, not its rate.)
-      status = 'warn';
       code = CheckCode.LOW_THROUGHPUT;
     }
     if (plan.policy === 'relay' && caller.selectedPair && caller.selectedPair.local.type !== 'relay') {
       // Cannot happen with iceTransportPolicy relay; if it does, the browser ignored the policy.
-      status = 'fail';
       code = plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : CheckCode.RELAY_CALL_FAILED;
       details.reason = `selected local candidate is ${caller.selectedPair.local.type}, not relay`;
     }
   }
+  const status = statusOf(code);
   const call: Call = {
     id: plan.id,
     checkId,
@@ -249,27 +246,27 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
     throughput,
     media: caller.media,
   };
-  const check: Check = {
+  const check = makeCheck({
     id: checkId,
     kind: 'call',
     target: plan.policy === 'relay' ? (via[0] ?? 'relay') : 'all servers',
     transport: plan.transport,
-    status,
     code,
     message,
     durationMs: round(caller.phases.at(-1)?.atMs ?? 0) + Math.round(caller.dataMs),
     details: { ...details, setupMs: totalMs, bitsPerSecond: deliveredBitsPerSecond(throughput), selectedPair: caller.selectedPair },
-  };
+  });
   return { call, check };
 }
 
-/** A planned call that did not run: skipped by plan, or (serve) never reported by the page. */
-export function notRunCall(plan: PlannedCall, reason: string, status: 'skip' | 'fail'): { call: Call; check: Check } {
+/** A planned call that did not run: skipped by plan (SKIPPED), or (serve) never reported by the page (the call failed). */
+export function notRunCall(plan: PlannedCall, reason: string, outcome: 'skip' | 'fail'): { call: Call; check: Check } {
   const checkId = callCheckId(plan);
   const via = plan.servers.map((s) => s.uri.canonical);
-  const code = status === 'skip' ? CheckCode.SKIPPED : plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  const code = outcome === 'skip' ? CheckCode.SKIPPED : plan.directCallee ? CheckCode.ONE_SIDED_CALL_FAILED : plan.policy === 'relay' ? CheckCode.RELAY_CALL_FAILED : CheckCode.CALL_FAILED;
+  const check = makeCheck({ id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, code, message: outcome === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } });
   return {
-    call: { id: plan.id, checkId, policy: plan.policy, ...(plan.directCallee ? { peer: 'direct' as const } : {}), via, transport: plan.transport, status, code, failedPhase: status === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
-    check: { id: checkId, kind: 'call', target: via[0] ?? 'relay', transport: plan.transport, status, code, message: status === 'skip' ? `Not called: ${reason}` : `Call did not run: ${reason}`, durationMs: 0, details: { callId: plan.id, reason } },
+    call: { id: plan.id, checkId, policy: plan.policy, ...(plan.directCallee ? { peer: 'direct' as const } : {}), via, transport: plan.transport, status: check.status, code, failedPhase: outcome === 'skip' ? null : 'internal', setup: { totalMs: null, phases: [] }, selectedPair: null, selectedPairChanges: null, rttMs: null, throughput: null },
+    check,
   };
 }

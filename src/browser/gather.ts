@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import type { PageEvaluator } from './engine.js';
 import type { ServerSpec } from '../config/config.js';
+import { makeCheck } from '../core/check.js';
 import { CheckCode } from '../core/codes.js';
 import { iceServer } from '../config/ice-server.js';
 import type { Candidate, Check } from '../core/schema.js';
@@ -35,17 +36,16 @@ export function browserUsable(s: ServerSpec, engine: Engine = 'chromium'): boole
 export function browserRefusal(s: ServerSpec, engine: Engine = 'chromium'): Check | null {
   const base = { id: gatherCheckId(s), kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
   if (engine === 'chromium' && s.uri.isTurn && !browserAllowsTurnPort(s.uri.port)) {
-    return {
+    return makeCheck({
       ...base,
-      status: 'fail',
       code: CheckCode.PORT_BLOCKED_BY_BROWSER,
       message: `Chromium refuses TURN on port ${s.uri.port} (only 53, 80, 443 and 1024+ are allowed) and ignores this URL silently`,
       durationMs: 0,
       details: { port: s.uri.port },
-    };
+    });
   }
   if (s.uri.scheme === 'stuns') {
-    return { ...base, status: 'warn', code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} };
+    return makeCheck({ ...base, code: CheckCode.UNSUPPORTED_BY_BROWSER, message: 'Browsers do not implement stuns: URLs; they ignore it', durationMs: 0, details: {} });
   }
   return null;
 }
@@ -154,7 +154,7 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
   const base = { id, kind: 'gather' as const, target: s.uri.canonical, transport: s.uri.transport };
   if ('error' in result) {
     return {
-      check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} },
+      check: makeCheck({ ...base, code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }),
       candidates: [],
     };
   }
@@ -172,41 +172,41 @@ export function judgeGather(s: ServerSpec, result: GatherResult | { error: strin
     relayProtocols: [...new Set(relays.map((r) => r.relayProtocol))],
   };
   if (result.setupError) details.setupError = result.setupError;
-  const check = (status: Check['status'], code: string, message: string): GatherVerdict => ({
-    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+  const check = (code: string, message: string): GatherVerdict => ({
+    check: makeCheck({ ...base, code, message, durationMs: result.durationMs, details }),
     candidates,
   });
 
   if (result.setupError && FIREFOX_BLOCKED_PORT.test(result.setupError)) {
     details.port = s.uri.port;
-    return check('fail', CheckCode.PORT_BLOCKED_BY_BROWSER, `The browser refuses port ${s.uri.port} (on its list of blocked ports) and will not contact this server`);
+    return check(CheckCode.PORT_BLOCKED_BY_BROWSER, `The browser refuses port ${s.uri.port} (on its list of blocked ports) and will not contact this server`);
   }
-  if (result.setupError) return check('fail', CheckCode.INTERNAL_ERROR, `The browser refused the URL: ${result.setupError}`);
+  if (result.setupError) return check(CheckCode.INTERNAL_ERROR, `The browser refused the URL: ${result.setupError}`);
   const wanted = s.uri.isTurn ? 'relay' : 'srflx';
   // For TURN, a relay candidate must come over the transport the URL asked for.
   const good = s.uri.isTurn ? relays.filter((r) => r.relayProtocol === null || r.relayProtocol === s.uri.transport) : candidates.filter((c) => c.type === 'srflx');
   if (good.length > 0) {
-    return check('pass', CheckCode.OK, `${wanted} candidate in ${result.firstMs[wanted] ?? '?'} ms`);
+    return check(CheckCode.OK, `${wanted} candidate in ${result.firstMs[wanted] ?? '?'} ms`);
   }
   if (engine === 'firefox' && s.uri.transport === 'tls' && isIP(s.uri.host) !== 0 && result.errors.length === 0 && relays.length === 0) {
     details.ipLiteralTls = true;
-    return check('warn', CheckCode.UNSUPPORTED_BY_BROWSER, `Firefox ignores turns: URLs whose host is an IP address (it opens TURN over TLS only to a host name): no connection was tried`);
+    return check(CheckCode.UNSUPPORTED_BY_BROWSER, `Firefox ignores turns: URLs whose host is an IP address (it opens TURN over TLS only to a host name): no connection was tried`);
   }
   const fromErr = codeForErrors(result, s);
   if (fromErr) {
-    return check('fail', fromErr.code, `No ${wanted} candidate; the browser reported ${fromErr.err.errorCode} "${fromErr.err.errorText}"`);
+    return check(fromErr.code, `No ${wanted} candidate; the browser reported ${fromErr.err.errorCode} "${fromErr.err.errorText}"`);
   }
   if (result.ended === 'timeout') {
-    return check('fail', CheckCode.GATHER_TIMEOUT, `No ${wanted} candidate within ${timeoutMs} ms and no answer from the server`);
+    return check(CheckCode.GATHER_TIMEOUT, `No ${wanted} candidate within ${timeoutMs} ms and no answer from the server`);
   }
   if (!s.uri.isTurn && count('host') > 0 && result.errors.length === 0) {
     // Completed, no error, no srflx: Chromium only completes once its STUN requests are answered
     // (an unreachable server keeps it gathering for ~40 s) and it drops a srflx candidate that
     // equals a host candidate. So the server answered with this machine's own address: no NAT.
     details.srflxSuppressed = true;
-    return check('pass', CheckCode.OK, 'The server answered with an address the browser already has as a host candidate (no NAT on this path)');
+    return check(CheckCode.OK, 'The server answered with an address the browser already has as a host candidate (no NAT on this path)');
   }
-  return check('fail', s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
+  return check(s.uri.isTurn ? CheckCode.NO_RELAY_CANDIDATE : CheckCode.NO_SRFLX_CANDIDATE, `Gathering completed without a ${wanted} candidate`);
 }
 
 /** URLs whose browser view includes a srflx candidate (STUN over UDP): stun: and turn: over UDP. */
@@ -230,7 +230,7 @@ export function sharedGatherSpec(servers: readonly ServerSpec[], timeoutMs: numb
 export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherResult | { error: string; durationMs: number }): GatherVerdict {
   const base = { id: GATHER_ALL_ID, kind: 'gather' as const, target: 'all servers', transport: 'udp' as const };
   if ('error' in result) {
-    return { check: { ...base, status: 'fail', code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }, candidates: [] };
+    return { check: makeCheck({ ...base, code: CheckCode.INTERNAL_ERROR, message: `The browser page failed: ${result.error}`, durationMs: result.durationMs, details: {} }), candidates: [] };
   }
   // On the shared connection each candidate names the server that produced it.
   const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, c.url || 'all', GATHER_ALL_ID));
@@ -247,13 +247,13 @@ export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherRes
   const answered = candidates.some((c) => c.type === 'srflx' || c.type === 'relay');
   const mapping = differing.length > 0 ? 'address-dependent' : srflx.length > 0 ? 'not-address-dependent' : 'unknown';
   const details = { servers: servers.map((s) => s.uri.canonical), mapping, mappings, ended: result.ended };
-  const mk = (status: Check['status'], code: string, message: string): GatherVerdict => ({
-    check: { ...base, status, code, message, durationMs: result.durationMs, details },
+  const mk = (code: string, message: string): GatherVerdict => ({
+    check: makeCheck({ ...base, code, message, durationMs: result.durationMs, details }),
     candidates,
   });
   if (differing.length > 0) {
-    return mk('warn', CheckCode.ADDRESS_DEPENDENT_MAPPING, 'One socket got different public ports for different servers: this network\'s NAT maps per destination (symmetric NAT)');
+    return mk(CheckCode.ADDRESS_DEPENDENT_MAPPING, 'One socket got different public ports for different servers: this network\'s NAT maps per destination (symmetric NAT)');
   }
-  if (!answered) return mk('skip', CheckCode.NO_SERVER_ANSWERED, 'No server answered on the shared connection, so NAT mapping could not be observed');
-  return mk('pass', CheckCode.OK, srflx.length > 0 ? 'The same public address and port for every server: no address-dependent mapping seen' : 'Relay candidates only');
+  if (!answered) return mk(CheckCode.NO_SERVER_ANSWERED, 'No server answered on the shared connection, so NAT mapping could not be observed');
+  return mk(CheckCode.OK, srflx.length > 0 ? 'The same public address and port for every server: no address-dependent mapping seen' : 'Relay candidates only');
 }

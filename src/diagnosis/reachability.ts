@@ -12,8 +12,7 @@
  * Then per host and per network, what is blocked and what is down. Hosts whose name did not
  * resolve are left out: DNS_FAILURE explains them.
  */
-import { CheckCode } from '../core/codes.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../core/codes.js';
 import type { Check, ServerEcho } from '../core/schema.js';
 import { evidenceOf, type DiagnosisInput, type Evidence } from './evidence.js';
 

@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Check } from '../core/schema.js';
 import { makeCheck } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import { checkId } from '../core/ids.js';
 
 export interface Resolver {

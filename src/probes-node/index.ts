@@ -2,17 +2,16 @@
  * Node-side protocol probes for every configured URL, all concurrent, each bounded:
  *   dns:<host>, stun-binding:<canonical> (stun:/stuns:), turn-allocate:<canonical> (turn:/turns:),
  *   tls-handshake:<host>:<port> (every TLS URL), and config:* checks (port policy).
- * Network outcomes are Checks with stable codes (src/core/protocol-codes.ts); nothing here throws for them.
+ * Network outcomes are Checks with stable codes (the catalog, src/core/codes.ts); nothing here throws for them.
  */
 import type { ServerSpec } from '../config/config.js';
-import { CheckCode } from '../core/codes.js';
+import { CheckCode, ProtocolCode } from '../core/codes.js';
 import type { Check } from '../core/schema.js';
 import { systemClock, type Clock } from '../net/clock.js';
 import { systemRouteCheck, type RouteCheck } from '../net/route.js';
 import { formatHost } from '../core/uri.js';
 import { isIP } from 'node:net';
 import { makeCheck } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
 import type { TlsPolicy } from './connect.js';
 import { checkId, tlsTarget } from '../core/ids.js';
 import { dnsCheck, resolveHost, systemResolver, type Resolved, type Resolver } from './dns.js';
@@ -24,7 +23,7 @@ import { probeTls } from './tls-handshake.js';
 import { probeTurnAllocate } from './turn-allocate.js';
 import { probeRelayReach, relayReachCheckId, RELAY_REACH_DEFAULTS } from './relay-reach.js';
 
-export { ProtocolCode, advice, statusOf, turnErrorCode } from '../core/protocol-codes.js';
+export { ProtocolCode, advice, statusOf, turnErrorCode } from '../core/codes.js';
 export { configChecks, browserAllowsTurnPort } from './port-policy.js';
 export { classifyTls, probeTls } from './tls-handshake.js';
 export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';

@@ -19,7 +19,7 @@
  */
 import type { TransportAddress } from '../stun/address.js';
 import { formatTransportAddress } from '../stun/address.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 
 /** RFC 4787 vocabulary (mapping §4.1, filtering §5). */
 export type NatBehaviour = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent' | 'unknown';

@@ -30,7 +30,7 @@ import { makeCheck } from './check.js';
 import { resolveHost, systemResolver, type Resolver } from './dns.js';
 import { openNatSocket, type NatSocket, type OpenNatSocket } from './nat-socket.js';
 import { judgeNat, type NatObservations, type NatVerdict, type TestOutcome } from './nat-verdict.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import { systemClock } from '../net/clock.js';
 import { isIP } from 'node:net';
 

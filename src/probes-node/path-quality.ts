@@ -18,16 +18,16 @@ import { Method, newTransactionId } from '../stun/header.js';
 import { decodeMessage, encodeMessage } from '../stun/message.js';
 import { median } from '../core/stats.js';
 import type { IceUri } from '../core/uri.js';
-import { round } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { makeCheck, round } from './check.js';
+import { ProtocolCode } from '../core/codes.js';
 import { openChannel } from './connect.js';
 import { checkId } from '../core/ids.js';
 
-/** Outcome codes of the path-quality check (OK and TIMEOUT are the shared protocol strings). */
+/** The codes a path-quality check can have (strings, status and advice live in src/core/codes.ts). */
 export const PathQualityCode = {
   OK: ProtocolCode.OK,
   /** One-way loss at or above the threshold (warn). */
-  PACKET_LOSS: 'PACKET_LOSS',
+  PACKET_LOSS: ProtocolCode.PACKET_LOSS,
   /** Not a single answer: nothing to measure (UDP blocked or server down; other checks say which). */
   TIMEOUT: ProtocolCode.TIMEOUT,
 } as const;
@@ -158,19 +158,16 @@ export function pathQualityCheckId(uri: IceUri): string {
 
 /** Pure: a measurement → its check. */
 export function judgePathQuality(uri: IceUri, r: PathQualityResult, durationMs: number, thresholdPercent: number = PATH_QUALITY_DEFAULTS.lossThresholdPercent): Check {
-  const base = { id: pathQualityCheckId(uri), kind: 'path-quality' as const, target: uri.canonical, transport: uri.transport, durationMs: round(Math.max(0, durationMs)) };
+  const base = { id: pathQualityCheckId(uri), kind: 'path-quality' as const, target: uri.canonical, transport: uri.transport, durationMs };
   const details = { sent: r.sent, received: r.received, roundTripLossPercent: r.roundTripLossPercent, oneWayLossPercent: r.oneWayLossPercent, rttMs: r.rttMs, thresholdPercent };
   if (r.aborted && r.received === 0) {
-    return { ...base, status: 'skip', code: ProtocolCode.ABORTED, message: 'interrupted before any answer', details };
+    return makeCheck({ ...base, code: ProtocolCode.ABORTED, message: 'interrupted before any answer', details });
   }
   if (r.received === 0) {
-    return { ...base, status: 'fail', code: PathQualityCode.TIMEOUT, message: `no answer to any of ${r.sent} Binding requests over UDP`, details };
+    return makeCheck({ ...base, code: PathQualityCode.TIMEOUT, message: `no answer to any of ${r.sent} Binding requests over UDP`, details });
   }
   const summary = `${r.received}/${r.sent} answered: ${r.roundTripLossPercent}% round-trip loss (≈${r.oneWayLossPercent}% each way), median RTT ${r.rttMs?.median ?? '?'} ms`;
-  if (r.oneWayLossPercent >= thresholdPercent) {
-    return { ...base, status: 'warn', code: PathQualityCode.PACKET_LOSS, message: summary, details };
-  }
-  return { ...base, status: 'pass', code: PathQualityCode.OK, message: summary, details };
+  return makeCheck({ ...base, code: r.oneWayLossPercent >= thresholdPercent ? PathQualityCode.PACKET_LOSS : PathQualityCode.OK, message: summary, details });
 }
 
 /** Opens UDP to the resolved address and runs the burst; stun: (UDP) URLs only. */
@@ -178,17 +175,16 @@ export async function probePathQuality(uri: IceUri, address: string, ctx: PathQu
   const start = ctx.clock.now();
   const opened = await openChannel({ transport: 'udp', address, port: uri.port, host: uri.host }, { timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (!opened.ok) {
-    return {
+    return makeCheck({
       id: pathQualityCheckId(uri),
       kind: 'path-quality',
       target: uri.canonical,
       transport: 'udp',
-      status: 'fail',
       code: opened.code,
       message: `could not open UDP to ${address}:${uri.port}: ${opened.detail}`,
-      durationMs: round(ctx.clock.now() - start),
+      durationMs: ctx.clock.now() - start,
       details: { error: opened.detail },
-    };
+    });
   }
   const { channel } = opened.value;
   try {

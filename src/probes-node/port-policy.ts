@@ -2,7 +2,7 @@
 import type { ServerSpec } from '../config/config.js';
 import type { Check } from '../core/schema.js';
 import { makeCheck } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import { checkId } from '../core/ids.js';
 
 /** Chromium allows TURN only on these ports and on ports >= 1024. */

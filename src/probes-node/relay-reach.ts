@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Check } from '../core/schema.js';
 import { checkId } from '../core/ids.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import type { IceUri } from '../core/uri.js';
 import type { ChannelEvent, StunChannel } from '../net/channel.js';
 import type { Clock } from '../net/clock.js';

@@ -7,7 +7,7 @@ import { Method } from '../stun/header.js';
 import { encodeMessage } from '../stun/message.js';
 import type { IceUri } from '../core/uri.js';
 import { makeCheck } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import { openChannel, transactor, type Target, type TlsPolicy } from './connect.js';
 import type { Clock } from '../net/clock.js';
 import { checkId } from '../core/ids.js';

@@ -6,7 +6,7 @@
 import { openTls, type TlsInfo } from '../net/stream.js';
 import type { Check } from '../core/schema.js';
 import { makeCheck, round } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import type { ProbeContext } from './stun-binding.js';
 import { sniffPort } from './connect.js';
 import { checkId, tlsTarget } from '../core/ids.js';

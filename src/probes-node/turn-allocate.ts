@@ -3,7 +3,7 @@ import type { Check } from '../core/schema.js';
 import type { StunChannel } from '../net/channel.js';
 import type { IceUri } from '../core/uri.js';
 import { makeCheck, round } from './check.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import { openChannel, sniffPort, transactor, type PortSniff } from './connect.js';
 import type { ProbeContext } from './stun-binding.js';
 import { allocateFlow, type AllocateFlowResult } from './turn-flow.js';

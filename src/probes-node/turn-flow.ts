@@ -25,7 +25,7 @@ import { Method } from '../stun/header.js';
 import { encodeMessage, verifyIntegrity, type AttributeSpec, type IntegrityStatus, type StunMessage } from '../stun/message.js';
 import { saslprep } from '../stun/saslprep.js';
 import type { TransactionResult } from '../net/transaction.js';
-import { ProtocolCode, turnErrorCode } from '../core/protocol-codes.js';
+import { ProtocolCode, turnErrorCode } from '../core/codes.js';
 
 export type Transact = (request: Buffer) => Promise<TransactionResult>;
 

@@ -25,14 +25,17 @@
  * parseExpectations throws one ConfigError listing every bad rule, one line each with the fix.
  */
 import { deliveredBitsPerSecond } from '../browser/calls.js';
+import { makeCheck } from '../core/check.js';
+import { CheckCode } from '../core/codes.js';
 import { ConfigError } from '../core/errors.js';
 import type { Call, Check, Finding, Report, Transport } from '../core/schema.js';
 import { checkId } from '../core/ids.js';
 
+/** The codes an expectation check can have (strings, status and advice live in src/core/codes.ts). */
 export const ExpectationCode = {
-  OK: 'OK',
-  EXPECTATION_FAILED: 'EXPECTATION_FAILED', // the measured value misses the rule
-  EXPECTATION_UNMEASURED: 'EXPECTATION_UNMEASURED', // the rule's subject was never measured (a failure too)
+  OK: CheckCode.OK,
+  EXPECTATION_FAILED: CheckCode.EXPECTATION_FAILED, // the measured value misses the rule
+  EXPECTATION_UNMEASURED: CheckCode.EXPECTATION_UNMEASURED, // the rule's subject was never measured (a failure too)
 } as const;
 export type ExpectationCode = (typeof ExpectationCode)[keyof typeof ExpectationCode];
 
@@ -214,17 +217,16 @@ function judge(input: ExpectationInput, e: Expectation): Verdict {
 export function evaluateExpectations(input: ExpectationInput, expectations: readonly Expectation[]): Check[] {
   return expectations.map((e) => {
     const v = judge(input, e);
-    return {
+    return makeCheck({
       id: checkId.expectation(e.rule),
       kind: 'expectation',
       target: e.rule,
       transport: v.transport ?? null,
-      status: v.code === ExpectationCode.OK ? 'pass' : 'fail',
       code: v.code,
       message: `${v.code === ExpectationCode.OK ? 'Met' : 'Not met'}: ${e.rule} (${v.message})`,
       durationMs: 0,
       details: { rule: e.rule, actual: v.actual, wanted: v.wanted },
-    };
+    });
   });
 }
 

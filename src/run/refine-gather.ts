@@ -10,7 +10,7 @@
  * the browser did reach a TLS server and refused it. Pure; returns new checks.
  */
 import { CheckCode } from '../core/codes.js';
-import { ProtocolCode } from '../core/protocol-codes.js';
+import { ProtocolCode } from '../core/codes.js';
 import type { Check } from '../core/schema.js';
 import type { ServerSpec } from '../config/config.js';
 import { checkId, engineId, type EngineName } from '../core/ids.js';

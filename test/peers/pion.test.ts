@@ -45,10 +45,11 @@ describe('pion/turn v2: right credentials', () => {
       expect(byId(r, `turn-allocate:${u}`)).toMatchObject({ code: 'OK', details: { realm: pion.realm } });
       expect(byId(r, `gather:${u}`).code).toBe('OK');
     }
-    if (byId(r, 'call:relay/udp').code !== 'OK') console.log(JSON.stringify(r.checks.filter((c) => c.kind === 'call'), null, 1).slice(0, 3000));
     expect(byId(r, 'call:relay/udp').code).toBe('OK');
     expect(byId(r, 'call:relay/tcp').code).toBe('OK');
-    expect(findingCodes(r)).toEqual(['ALL_GOOD']);
+    // pion is healthy here, so anything but ALL_GOOD is a wrong verdict; the message names the checks it rests on.
+    const notPassing = r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id} ${c.code}`);
+    expect(findingCodes(r), notPassing.join('; ')).toEqual(['ALL_GOOD']);
   });
 
   it('TLS with a private CA given by --ca-file: the TLS probe and the browser both trust it (no --insecure-tls)', async () => {

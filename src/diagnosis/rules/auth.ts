@@ -8,8 +8,7 @@
  * details.authRejection; Chromium reports pion's 400 as icecandidateerror 400 (TURN_ERROR), which
  * joins the finding when Node's probe of that URL says the credentials were refused.
  */
-import { CheckCode } from '../../core/codes.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding, ServerEcho } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';

@@ -31,8 +31,7 @@ export const browserDnsFailure: Rule = (input) => {
  * DNS_FAILURE: a server's host name does not resolve. Every check of that host's URLs fails or
  * is skipped for that one reason, so they are cited here and no transport rule speaks for them.
  */
-import { CheckCode } from '../../core/codes.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';

@@ -13,7 +13,7 @@
  * One finding per host and code, citing the twins and the checks they repeat. A twin skipped for
  * want of an IPv6 route from this machine says nothing about the server and is left alone.
  */
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { ProtocolCode } from '../../core/codes.js';
 import type { Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, plural, type Rule } from '../evidence.js';

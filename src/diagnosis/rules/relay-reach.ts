@@ -16,7 +16,7 @@
  */
 import { CheckCode } from '../../core/codes.js';
 import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, type Rule } from '../evidence.js';

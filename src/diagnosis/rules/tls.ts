@@ -12,8 +12,7 @@
  * certificate (--ca-file) and the browser still refused it, which says whether the browser could
  * be given the CA (environment.browser.caTrust).
  */
-import { CheckCode } from '../../core/codes.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding, ServerEcho } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, list, type Rule } from '../evidence.js';

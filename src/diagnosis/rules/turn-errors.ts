@@ -4,8 +4,7 @@
  * code or a protocol violation), BAD_SERVER_RESPONSE (not STUN at all), TURN_REFRESH_FAILED.
  * The browser's view of the same code on the same URL joins the Node finding.
  */
-import { CheckCode } from '../../core/codes.js';
-import { advice, ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, advice, ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding, Severity } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, list, type Rule } from '../evidence.js';

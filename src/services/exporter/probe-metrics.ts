@@ -8,8 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { deliveredBitsPerSecond } from '../../browser/calls.js';
-import { CheckCode } from '../../core/codes.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import type { Check, Report } from '../../core/schema.js';
 import { FindingCode } from '../../diagnosis/codes.js';
 import { gauge, type MetricFamily, type Sample } from './exposition.js';

@@ -9,9 +9,8 @@
 import { isIP } from 'node:net';
 import type { BrowserOwner } from '../../browser/owner.js';
 import type { ServerSpec } from '../../config/config.js';
-import { CheckCode } from '../../core/codes.js';
+import { CheckCode, ProtocolCode } from '../../core/codes.js';
 import { ConfigError } from '../../core/errors.js';
-import { ProtocolCode } from '../../core/protocol-codes.js';
 import { Secrets } from '../../core/redact.js';
 import type { Check, Report } from '../../core/schema.js';
 import type { IceUri } from '../../core/uri.js';

@@ -10,8 +10,9 @@
  *   NotReadableError / AbortError   → the device exists but could not be started (busy, OS error)
  *   OverconstrainedError            → no device matches the constraints
  */
+import { makeCheck } from '../../core/check.js';
 import { CheckCode } from '../../core/codes.js';
-import type { Check, Status } from '../../core/schema.js';
+import type { Check } from '../../core/schema.js';
 import type { MediaObservation } from '../../../probes/serve-media.js';
 import { MEDIA_CHECK_ID } from '../../core/ids.js';
 
@@ -65,31 +66,21 @@ const MESSAGES: Record<string, string> = {
 
 /** The media check of a serve report; `obs` null/undefined: the page posted none. */
 export function judgeMedia(obs: MediaObservation | null | undefined): Check {
-  const check = (status: Status, code: CheckCode, details: Record<string, unknown>, durationMs = 0): Check => ({
-    id: MEDIA_CHECK_ID,
-    kind: 'media',
-    target: 'camera+microphone',
-    transport: null,
-    status,
-    code,
-    message: MESSAGES[code] ?? code,
-    durationMs: Math.max(0, Math.round(durationMs)),
-    details,
-  });
-  if (!obs) return check('skip', CheckCode.MEDIA_NOT_REQUESTED, { reported: false, requested: false });
+  const check = (code: CheckCode, details: Record<string, unknown>, durationMs = 0): Check =>
+    makeCheck({ id: MEDIA_CHECK_ID, kind: 'media', target: 'camera+microphone', transport: null, code, message: MESSAGES[code] ?? code, durationMs: Math.round(durationMs), details });
+  if (!obs) return check(CheckCode.MEDIA_NOT_REQUESTED, { reported: false, requested: false });
   const base = { reported: true, secureContext: obs.secureContext, supported: obs.supported, requested: obs.requested };
   // What the page could not offer outranks what the person chose: it was never a choice.
-  if (!obs.secureContext) return check('skip', CheckCode.MEDIA_NOT_SECURE_CONTEXT, base);
-  if (!obs.supported) return check('skip', CheckCode.MEDIA_UNSUPPORTED, base);
-  if (!obs.requested) return check('skip', CheckCode.MEDIA_NOT_REQUESTED, base);
+  if (!obs.secureContext) return check(CheckCode.MEDIA_NOT_SECURE_CONTEXT, base);
+  if (!obs.supported) return check(CheckCode.MEDIA_UNSUPPORTED, base);
+  if (!obs.requested) return check(CheckCode.MEDIA_NOT_REQUESTED, base);
   const measured = { ...base, devices: obs.devices, stoppedAll: obs.stoppedAll };
   if (obs.granted && obs.errorName === null) {
-    return check('pass', CheckCode.MEDIA_OK, { ...measured, video: obs.video, audio: obs.audio }, obs.durationMs);
+    return check(CheckCode.MEDIA_OK, { ...measured, video: obs.video, audio: obs.audio }, obs.durationMs);
   }
   const name = obs.errorName ?? 'Error';
   const code = mediaErrorCode(name, obs.devices);
-  // Calls with video would fail the same way for this person: a fail. An unanswered prompt is
-  // not yet a refusal: a warn.
-  const status: Status = code === CheckCode.MEDIA_NO_ANSWER ? 'warn' : 'fail';
-  return check(status, code, { ...measured, errorName: name, ...(obs.constraint !== null ? { constraint: obs.constraint } : {}) }, obs.durationMs);
+  // Calls with video would fail the same way for this person: a fail (the catalog's status). An
+  // unanswered prompt is not yet a refusal: MEDIA_NO_ANSWER is a warn.
+  return check(code, { ...measured, errorName: name, ...(obs.constraint !== null ? { constraint: obs.constraint } : {}) }, obs.durationMs);
 }

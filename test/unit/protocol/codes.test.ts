@@ -1,13 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { CheckCode } from '../../../src/core/codes.js';
-import { ProtocolCode, advice, statusOf, turnErrorCode } from '../../../src/core/protocol-codes.js';
+import { CATALOG, CheckCode, NO_ADVICE, ProtocolCode, advice, statusOf, turnErrorCode } from '../../../src/core/codes.js';
+import { makeCheck } from '../../../src/core/check.js';
 
-describe('protocol codes', () => {
-  it('every code has one sentence of advice, and codes equal their names', () => {
-    for (const [name, code] of Object.entries(ProtocolCode)) {
+describe('the check code catalog', () => {
+  it('codes equal their names; every entry has a status and, if any, one sentence of advice', () => {
+    expect(Object.keys(CATALOG).sort()).toEqual(Object.keys(CheckCode).sort());
+    for (const [name, code] of Object.entries(CheckCode)) {
       expect(code).toBe(name);
-      if (code !== 'OK') expect(advice(code)).toMatch(/^[A-Z].{20,}\.$/);
+      const e = CATALOG[code];
+      expect(['pass', 'warn', 'fail', 'skip']).toContain(e.status);
+      if (e.advice !== null && e.status !== 'pass') expect(e.advice).toMatch(/^[A-Z].{20,}\.$/);
     }
+  });
+  it('PACKET_LOSS has advice of its own', () => {
+    // PACKET_LOSS used to borrow TURN_ERROR's text: it has its own now.
+    expect(advice(CheckCode.PACKET_LOSS)).not.toBe(advice(CheckCode.TURN_ERROR));
+    expect(advice(CheckCode.PACKET_LOSS)).toMatch(/loses packets/);
+  });
+  it('a code outside the catalog fails, with generic advice, never another code\'s', () => {
+    expect(statusOf('NOT_A_CODE')).toBe('fail');
+    expect(advice('NOT_A_CODE')).toBe(NO_ADVICE);
+    expect(advice(CheckCode.INTERNAL_ERROR)).toBe(NO_ADVICE);
+  });
+  it('makeCheck takes status and advice from the catalog', () => {
+    const base = { id: 'x', kind: 'path-quality' as const, target: 't', transport: 'udp' as const, message: 'm', durationMs: 1.234, details: { a: 1 } };
+    expect(makeCheck({ ...base, code: CheckCode.OK })).toMatchObject({ status: 'pass', durationMs: 1.23, details: { a: 1 } });
+    expect(makeCheck({ ...base, code: CheckCode.PACKET_LOSS })).toMatchObject({ status: 'warn', details: { a: 1, advice: advice(CheckCode.PACKET_LOSS) } });
+    expect(makeCheck({ ...base, code: CheckCode.MEDIA_NOT_REQUESTED }).status).toBe('skip');
+    expect(makeCheck({ ...base, code: CheckCode.INTERNAL_ERROR }).details).toEqual({ a: 1 });
   });
   it('codes shared with the browser checks use the same strings', () => {
     for (const k of ['TURN_AUTH_FAILED', 'TURN_FORBIDDEN', 'TURN_QUOTA', 'TURN_CAPACITY', 'TURN_ERROR', 'PORT_BLOCKED_BY_BROWSER', 'TURNS_NOT_ON_443', 'NO_TCP_TLS_RELAY', 'NO_TURN_CONFIGURED'] as const) {

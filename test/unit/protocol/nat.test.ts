@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../../src/net/clock.js';
 import { classicLabel, discoverNat, judgeNat, lifetimeSteps, natCheck, type NatBehaviour, type NatObservations, type TestOutcome } from '../../../src/probes-node/nat.js';
-import { advice, statusOf } from '../../../src/core/protocol-codes.js';
+import { advice, statusOf } from '../../../src/core/codes.js';
 import { Check } from '../../../src/core/schema.js';
 import type { TransportAddress } from '../../../src/stun/address.js';
 import { parseIceUri } from '../../../src/core/uri.js';

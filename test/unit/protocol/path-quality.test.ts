@@ -145,13 +145,13 @@ describe('pure helpers', () => {
 
 describe('judgePathQuality', () => {
   const base: PathQualityResult = { sent: 200, received: 200, roundTripLossPercent: 0, oneWayLossPercent: 0, rttMs: { min: 1, median: 1, max: 1, jitter: 0 }, ignored: 0, aborted: false };
-  it('pass below the threshold, warn PACKET_LOSS at or above, fail TIMEOUT without answers, skip ABORTED', () => {
+  it('pass below the threshold, warn PACKET_LOSS at or above, fail TIMEOUT without answers, ABORTED with the catalog status (fail, as in every probe)', () => {
     const c = judgePathQuality(uri, base, 1_200);
     expect(c).toMatchObject({ id: 'path-quality:stun:198.18.0.1:3478', kind: 'path-quality', transport: 'udp', status: 'pass', code: 'OK' });
     expect(c.details).toMatchObject({ sent: 200, received: 200, roundTripLossPercent: 0, oneWayLossPercent: 0 });
     expect(judgePathQuality(uri, { ...base, received: 181, roundTripLossPercent: 9.5, oneWayLossPercent: 4.87 }, 1).code).toBe('PACKET_LOSS');
     expect(judgePathQuality(uri, { ...base, received: 181, roundTripLossPercent: 9.5, oneWayLossPercent: 4.87 }, 1, 5).code).toBe('OK');
     expect(judgePathQuality(uri, { ...base, received: 0, roundTripLossPercent: 100, oneWayLossPercent: 100, rttMs: null }, 1)).toMatchObject({ status: 'fail', code: 'TIMEOUT' });
-    expect(judgePathQuality(uri, { ...base, received: 0, aborted: true, rttMs: null }, 1)).toMatchObject({ status: 'skip', code: 'ABORTED' });
+    expect(judgePathQuality(uri, { ...base, received: 0, aborted: true, rttMs: null }, 1)).toMatchObject({ status: 'fail', code: 'ABORTED' });
   });
 });

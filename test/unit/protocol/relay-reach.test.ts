@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { longTermKey } from '../../../src/core/credentials.js';
-import { ProtocolCode, statusOf } from '../../../src/core/protocol-codes.js';
+import { ProtocolCode, statusOf } from '../../../src/core/codes.js';
 import type { ChannelEvent } from '../../../src/net/channel.js';
 import { FakeClock } from '../../../src/net/clock.js';
 import type { DatagramSocket, Endpoint } from '../../../src/net/datagram.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { longTermKey } from '../../../src/core/credentials.js';
 import type { TransactionResult } from '../../../src/net/transaction.js';
-import { ProtocolCode, statusOf } from '../../../src/core/protocol-codes.js';
+import { ProtocolCode, statusOf } from '../../../src/core/codes.js';
 import { allocateFlow, restExpiryOf, type Transact } from '../../../src/probes-node/turn-flow.js';
 import {
   AttributeType,
