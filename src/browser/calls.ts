@@ -12,6 +12,7 @@ import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
 import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
+import { formatHost, parseIceUri } from '../core/uri.js';
 
 /** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
 export const SLOW_SETUP_MS = 2_000;
@@ -66,16 +67,47 @@ export function planOneSidedCall(servers: readonly ServerSpec[], plans: readonly
   const relay = plans.find((p) => p.policy === 'relay' && !p.skip && !p.directCallee);
   if (!relay) return null;
   const transport = relay.transport;
-  const stun = servers.filter((s) => s.uri.scheme === 'stun' && browserUsable(s));
   const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== 'gather:all');
+  const stun = calleeStunServers(servers, gatherChecks, browserUsable);
+  const skip = !udpWorks
+    ? 'UDP from this machine to the servers gets no answer (see the gather checks): a callee without TURN here could not reach any relay'
+    : stun.length === 0
+      ? 'no STUN server for the callee to learn the address the relay sees it from (give a stun: URL, or a turn: URL over UDP): with host candidates only, the call would fail on any NAT, whatever the relay'
+      : null;
   return {
     id: `relay-one-side-${transport}`,
     policy: 'relay',
     transport,
     servers: relay.servers,
-    skip: udpWorks ? null : 'UDP from this machine to the servers gets no answer (see the gather checks): a callee without TURN here could not reach any relay',
+    skip,
     directCallee: { servers: stun },
   };
+}
+
+/**
+ * The one-sided call's callee needs a server-reflexive candidate: the address the TURN server
+ * sees it from. Its host candidates are the machine's interface addresses, which a relay need not
+ * be able to reach (behind a NAT, or on a test machine whose loopback peers are seen as
+ * 127.0.0.1), so a callee with host candidates only fails against a healthy server: a false
+ * verdict. The configured stun: URLs serve; without one, a TURN server is a STUN server too
+ * (RFC 8656 §3: TURN is an extension of STUN, its listener answers Binding), so each turn: URL over
+ * UDP whose browser gathering passed is used as a stun: URL on the same host and port.
+ */
+export function calleeStunServers(servers: readonly ServerSpec[], gatherChecks: readonly Check[], browserUsable: (s: ServerSpec) => boolean): ServerSpec[] {
+  const stun = servers.filter((s) => s.uri.scheme === 'stun' && browserUsable(s));
+  if (stun.length > 0) return stun;
+  const passed = (s: ServerSpec) => gatherChecks.find((c) => c.id === checkId.gather(s.uri.canonical))?.status === 'pass';
+  const seen = new Set<string>();
+  const out: ServerSpec[] = [];
+  for (const s of servers) {
+    if (s.uri.scheme !== 'turn' || s.uri.transport !== 'udp' || !browserUsable(s) || !passed(s)) continue;
+    const url = `stun:${formatHost(s.uri.host)}:${s.uri.port}`;
+    const parsed = parseIceUri(url);
+    if (!parsed.ok || seen.has(parsed.uri.canonical)) continue;
+    seen.add(parsed.uri.canonical);
+    out.push({ url, uri: parsed.uri, username: null, credential: null, credentialSource: 'none', origin: `${s.origin} (its TURN server as STUN)` });
+  }
+  return out;
 }
 
 /** One relay-forced call per TURN transport in the config, then one policy-all call. */

@@ -156,7 +156,7 @@ describe('the embedded default', () => {
     expect(relayProtocols).toEqual(new Set(['udp', 'tcp', 'tls']));
     expect(report.candidates.some((c) => c.type === 'srflx')).toBe(true);
     expect(report.candidates.some((c) => c.type === 'host')).toBe(true);
-    expect((report.calls ?? []).filter((c) => c.status === 'pass').map((c) => c.id)).toEqual(['relay-udp', 'relay-tcp', 'relay-tls', 'all']);
+    expect((report.calls ?? []).filter((c) => c.status === 'pass').map((c) => c.id)).toEqual(['relay-udp', 'relay-tcp', 'relay-tls', 'relay-one-side-udp', 'all']);
     expect(r.stdout).toContain('relay');
   });
 });

@@ -47,6 +47,8 @@ describe('pion/turn v2: right credentials', () => {
     }
     expect(byId(r, 'call:relay/udp').code).toBe('OK');
     expect(byId(r, 'call:relay/tcp').code).toBe('OK');
+    // The one-sided call (callee not relayed) learns its reflexive address from pion itself: no stun: URL given.
+    expect(byId(r, 'call:relay-one-side/udp').code).toBe('OK');
     // pion is healthy here, so anything but ALL_GOOD is a wrong verdict; the message names the checks it rests on.
     const notPassing = r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id} ${c.code}`);
     expect(findingCodes(r), notPassing.join('; ')).toEqual(['ALL_GOOD']);

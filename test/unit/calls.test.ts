@@ -63,6 +63,18 @@ describe('planOneSidedCall', () => {
     const p = planOneSidedCall([stun, udp, tcp], planCalls([stun, udp, tcp], gathers, () => true), gathers, () => true);
     expect(p?.skip).toMatch(/UDP/);
   });
+  it('no stun: URL: the callee learns its reflexive address from the TURN server over UDP (as stun: on its host and port)', () => {
+    const gathers = [gatherCheck(udp, 'pass'), gatherCheck(tcp, 'pass')];
+    const p = planOneSidedCall([udp, tcp], planCalls([udp, tcp], gathers, () => true), gathers, () => true);
+    expect(p?.skip).toBeNull();
+    expect(p?.directCallee?.servers.map((s) => [s.uri.canonical, s.username, s.credential])).toEqual([['stun:t.test:3478', null, null]]);
+  });
+  it('no stun: URL and no working TURN over UDP: skipped, not a host-only call that would fail on a healthy server', () => {
+    const gathers = [gatherCheck(udp, 'fail'), gatherCheck(tcp, 'pass'), { ...gatherCheck(spec('stun:other.test'), 'pass'), id: 'gather:turn:x.test:3478?transport=udp', transport: 'udp' as const }];
+    const p = planOneSidedCall([udp, tcp], planCalls([udp, tcp], gathers, () => true), gathers, () => true);
+    expect(p).toMatchObject({ transport: 'tcp' });
+    expect(p?.skip).toMatch(/no STUN server/);
+  });
   it('no relay call runs: none', () => {
     const gathers = [gatherCheck(stun, 'pass'), gatherCheck(udp, 'fail')];
     expect(planOneSidedCall([stun, udp], planCalls([stun, udp], gathers, () => true), gathers, () => true)).toBeNull();

@@ -21,7 +21,8 @@ describe('iceprobe serve (CLI)', () => {
     writeFileSync(config, JSON.stringify({ iceServers: [{ urls: ['stun:127.0.0.1:3478', 'turn:127.0.0.1:3478?transport=tcp'], username: 'u1', credential }] }));
     const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', '0', '--reports-dir', join(dir, 'reports'), '--token', 'cli-token-123'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ICEPROBE_TURN_SECRET: '' },
+      // No TURN REST secret from the environment: the static credential is the one under test.
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'ICEPROBE_TURN_SECRET')),
     });
     let out = '';
     let err = '';
