@@ -1,5 +1,5 @@
 /**
- * The exporter's configuration file (JSON; `.yaml`/`.yml` are named and refused until a YAML
+ * The exporter's configuration file (JSON, or YAML for `.yaml`/`.yml`; was: refused until a YAML
  * parser is a dependency): modules, the in-flight bound, the timeout offset and the warm browser.
  *
  *   {
@@ -17,6 +17,8 @@
  * rest.secret) but are better in the environment (type env, rest.secretEnv).
  */
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { FILE_LIMITS, FileRefused, readRegularFile } from '../../core/files.js';
 import { z } from 'zod';
 import { ConfigError, readFailure } from '../../core/errors.js';
 import { BUILTIN_MODULES, PROBERS, type CredentialSource, type ExporterModule } from './modules.js';
@@ -99,9 +101,16 @@ function issueText(i: z.core.$ZodIssue): string {
   return i.message;
 }
 
-/** Parses file text by its extension. */
+/** Parses file text by its extension: `.yaml`/`.yml` as YAML 1.2 (JSON is YAML too), else JSON. */
 export function parseConfigText(text: string, label: string): unknown {
-  if (/\.ya?ml$/i.test(label)) throw new ConfigError([`${label}: YAML is not supported yet; write the same structure as JSON (exporter.json)`]);
+  if (/\.ya?ml$/i.test(label)) {
+    // Strict: a duplicate key is an error, not a guess; alias expansion is bounded (billion laughs).
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(doc.errors.map((e) => `${label}: not valid YAML (${e.message.split('\n')[0] ?? e.code}); fix the syntax`));
+    }
+    return doc.toJS({ maxAliasCount: 100 });
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -169,9 +178,9 @@ export function loadExporterConfig(path: string | undefined): ExporterConfig {
   if (path === undefined) return buildExporterConfig({}, 'built-in');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, FILE_LIMITS.configBytes);
   } catch (e) {
-    throw new ConfigError([`--config ${path}: ${readFailure(e)}; pass the path of the exporter's JSON config`]);
+    throw new ConfigError([`--config ${path}: ${e instanceof FileRefused ? e.message : readFailure(e)}; pass the path of the exporter's JSON or YAML config`]);
   }
   return buildExporterConfig(parseConfigText(text, path), path);
 }

@@ -62,9 +62,17 @@ describe('exporter config', () => {
     expect(unreadable[0]).toMatch(/missing\.pem: file not found/);
   });
 
-  it('refuses garbled JSON and (for now) YAML with one line each', () => {
+  it('refuses garbled JSON and garbled YAML with one line each', () => {
     expect(problems(() => parseConfigText('{', 'x.json'))[0]).toMatch(/not valid JSON/);
-    expect(problems(() => parseConfigText('modules: {}', 'x.yaml'))[0]).toMatch(/YAML/);
+    expect(problems(() => parseConfigText('modules: {', 'x.yaml'))[0]).toMatch(/not valid YAML/);
+    expect(problems(() => parseConfigText('a: 1\na: 2\n', 'x.yml'))[0]).toMatch(/not valid YAML/);
+  });
+
+  it('reads YAML as the same structure as JSON', () => {
+    const json = { modules: { turn_eu: { prober: 'turn', credentials: { type: 'env', usernameEnv: 'TURN_USER', passwordEnv: 'TURN_PASS' } } } };
+    const yamlText = 'modules:\n  turn_eu:\n    prober: turn\n    credentials:\n      type: env\n      usernameEnv: TURN_USER\n      passwordEnv: TURN_PASS\n';
+    expect(parseConfigText(yamlText, 'exporter.yaml')).toEqual(json);
+    expect(buildExporterConfig(parseConfigText(yamlText, 'exporter.yaml'), 'exporter.yaml').modules.has('turn_eu')).toBe(true);
   });
 
   it('describes a module without its secrets', () => {
