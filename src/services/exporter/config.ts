@@ -31,12 +31,12 @@ export const DEFAULT_BROWSER_MAX_RSS_MB = 1_024;
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
 
 const Credentials = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('static'), username: z.string().min(1), password: z.string().min(3, 'at least 3 characters') }).strict(),
+  z.object({ type: z.literal('static'), username: z.string().min(1), password: z.string().min(1, 'an empty password; give the TURN password') }).strict(),
   z.object({ type: z.literal('env'), usernameEnv: EnvName, passwordEnv: EnvName }).strict(),
   z
     .object({
       type: z.literal('rest'),
-      secret: z.string().min(3, 'at least 3 characters').optional(),
+      secret: z.string().min(1, 'an empty secret; give the TURN REST shared secret').optional(),
       secretEnv: EnvName.optional(),
       user: z.string().min(1).default('iceprobe'),
       /** Lifetime of each minted credential; one probe needs seconds. */

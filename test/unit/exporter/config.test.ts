@@ -75,6 +75,12 @@ describe('exporter config', () => {
     expect(buildExporterConfig(parseConfigText(yamlText, 'exporter.yaml'), 'exporter.yaml').modules.has('turn_eu')).toBe(true);
   });
 
+  it('accepts a short static password (servers do) and refuses an empty one', () => {
+    const c = buildExporterConfig({ modules: { m: { prober: 'turn', credentials: { type: 'static', username: 'u', password: 'p' } } } }, 'x.json');
+    expect(c.modules.has('m')).toBe(true);
+    expect(problems(() => buildExporterConfig({ modules: { m: { prober: 'turn', credentials: { type: 'static', username: 'u', password: '' } } } }, 'x.json'))[0]).toMatch(/modules\.m\.credentials\.password/);
+  });
+
   it('describes a module without its secrets', () => {
     const c = buildExporterConfig({ modules: { m: { prober: 'turn', credentials: { type: 'static', username: 'u', password: 'hunter2-static' } }, r: { prober: 'turn', credentials: { type: 'rest', secret: 'rest-secret-value' } } } }, 'x.json');
     const text = [describeModule(c.modules.get('m')!), describeModule(c.modules.get('r')!)].join('\n');
