@@ -14,20 +14,10 @@ import type { CallResult, ReceiveCount } from '../../probes/types.js';
 import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
-/** Above this, setup is "slow" (users notice; healthy loopback is ~150 ms). */
-export const SLOW_SETUP_MS = 2_000;
-/** Below this, a relay cannot carry a 720p video call. */
-export const LOW_THROUGHPUT_BPS = 1_000_000;
+import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS } from '../core/defaults.js';
+import { deliveredBitsPerSecond } from '../core/throughput.js';
 
-/**
- * The rate a call really delivered: the callee's application goodput (bytes that arrived, first
- * to last byte) when measured, else the caller's transport counter. The sender's counter also
- * counts what a shaper or a socket buffer swallowed, so it reads high on constrained paths.
- */
-export function deliveredBitsPerSecond(t: { bitsPerSecond: number; goodputBitsPerSecond: number } | null | undefined): number | null {
-  if (!t) return null;
-  return t.goodputBitsPerSecond > 0 ? t.goodputBitsPerSecond : t.bitsPerSecond;
-}
+export { SLOW_SETUP_MS, LOW_THROUGHPUT_BPS, deliveredBitsPerSecond };
 
 export interface PlannedCall {
   id: string;

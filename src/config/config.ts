@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { ConfigError, echoInput, readFailure } from '../core/errors.js';
 import { FILE_LIMITS, readRegularFile } from '../core/files.js';
 import { mintTurnRestCredential } from '../core/credentials.js';
-import { PATH_QUALITY_DEFAULTS } from '../probes-node/path-quality.js';
+import { PATH_QUALITY_DEFAULTS } from '../core/defaults.js';
 import { Secrets } from '../core/redact.js';
 import { parseIceUri, type IceUri } from '../core/uri.js';
 import type { EngineName } from '../core/ids.js';

@@ -6,7 +6,7 @@
  * root cause is reported once: the transport rules share one reachability analysis
  * (./reachability.ts) so, e.g., UDP_BLOCKED stands for every UDP timeout it explains.
  */
-import { LOW_THROUGHPUT_BPS as CALL_CHECK_LOW_BPS, SLOW_SETUP_MS } from '../browser/calls.js';
+import { FINDING_LOW_THROUGHPUT_BPS, SLOW_SETUP_MS } from '../core/defaults.js';
 import type { Finding, Severity } from '../core/schema.js';
 import type { DiagnosisInput, DiagnosisOptions, ResolvedOptions, Rule } from './evidence.js';
 import { allGood } from './rules/all-good.js';
@@ -38,9 +38,9 @@ import { primaryEngineView } from './engine-view.js';
 
 /**
  * Below this a relayed call is LOW_THROUGHPUT: 5 Mbit/s carries one HD video call with headroom.
- * (The call check's own code uses calls.ts' stricter LOW_THROUGHPUT_BPS for "cannot carry video".)
+ * (The call check's own code uses the stricter CALL_LOW_THROUGHPUT_BPS, src/core/defaults.ts.)
  */
-export const DEFAULT_LOW_THROUGHPUT_BPS = Math.max(5_000_000, CALL_CHECK_LOW_BPS);
+export const DEFAULT_LOW_THROUGHPUT_BPS = FINDING_LOW_THROUGHPUT_BPS;
 export const DEFAULT_SLOW_SETUP_MS = SLOW_SETUP_MS;
 /** One-way loss from which PACKET_LOSS is reported: real-time audio/video degrade beyond 1-2 %. */
 export const DEFAULT_PACKET_LOSS_PERCENT = 2;

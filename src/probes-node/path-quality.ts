@@ -22,6 +22,7 @@ import { makeCheck, round } from './check.js';
 import { ProtocolCode } from '../core/codes.js';
 import { openChannel } from './connect.js';
 import { checkId } from '../core/ids.js';
+import { PATH_QUALITY_DEFAULTS } from '../core/defaults.js';
 
 /** The codes a path-quality check can have (strings, status and advice live in src/core/codes.ts). */
 export const PathQualityCode = {
@@ -32,15 +33,7 @@ export const PathQualityCode = {
   TIMEOUT: ProtocolCode.TIMEOUT,
 } as const;
 
-export const PATH_QUALITY_DEFAULTS = {
-  /** Requests per burst: 200 gives a one-way loss estimate within about ±1 point at 5 %. */
-  count: 200,
-  spacingMs: 5,
-  /** Wait for late answers after the last request (bounded by the probe's timeout). */
-  tailMs: 1_000,
-  /** One-way loss (percent) from which the check warns; real-time media degrades beyond ~1-2 %. */
-  lossThresholdPercent: 2,
-} as const;
+export { PATH_QUALITY_DEFAULTS };
 
 /** The bound a burst of `count` requests needs to go out whole, with its tail (and 500 ms to open the socket). */
 export function pathQualityBurstMs(count: number, spacingMs: number = PATH_QUALITY_DEFAULTS.spacingMs): number {

@@ -5,7 +5,7 @@
 import { CheckCode } from '../../core/codes.js';
 import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
 import type { Check } from '../../core/schema.js';
-import { deliveredBitsPerSecond } from '../../browser/calls.js';
+import { deliveredBitsPerSecond } from '../../core/throughput.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 import { CALL_ALL_ID } from '../../core/ids.js';
