@@ -129,10 +129,14 @@ class Runner {
     return { room, callee, caller };
   }
 
-  /** No data phase is worth running: the selected pair never leaves this machine (see the header). */
+  /**
+   * No data phase is worth running: the selected pair never leaves this machine (see the header).
+   * Only a pair known to be relayed gets one: the caller's selected pair may not be known yet when
+   * setup returns (a busy machine), and a transfer over a pair that then turns out to be host ↔ host
+   * would measure this machine's CPU, not a network.
+   */
   localOnly(plan: PlannedCall, s: { caller: OpenResult }): boolean {
-    const local = s.caller.result.selectedPair?.local.type;
-    return plan.policy === 'all' && !this.sendsMedia(plan) && local !== undefined && local !== null && local !== 'relay';
+    return plan.policy === 'all' && !this.sendsMedia(plan) && s.caller.result.selectedPair?.local.type !== 'relay';
   }
 
   /** Closes an open call without a data phase and judges it (connectivity, pair, RTT; no throughput). */
