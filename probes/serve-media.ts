@@ -1,6 +1,6 @@
 /**
  * The visitor page's camera and microphone check (iceprobe serve). Asked for only after the
- * person presses "Also test my camera and microphone", and only on a secure page: browsers expose
+ * person presses the camera button, and only on a secure page: browsers expose
  * `navigator.mediaDevices` to secure contexts alone (https://, or http://localhost / 127.0.0.1).
  *
  * The browser objects are injected (MediaDevicesLike), so the logic runs in unit tests against
