@@ -63,7 +63,8 @@ describe('Ctrl-C at random moments of a real run', () => {
 
   it('SIGKILL of iceprobe: the watchdog takes coturn and its run dir along', async () => {
     let tmpSeen = '';
-    const run = await runCli(['check', '--no-calls'], {
+    // With calls, so the run outlasts the kill on a fast machine (a quiet one finishes --no-calls in ~2 s).
+    const run = await runCli(['check', '--duration', '2'], {
       timeoutMs: 60_000,
       onSpawn: (pid) => {
         // Once coturn runs (its run dir exists in our TMPDIR), kill iceprobe without warning.
