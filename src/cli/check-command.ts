@@ -1,5 +1,6 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
+import { CHECK_CALL_DURATION_S, DEFAULT_TIMEOUT_MS } from '../core/defaults.js';
 import { EXIT, OutputError, RunError, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
@@ -15,11 +16,11 @@ const options = {
   credential: { type: 'string', describe: 'TURN password for --url servers (or ICEPROBE_CREDENTIAL)' },
   'turn-secret': { type: 'string', describe: 'Shared secret: mint TURN REST credentials (coturn use-auth-secret; or ICEPROBE_TURN_SECRET)' },
   config: { type: 'string', describe: 'JSON file in RTCConfiguration shape: {"iceServers":[…], "iceprobe":{…}}' },
-  timeout: { type: 'number', describe: 'Bound per URL and per probe, in ms', defaultDescription: '5000' },
+  timeout: { type: 'number', describe: 'Bound per URL and per probe, in ms', defaultDescription: String(DEFAULT_TIMEOUT_MS) },
   'insecure-tls': { type: 'boolean', describe: 'Accept self-signed TURNS certificates in the browser (lab use; users\' browsers verify them)' },
   calls: { type: 'boolean', describe: 'Make loopback calls through the TURN servers (--no-calls to skip)', defaultDescription: 'true' },
   protocol: { type: 'boolean', describe: 'Run the Node-side protocol probes (--no-protocol to skip)', defaultDescription: 'true' },
-  duration: { type: 'number', describe: 'Seconds of data per call for throughput', defaultDescription: '3' },
+  duration: { type: 'number', describe: 'Seconds of data per call for throughput', defaultDescription: String(CHECK_CALL_DURATION_S) },
   'loss-probes': { type: 'number', describe: 'STUN Bindings per loss/jitter burst (per STUN host); more gives a tighter loss figure', defaultDescription: '200' },
   media: { type: 'boolean', describe: 'Also send fake camera + microphone over the policy-all call' },
   expect: { type: 'string', array: true, describe: 'A CI gate, e.g. relay:tls, setup<300, throughput>5e6; repeatable' },

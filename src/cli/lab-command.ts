@@ -1,5 +1,6 @@
 /** `iceprobe lab run|list|down`: the NAT lab (Linux, root). */
 import type { Argv } from 'yargs';
+import { LAB_CALL_DURATION_S } from '../core/defaults.js';
 import { EXIT } from '../core/errors.js';
 import type { Io } from './io.js';
 
@@ -15,7 +16,7 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
             json: { type: 'string', describe: 'Write the check\'s JSON report here' },
             html: { type: 'string', describe: 'Write the HTML report here' },
             junit: { type: 'string', describe: 'Write JUnit XML here' },
-            duration: { type: 'number', describe: 'Seconds of data per call (raised to what the scenario\'s ground truth needs)', defaultDescription: '2' },
+            duration: { type: 'number', describe: 'Seconds of data per call (raised to what the scenario\'s ground truth needs)', defaultDescription: String(LAB_CALL_DURATION_S) },
             browser: { type: 'string', choices: ['chromium', 'firefox', 'all'], describe: 'Which browser engine the check runs its in-browser probes in (all compares them)', defaultDescription: 'chromium' },
             quiet: { type: 'boolean', alias: 'q' },
           }),
@@ -28,7 +29,7 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
         ]);
         const scenario = loadScenario(String(args.scenario));
         const result = await labRun(scenario, {
-          durationS: args.duration ?? 2,
+          durationS: args.duration ?? LAB_CALL_DURATION_S,
           ...(args.browser !== undefined ? { checkArgs: ['--browser', args.browser] } : {}),
           onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
         });

@@ -11,6 +11,7 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
 import { UsageError, echoInput, readFailure } from '../core/errors.js';
+import { DEFAULT_TIMEOUT_MS, VISIT_CALL_DURATION_S } from '../core/defaults.js';
 import { FILE_LIMITS, readRegularFile } from '../core/files.js';
 import { DEFAULT_SERVE_LIMITS } from '../services/serve/defaults.js';
 import type { ServeServer } from '../services/serve/server.js';
@@ -30,8 +31,9 @@ const options = {
   'reports-dir': { type: 'string', default: 'iceprobe-reports', describe: 'Where received reports are stored as <time>-<id>.json and .html' },
   token: { type: 'string', array: true, describe: 'A link token visitors must present (?t=…); repeatable, one per link' },
   'results-token': { type: 'string', describe: 'Turn on the operator\'s results page (/results, every stored report with a link to its HTML) behind this token (or ICEPROBE_RESULTS_TOKEN); at least 16 characters' },
-  timeout: { type: 'number', describe: 'Bound per URL and per call setup, in ms', defaultDescription: '5000' },
-  duration: { type: 'number', default: 2, describe: 'Seconds of data per call direction' },
+  timeout: { type: 'number', describe: 'Bound per URL and per call setup, in ms', defaultDescription: String(DEFAULT_TIMEOUT_MS) },
+  // No yargs default: it would hide the config file's "durationS" (the flag always "given").
+  duration: { type: 'number', describe: 'Seconds of data per call direction', defaultDescription: String(VISIT_CALL_DURATION_S) },
   'both-ways': { type: 'boolean', default: true, describe: 'Also measure the echo peer → visitor direction (--no-both-ways to skip)' },
   'max-body': { type: 'number', default: DEFAULT_SERVE_LIMITS.maxBodyBytes, describe: 'Largest accepted request body, bytes' },
   rate: { type: 'number', default: DEFAULT_SERVE_LIMITS.requestsPerMinute, describe: 'API requests per client IP per minute' },
@@ -110,12 +112,9 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
     throw new UsageError('--token: use at least 8 URL-safe characters (letters, digits, . _ ~ -)');
   }
   const env = io.env;
-  const { loadConfigFile, resolveConfig } = await import('../config/config.js');
-  const config = resolveConfig({ ...serverConfigInput(args), env });
-  // resolveConfig minted credentials once; serve mints per visit, so it needs the secret itself.
-  const fileSecret = args.config !== undefined ? loadConfigFile(args.config).iceprobe?.turnSecret : undefined;
-  if (args.turnSecret === '') throw new UsageError('--turn-secret is empty (an unset variable?): give the TURN REST shared secret, or drop the flag');
-  const turnSecret = args.turnSecret ?? fileSecret ?? (env.ICEPROBE_TURN_SECRET || undefined);
+  const { resolveConfig } = await import('../config/config.js');
+  // The config carries the TURN REST secret (it mints, it cannot be printed): serve mints per visit.
+  const config = resolveConfig({ ...serverConfigInput(args), defaultDurationS: VISIT_CALL_DURATION_S, env });
   const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
   prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
   const resultsToken = (args.resultsToken as string | undefined) ?? (env.ICEPROBE_RESULTS_TOKEN || undefined);
@@ -127,7 +126,7 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
     const { startServe } = await import('../services/serve/server.js');
     server = await startServe({
       servers: config.servers,
-      turnSecret,
+      turnSecret: config.turnSecret,
       host: args.host ?? '127.0.0.1',
       port,
       tls,

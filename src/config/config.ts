@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import { ConfigError, echoInput, readFailure } from '../core/errors.js';
 import { FILE_LIMITS, readRegularFile } from '../core/files.js';
-import { mintTurnRestCredential } from '../core/credentials.js';
-import { PATH_QUALITY_DEFAULTS } from '../core/defaults.js';
+import { TurnRestSecret } from '../core/credentials.js';
+import { CHECK_CALL_DURATION_S, DEFAULT_TIMEOUT_MS, PATH_QUALITY_DEFAULTS, REST_CREDENTIAL_TTL_S } from '../core/defaults.js';
 import { Secrets } from '../core/redact.js';
 import { parseIceUri, type IceUri } from '../core/uri.js';
 import type { EngineName } from '../core/ids.js';
@@ -35,12 +35,9 @@ export function resolveBrowsers(v: string | readonly string[] | undefined, probl
   return ALL_ENGINES.filter((e) => out.has(e));
 }
 
-export const DEFAULT_TIMEOUT_MS = 5_000;
-export const DEFAULT_DURATION_S = 3;
 /** Bounds of a path-quality burst: below 10 a loss figure means nothing; 5000 at 5 ms spacing is 25 s. */
 export const LOSS_PROBES_MIN = 10;
 export const LOSS_PROBES_MAX = 5_000;
-export const REST_TTL_SECONDS = 3_600;
 
 const IceServerSchema = z
   .object({
@@ -94,6 +91,8 @@ export interface ConfigInput {
   insecureTls?: boolean;
   calls?: boolean;
   durationS?: number;
+  /** The call duration when neither the flag nor the file sets one. Default CHECK_CALL_DURATION_S. */
+  defaultDurationS?: number;
   lossProbes?: number;
   media?: boolean;
   protocol?: boolean;
@@ -116,6 +115,12 @@ export interface ServerSpec {
   /** Secret. Never printed; registered with Secrets. */
   credential: string | null;
   credentialSource: 'none' | 'given' | 'minted';
+  /**
+   * The TURN REST user a minted credential is for (the username without its expiry): set when the
+   * config minted it, so a later stage mints afresh with ResolvedConfig.turnSecret instead of
+   * taking the username apart.
+   */
+  restUser?: string;
   /** Where it came from, for error messages: "--url #1" or "config.json: iceServers[0].urls[1]". */
   origin: string;
 }
@@ -138,6 +143,11 @@ export interface ResolvedConfig {
   firefoxPath: string | undefined;
   /** PEM certificates the protocol probes trust in addition to the system store. */
   extraCa: string[];
+  /**
+   * The TURN REST shared secret, when one was given (flag, file or environment): it mints, it
+   * cannot be read back or serialized. `iceprobe serve` mints per visit with it.
+   */
+  turnSecret: TurnRestSecret | null;
   secrets: Secrets;
 }
 
@@ -201,10 +211,11 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     input.turnSecret === undefined && s.turnSecret === undefined && env.ICEPROBE_TURN_SECRET === '' ? 'ICEPROBE_TURN_SECRET is set but empty (an unset CI secret?): give the shared secret, or unset it' : null,
   ].filter((p): p is string => p !== null);
   if (empty.length > 0) throw new ConfigError(empty);
-  const turnSecret = input.turnSecret ?? s.turnSecret ?? env.ICEPROBE_TURN_SECRET ?? undefined;
+  const secretText = input.turnSecret ?? s.turnSecret ?? env.ICEPROBE_TURN_SECRET ?? undefined;
+  const turnSecret = secretText !== undefined ? new TurnRestSecret(secretText) : null;
   const envUser = env.ICEPROBE_USERNAME || undefined;
   const envCred = env.ICEPROBE_CREDENTIAL || undefined;
-  secrets.add(turnSecret);
+  secrets.add(secretText);
   secrets.add(input.credential);
   secrets.add(envCred);
 
@@ -241,6 +252,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     let username: string | null = null;
     let credential: string | null = null;
     let credentialSource: ServerSpec['credentialSource'] = 'none';
+    let restUser: string | undefined;
     if (uri.isTurn) {
       const u = raw.username ?? envUser;
       const c = raw.credential ?? envCred;
@@ -248,8 +260,9 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
         username = u;
         credential = c;
         credentialSource = 'given';
-      } else if (turnSecret !== undefined) {
-        const minted = mintTurnRestCredential(turnSecret, u ?? s.turnSecretUser ?? 'iceprobe', now(), REST_TTL_SECONDS);
+      } else if (turnSecret !== null) {
+        restUser = u ?? s.turnSecretUser ?? 'iceprobe';
+        const minted = turnSecret.mint(restUser, now(), REST_CREDENTIAL_TTL_S);
         username = minted.username;
         credential = minted.credential;
         credentialSource = 'minted';
@@ -264,14 +277,14 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
       }
       secrets.add(credential);
     }
-    servers.push({ url: raw.url, uri, username, credential, credentialSource, origin: raw.origin });
+    servers.push({ url: raw.url, uri, username, credential, credentialSource, ...(restUser !== undefined ? { restUser } : {}), origin: raw.origin });
   }
 
   const timeoutMs = input.timeoutMs ?? s.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
     problems.push(`--timeout ${timeoutMs}: must be between 100 and 120000 ms`);
   }
-  const durationS = input.durationS ?? s.durationS ?? DEFAULT_DURATION_S;
+  const durationS = input.durationS ?? s.durationS ?? input.defaultDurationS ?? CHECK_CALL_DURATION_S;
   if (!Number.isFinite(durationS) || durationS < 0.5 || durationS > 120) {
     problems.push(`--duration ${durationS}: must be between 0.5 and 120 seconds`);
   }
@@ -311,6 +324,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     browsers: browsers.length > 0 ? browsers : ['chromium'],
     firefoxPath: input.firefoxPath ?? s.firefoxPath ?? env.ICEPROBE_FIREFOX ?? undefined,
     extraCa,
+    turnSecret,
     secrets,
   };
 }

@@ -9,7 +9,9 @@
  *   SASLprep prohibits (so a key is always computed and the server decides).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
 import { saslprep } from '../stun/saslprep.js';
+import { REDACTED } from './redact.js';
 
 export interface RestCredential {
   username: string;
@@ -22,6 +24,34 @@ export function mintTurnRestCredential(secret: string, user: string, nowMs: numb
   const username = `${expiresAt}:${user}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
   return { username, credential, expiresAt };
+}
+
+/**
+ * A TURN REST shared secret as later stages hold it: it mints credentials and cannot be read back.
+ * The secret lives in a private field, so JSON.stringify, util.inspect and a structural walk of
+ * the resolved config (structuredClone, Object.entries, a spread) never see it: redacted by
+ * structure, not by remembering to. Register the secret with Secrets too, for free text.
+ */
+export class TurnRestSecret {
+  readonly #secret: string;
+
+  constructor(secret: string) {
+    if (secret === '') throw new Error('internal: an empty TURN REST secret');
+    this.#secret = secret;
+  }
+
+  /** Fresh credentials for `user`, valid `ttlSeconds` from `nowMs`. */
+  mint(user: string, nowMs: number, ttlSeconds: number): RestCredential {
+    return mintTurnRestCredential(this.#secret, user, nowMs, ttlSeconds);
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `TurnRestSecret ${REDACTED}`;
+  }
 }
 
 export function longTermKey(username: string, realm: string, password: string): Buffer {

@@ -3,6 +3,34 @@
  * imports it from here (or gets it from the resolved config); nothing spells the number again.
  */
 
+/** Bound per URL (gathering, each protocol probe) and per call setup, unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * Seconds of data per call direction, one named default per command, because they answer
+ * different questions (a flag or the config file's "durationS" overrides either):
+ * - CHECK_CALL_DURATION_S: `iceprobe check` sends one way per call (caller → callee), and its
+ *   throughput feeds gates (`--expect throughput>5M`, LOW_THROUGHPUT): 3 s leaves about 2 s
+ *   of steady transfer after the data channel's congestion window has ramped up.
+ * - VISIT_CALL_DURATION_S: `iceprobe serve` measures both directions of each relayed call while
+ *   a person waits in front of the page: 2 s each way is 4 s of data per relay, more than one
+ *   check call carries; at 3 s each way a visit would spend 6 s per relay transport.
+ * - LAB_CALL_DURATION_S: `iceprobe lab run` runs the check in many scenarios one after another;
+ *   a scenario whose ground truth needs a longer transfer raises it (check.minDurationS).
+ */
+export const CHECK_CALL_DURATION_S = 3;
+export const VISIT_CALL_DURATION_S = 2;
+export const LAB_CALL_DURATION_S = 2;
+
+/**
+ * Lifetime of minted TURN REST credentials (draft-uberti-behave-turn-rest):
+ * - REST_CREDENTIAL_TTL_S: minted once per check run; outlives the longest run.
+ * - VISIT_REST_CREDENTIAL_TTL_S: minted per `serve` visit and handed to the visitor's page, so
+ *   they should not stay useful long after the visit: 15 minutes covers a slow visit.
+ */
+export const REST_CREDENTIAL_TTL_S = 3_600;
+export const VISIT_REST_CREDENTIAL_TTL_S = 900;
+
 /** A call that takes longer than this from signaling to an open data channel is SLOW_SETUP. */
 export const SLOW_SETUP_MS = 2_000;
 

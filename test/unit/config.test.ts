@@ -1,8 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, echoServers } from '../../src/config/config.js';
+import { CHECK_CALL_DURATION_S, VISIT_CALL_DURATION_S } from '../../src/core/defaults.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { PATH_QUALITY_DEFAULTS } from '../../src/probes-node/path-quality.js';
 
@@ -101,6 +103,34 @@ describe('resolveConfig', () => {
     expect(c.servers[0]).toMatchObject({ username: '1700003600:iceprobe', credentialSource: 'minted' });
     expect(c.servers[1]).toMatchObject({ username: null, credential: null, credentialSource: 'none' });
     expect(c.secrets.redact(`${c.servers[0]?.credential} shared-secret`)).toBe('[redacted] [redacted]');
+  });
+
+  it('carries the TURN REST secret for later stages: it mints, and serializes as [redacted] only', () => {
+    const now = () => 1_700_000_000_000;
+    const c = resolveConfig({ env: noEnv, turnSecret: 'shared-secret-7f2a', urls: ['turn:t.test'], username: 'carol', now });
+    // The user a minted credential is for, so serve mints afresh without taking the username apart.
+    expect(c.servers[0]).toMatchObject({ username: '1700003600:carol', credentialSource: 'minted', restUser: 'carol' });
+    const again = c.turnSecret?.mint('carol', now(), 3_600);
+    expect(again).toEqual({ username: '1700003600:carol', credential: c.servers[0]?.credential, expiresAt: 1_700_003_600 });
+    // Secrets (free-text redaction) holds every secret by design; everything else must not.
+    const { secrets: _text, ...structural } = c;
+    for (const shown of [JSON.stringify(structural), inspect(structural, { depth: 10, showHidden: true }), JSON.stringify(structuredClone(structural)), JSON.stringify(Object.entries(c.turnSecret ?? {}))]) {
+      expect(shown).not.toContain('shared-secret-7f2a');
+    }
+    expect(JSON.stringify({ turnSecret: c.turnSecret })).toBe('{"turnSecret":"[redacted]"}');
+  });
+
+  it('has no TURN REST secret, and no restUser, when none is given', () => {
+    const c = resolveConfig({ env: noEnv, urls: ['turn:t.test'], username: 'u', credential: 'pw' });
+    expect(c.turnSecret).toBeNull();
+    expect(c.servers[0]?.restUser).toBeUndefined();
+  });
+
+  it('call duration: the flag, else the file, else the caller\'s default, else check\'s', () => {
+    expect(resolveConfig({ env: noEnv }).durationS).toBe(CHECK_CALL_DURATION_S);
+    expect(resolveConfig({ env: noEnv, defaultDurationS: VISIT_CALL_DURATION_S }).durationS).toBe(VISIT_CALL_DURATION_S);
+    expect(resolveConfig({ env: noEnv, defaultDurationS: VISIT_CALL_DURATION_S, config: { iceprobe: { durationS: 7 } } }).durationS).toBe(7);
+    expect(resolveConfig({ env: noEnv, durationS: 1, defaultDurationS: VISIT_CALL_DURATION_S, config: { iceprobe: { durationS: 7 } } }).durationS).toBe(1);
   });
 
   it('drops duplicate URLs and never echoes a credential', () => {

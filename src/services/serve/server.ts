@@ -31,7 +31,8 @@ import type { z } from 'zod';
 import { BrowserOwner } from '../../browser/owner.js';
 import type { ServerSpec } from '../../config/config.js';
 import { startCoturn, type Coturn } from '../../servers/coturn.js';
-import { mintTurnRestCredential } from '../../core/credentials.js';
+import { TurnRestSecret } from '../../core/credentials.js';
+import { DEFAULT_TIMEOUT_MS, VISIT_CALL_DURATION_S, VISIT_REST_CREDENTIAL_TTL_S } from '../../core/defaults.js';
 import { registerCleanup } from '../../core/lifecycle.js';
 import { handleResults } from './results-page.js';
 import { echoInput } from '../../core/errors.js';
@@ -57,8 +58,11 @@ export { DEFAULT_SERVE_LIMITS, type ServeLimits };
 export interface ServeOptions {
   /** Servers to test; null or empty: an embedded local coturn (TURN REST, random secret). */
   servers?: ServerSpec[] | null;
-  /** Shared TURN REST secret: servers whose credentials were minted get fresh ones per visit. */
-  turnSecret?: string | undefined;
+  /**
+   * The config's TURN REST secret (ResolvedConfig.turnSecret): servers whose credentials the
+   * config minted (they carry restUser) get fresh ones per visit. Never sent to a page.
+   */
+  turnSecret?: TurnRestSecret | null | undefined;
   host?: string;
   port?: number;
   /** PEM contents; both or neither. */
@@ -66,7 +70,9 @@ export interface ServeOptions {
   reportsDir: string;
   /** Link tokens; empty: no token needed. */
   tokens?: readonly string[];
+  /** Default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Seconds of data per call direction. Default VISIT_CALL_DURATION_S. */
   durationS?: number;
   /** Measure echo → visitor too (a second call with the roles swapped). Default true. */
   bothWays?: boolean;
@@ -76,7 +82,7 @@ export interface ServeOptions {
   chromiumPath?: string | undefined;
   /** Accept self-signed TURNS certificates in the echo peer (the embedded coturn sets it). */
   insecureTls?: boolean;
-  /** Lifetime of per-visit TURN REST credentials. Default 900 s. */
+  /** Lifetime of per-visit TURN REST credentials. Default VISIT_REST_CREDENTIAL_TTL_S. */
   credentialTtlS?: number;
   /** The operator's results page (/results): its token; absent, the page is off. Never logged. */
   resultsToken?: string | undefined;
@@ -221,8 +227,9 @@ function embeddedServerSpecs(c: Coturn): ServerSpec[] {
     const parsed = parseIceUri(url);
     if (!parsed.ok) throw new Error(`internal: embedded URL ${url} did not parse`);
     const turn = parsed.uri.isTurn;
-    // Minted per visit (see visitServers); these placeholders are never sent anywhere.
-    return { url, uri: parsed.uri, username: turn ? '0:iceprobe' : null, credential: null, credentialSource: turn ? 'minted' : 'none', origin: 'embedded server' };
+    // Minted per visit (see visitServers): no credential until then.
+    const spec: ServerSpec = { url, uri: parsed.uri, username: null, credential: null, credentialSource: turn ? 'minted' : 'none', origin: 'embedded server' };
+    return turn ? { ...spec, restUser: 'iceprobe' } : spec;
   });
 }
 
@@ -231,10 +238,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
   const log = opts.log ?? (() => undefined);
   const now = opts.now ?? (() => Date.now());
   const tokens = [...(opts.tokens ?? [])];
-  const timeoutMs = opts.timeoutMs ?? 5_000;
-  const durationMs = Math.round((opts.durationS ?? 2) * 1000);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const durationMs = Math.round((opts.durationS ?? VISIT_CALL_DURATION_S) * 1000);
   const bothWays = opts.bothWays ?? true;
-  const ttlS = opts.credentialTtlS ?? 900;
+  const ttlS = opts.credentialTtlS ?? VISIT_REST_CREDENTIAL_TTL_S;
   const reportsDir = resolve(opts.reportsDir);
   mkdirSync(reportsDir, { recursive: true });
 
@@ -250,7 +257,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
   // The relay only admits pages that got a call spec from us.
   const relayToken = randomBytes(18).toString('base64url');
 
-  let turnSecret = opts.turnSecret;
+  let turnSecret = opts.turnSecret ?? null;
   let baseServers = opts.servers ?? [];
   let insecureTls = opts.insecureTls ?? false;
   const embedded = baseServers.length === 0;
@@ -270,11 +277,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
 
   try {
     if (embedded) {
-      turnSecret = randomBytes(24).toString('base64url');
-      coturn = await startCoturn({ authSecret: turnSecret });
+      const secret = randomBytes(24).toString('base64url');
+      turnSecret = new TurnRestSecret(secret);
+      coturn = await startCoturn({ authSecret: secret });
       baseServers = embeddedServerSpecs(coturn);
       insecureTls = true; // our own self-signed certificate, for the echo peer only
-    } else if (baseServers.some((s) => s.credentialSource === 'minted') && turnSecret === undefined) {
+    } else if (baseServers.some((s) => s.restUser !== undefined) && turnSecret === null) {
       throw new Error('internal: servers with minted credentials need the TURN secret to mint per visit');
     }
 
@@ -324,12 +332,11 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
 
     const visitServers = (secrets: Secrets): ServerSpec[] =>
       baseServers.map((s) => {
-        if (s.credentialSource !== 'minted' || turnSecret === undefined) {
+        if (s.restUser === undefined || turnSecret === null) {
           secrets.add(s.credential);
           return s;
         }
-        const user = s.username?.slice(s.username.indexOf(':') + 1) || 'iceprobe';
-        const minted = mintTurnRestCredential(turnSecret, user, now(), ttlS);
+        const minted = turnSecret.mint(s.restUser, now(), ttlS);
         secrets.add(minted.credential);
         return { ...s, username: minted.username, credential: minted.credential };
       });
