@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml as e } from '../../../reports/escape.js';
 
-/** A stored report's file name: `<time>-<id>.json` (server.ts fileStamp + newResultId). */
+/** A stored report's file name: `<time>-<id>.json` (store.ts fileStamp + newResultId). */
 const STORED = /^(\d{8}T\d{6}Z)-([a-z0-9]{4,32})\.(json|html)$/;
 /** The newest this many are listed: the page stays small on a busy server. */
 export const MAX_LISTED = 500;
