@@ -105,7 +105,11 @@ export class RelayCore {
   private readonly counters = { opened: 0, rejectedConnections: 0, messagesIn: 0, messagesRelayed: 0, errorsSent: 0, rateLimitedDrops: 0, kicked: 0 };
 
   constructor(limits: Partial<RelayLimits>, deps: RelayCoreDeps) {
-    this.limits = { ...DEFAULT_LIMITS, ...stripUndefined(limits) };
+    // Only the limits: a caller passing its whole options object (host, port, log, …) must not
+    // have them echoed as limits (`relay ready` printed `log=<the function's source>`).
+    const given = stripUndefined(limits);
+    const picked = Object.fromEntries(Object.keys(DEFAULT_LIMITS).filter((k) => k in given).map((k) => [k, given[k as keyof RelayLimits]]));
+    this.limits = { ...DEFAULT_LIMITS, ...picked, ...(given.token !== undefined ? { token: given.token } : {}) };
     validateLimits(this.limits);
     this.now = deps.now;
     this.newPeerId = deps.newPeerId ?? (() => `p${(this.nextPeer++).toString(36)}`);
