@@ -17,8 +17,8 @@ export function relayOptions(y: Argv) {
 }
 
 export async function runRelay(args: { port: number; host: string; token?: string | undefined; maxRooms?: number | undefined; maxConnections?: number | undefined; idleTimeout?: number | undefined }, io: Io): Promise<number> {
-  const { runRelayCommand } = await import('../servers/relay/command.js');
-  const relay = await runRelayCommand(
+  const [{ relayService }, { runService }] = await Promise.all([import('../services/relay.js'), import('../services/service.js')]);
+  const relay = relayService(
     {
       port: args.port,
       host: args.host,
@@ -27,10 +27,7 @@ export async function runRelay(args: { port: number; host: string; token?: strin
       ...(args.maxConnections !== undefined ? { maxConnections: args.maxConnections } : {}),
       ...(args.idleTimeout !== undefined ? { idleTimeoutMs: args.idleTimeout } : {}),
     },
-    (line) => io.err(`iceprobe: ${line}`),
     io.env,
   );
-  io.out(`${relay.url} (health: ${relay.httpUrl}/healthz)`);
-  await relay.closed;
-  return 0;
+  return runService(relay, io);
 }

@@ -117,7 +117,19 @@ export function readFailure(e: unknown): string {
   return (code !== undefined ? words[code] : undefined) ?? String(code ?? (e instanceof Error ? e.message : e));
 }
 
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, internal: 3, interrupted: 130, terminated: 143 } as const;
+
+/** The signals that stop iceprobe gracefully (lifecycle.ts). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The exit code of a process stopped by a signal: 128 + the signal's number, as shells report
+ * it: Ctrl-C (SIGINT) 130, SIGTERM 143. Every signal exit (lifecycle's own, a long-running
+ * command's stop) takes its code from here.
+ */
+export function exitCodeForSignal(signal: StopSignal): number {
+  return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+}
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof RunError) return exitCodeFor(err.cause);

@@ -11,11 +11,16 @@
  *    cleanups and exits.
  * 2. The second one hurries: every cleanup's synchronous kill runs now (child processes die at
  *    once), but the run still writes its report and removes its temporary directories; the
- *    process leaves within HURRY_MS whatever happens.
+ *    process leaves within HURRY_MS whatever happens. A listener that has nothing left to write
+ *    (a long-running command, src/services/service.ts) asks for `again: 'exit'`: then the
+ *    second signal runs the synchronous kills and leaves at once.
  * 3. The third one leaves at once.
  *
  * On any exit (normal, crash, process.exit) the synchronous part of every cleanup still runs.
+ * Exit codes come from errors.ts exitCodeForSignal (130 for SIGINT, 143 for SIGTERM).
  */
+import { exitCodeForSignal, type StopSignal } from './errors.js';
+
 type Cleanup = { name: string; run: () => Promise<void> | void; sync?: () => void };
 
 /** How long a listening run gets to write its partial report after the first signal. */
@@ -29,9 +34,16 @@ const cleanups = new Set<Cleanup>();
 let installed = false;
 let interrupted = false;
 let signals = 0;
-let exitCode = 130;
+let exitCode = exitCodeForSignal('SIGINT');
+let firstSignal: StopSignal = 'SIGINT';
 let listenerWait: NodeJS.Timeout | undefined;
-const interruptListeners = new Set<() => void>();
+
+export type InterruptListener = (signal: StopSignal) => void;
+export interface InterruptOptions {
+  /** What a second signal does: 'hurry' (default; see above) or 'exit' (kill and leave at once). */
+  again?: 'hurry' | 'exit';
+}
+const interruptListeners = new Map<InterruptListener, InterruptOptions>();
 let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 
 export function isInterrupted(): boolean {
@@ -43,9 +55,9 @@ export function setLifecycleNotice(fn: (line: string) => void): void {
   notice = fn;
 }
 
-function callListener(fn: () => void): void {
+function callListener(fn: InterruptListener): void {
   try {
-    fn();
+    fn(firstSignal);
   } catch {
     /* a listener must not stop the cleanup */
   }
@@ -55,9 +67,9 @@ function callListener(fn: () => void): void {
  * Called once on the first SIGINT/SIGTERM, before cleanups: lets a run write its partial report.
  * A listener added after the signal arrived (a run that was still starting) is called at once.
  */
-export function onInterrupt(fn: () => void): () => void {
+export function onInterrupt(fn: InterruptListener, opts: InterruptOptions = {}): () => void {
   install();
-  interruptListeners.add(fn);
+  interruptListeners.set(fn, opts);
   if (interrupted && listenerWait !== undefined) {
     clearTimeout(listenerWait);
     listenerWait = undefined;
@@ -113,6 +125,11 @@ function install(): void {
       syncKills();
       process.exit(exitCode);
     }
+    if (signals === 2 && [...interruptListeners.values()].some((o) => o.again === 'exit')) {
+      notice('iceprobe: interrupted again: stopping at once');
+      syncKills();
+      process.exit(exitCode);
+    }
     if (signals === 2) {
       notice('iceprobe: interrupted again: stopping everything now (the partial report is still written)');
       syncKills();
@@ -123,8 +140,9 @@ function install(): void {
       return;
     }
     interrupted = true;
-    exitCode = sig === 'SIGINT' ? 130 : 143;
-    for (const l of interruptListeners) callListener(l);
+    firstSignal = sig === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
+    exitCode = exitCodeForSignal(firstSignal);
+    for (const l of interruptListeners.keys()) callListener(l);
     if (interruptListeners.size > 0) {
       // A run is listening: it aborts, writes its partial report and cleans up itself. If it
       // does not manage within the bound, clean up and leave anyway.
@@ -132,7 +150,7 @@ function install(): void {
       return;
     }
     if (cleanups.size > 0) {
-      // Something is running that nobody reports on (serve, relay): Ctrl-C is how it ends.
+      // Something is running that nobody listens for (a library caller's server): Ctrl-C is how it ends.
       leave();
       return;
     }
