@@ -15,6 +15,7 @@ import { DEFAULT_TIMEOUT_MS, VISIT_CALL_DURATION_S } from '../core/defaults.js';
 import { FILE_LIMITS, readRegularFile } from '../core/files.js';
 import { DEFAULT_SERVE_LIMITS } from '../services/serve/defaults.js';
 import type { ServeServer } from '../services/serve/server.js';
+import { hostPort, listenFailure, type ServiceDef } from '../services/service.js';
 import type { Io } from './io.js';
 import { serverConfigInput } from './server-args.js';
 
@@ -50,14 +51,6 @@ export function serveOptions(y: Argv) {
 }
 
 export type ServeArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
-
-/** Longest log line serve prints. */
-export const LOG_LINE_MAX = 1_000;
-
-/** A serve log line as printed: secrets out, and nothing a visitor sent can break the line or repaint the terminal. */
-export function serveLogLine(line: string, secrets: { redact(text: string): string }): string {
-  return `iceprobe: ${echoInput(secrets.redact(line), LOG_LINE_MAX)}`;
-}
 
 function readPem(flag: string, path: string, what: RegExp): string {
   let text: string;
@@ -99,9 +92,14 @@ function prepareReportsDir(dir: string): void {
   }
 }
 
-/** Starts the server from parsed flags; prints the link(s). The caller owns close(). */
-export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeServer> {
+/**
+ * serve as a service (src/services/service.ts) from parsed flags: every flag, file and the
+ * config checked first (usage errors, exit 2); the ready line, the links and one stdout line per
+ * stored report once it runs.
+ */
+export async function serveService(args: ServeArgs, env: NodeJS.ProcessEnv): Promise<ServiceDef<ServeServer>> {
   const port = args.port ?? 8080;
+  const host = args.host ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be an integer 0-65535 (got ${String(args.port)})`);
   if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) throw new UsageError('give --tls-cert and --tls-key together');
   for (const [flag, v] of [['--max-body', args.maxBody], ['--rate', args.rate], ['--reports-per-token', args.reportsPerToken]] as const) {
@@ -111,63 +109,61 @@ export async function startServeCommand(args: ServeArgs, io: Io): Promise<ServeS
   if (tokens.some((t) => t.length < 8 || !/^[A-Za-z0-9._~-]+$/.test(t))) {
     throw new UsageError('--token: use at least 8 URL-safe characters (letters, digits, . _ ~ -)');
   }
-  const env = io.env;
   const { resolveConfig } = await import('../config/config.js');
   // The config carries the TURN REST secret (it mints, it cannot be printed): serve mints per visit.
   const config = resolveConfig({ ...serverConfigInput(args), defaultDurationS: VISIT_CALL_DURATION_S, env });
   const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? readTls(args.tlsCert, args.tlsKey) : undefined;
-  prepareReportsDir(args.reportsDir ?? 'iceprobe-reports');
+  const reportsDir = args.reportsDir ?? 'iceprobe-reports';
+  prepareReportsDir(reportsDir);
   const resultsToken = (args.resultsToken as string | undefined) ?? (env.ICEPROBE_RESULTS_TOKEN || undefined);
   if (resultsToken !== undefined && resultsToken.length < 16) throw new UsageError('--results-token (or ICEPROBE_RESULTS_TOKEN): use at least 16 characters; it guards every stored result');
 
-  let server: ServeServer;
-  try {
-    // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
-    const { startServe } = await import('../services/serve/server.js');
-    server = await startServe({
-      servers: config.servers,
-      turnSecret: config.turnSecret,
-      host: args.host ?? '127.0.0.1',
-      port,
-      tls,
-      reportsDir: args.reportsDir ?? 'iceprobe-reports',
-      tokens,
-      ...(resultsToken !== undefined ? { resultsToken } : {}),
-      timeoutMs: config.timeoutMs,
-      durationS: config.durationS,
-      bothWays: args.bothWays ?? true,
-      insecureTls: config.insecureTls,
-      chromiumPath: config.chromiumPath,
-      limits: {
-        ...(args.maxBody !== undefined ? { maxBodyBytes: args.maxBody } : {}),
-        ...(args.rate !== undefined ? { requestsPerMinute: args.rate } : {}),
-        ...(args.reportsPerToken !== undefined ? { reportsPerToken: args.reportsPerToken } : {}),
-      },
-      log: (line) => {
-        const safe = serveLogLine(line, config.secrets);
-        if (line.startsWith('report ')) io.out(safe);
-        else io.err(safe);
-      },
-    });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${args.host} is already in use`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot bind ${args.host}: no such local address`);
-    if (code === 'EACCES') throw new UsageError(`not allowed to bind ${args.host}:${port}`);
-    throw err;
-  }
-  if (tokens.length === 0) io.out(`iceprobe: open ${server.url}`);
-  for (const t of tokens) io.out(`iceprobe: send this link: ${server.url}?t=${t}`);
-  if (resultsToken !== undefined) io.out(`iceprobe: results page: ${new URL('/results', server.url).href} (your browser asks for the results token as password)`);
-  if (tokens.length === 0 && !/^(127\.|::1$|localhost$)/.test(server.host)) {
-    io.err(`iceprobe: warning: listening on ${server.host} without --token; anyone who can reach it can run tests and store reports`);
-  }
-  return server;
+  return {
+    name: 'serve',
+    secrets: config.secrets,
+    start: async (log) => {
+      // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
+      const { startServe } = await import('../services/serve/server.js');
+      try {
+        return await startServe({
+          servers: config.servers,
+          turnSecret: config.turnSecret,
+          host,
+          port,
+          tls,
+          reportsDir,
+          tokens,
+          ...(resultsToken !== undefined ? { resultsToken } : {}),
+          timeoutMs: config.timeoutMs,
+          durationS: config.durationS,
+          bothWays: args.bothWays ?? true,
+          insecureTls: config.insecureTls,
+          chromiumPath: config.chromiumPath,
+          limits: {
+            ...(args.maxBody !== undefined ? { maxBodyBytes: args.maxBody } : {}),
+            ...(args.rate !== undefined ? { requestsPerMinute: args.rate } : {}),
+            ...(args.reportsPerToken !== undefined ? { reportsPerToken: args.reportsPerToken } : {}),
+          },
+          log: (line) => log.event(line),
+          reportLog: (line) => log.output(line),
+        });
+      } catch (err) {
+        throw listenFailure(err, hostPort(host, port));
+      }
+    },
+    listening: (server) => ({
+      url: server.url,
+      host: server.host,
+      exposed: tokens.length === 0 ? 'without --token; anyone who can reach it can run tests and store reports' : null,
+      lines: [
+        ...(tokens.length === 0 ? [`open ${server.url}`] : tokens.map((t) => `send this link: ${server.url}?t=${t}`)),
+        ...(resultsToken !== undefined ? [`results page: ${new URL('/results', server.url).href} (your browser asks for the results token as password)`] : []),
+      ],
+    }),
+  };
 }
 
 export async function runServe(args: ServeArgs, io: Io): Promise<number> {
-  const server = await startServeCommand(args, io);
-  await server.closed;
-  io.err('iceprobe: serve stopped');
-  return 0;
+  const { runService } = await import('../services/service.js');
+  return runService(await serveService(args, io.env), io);
 }

@@ -62,8 +62,10 @@ export interface ServeContext {
   internalRelayUrl: string;
   /** The relay admits only pages that got a call spec from us. */
   relayToken: string;
-  /** One line per event; `report <id> …` for each stored report. Never a token or a credential. */
+  /** One line per event. Never a token or a credential. */
   log: (line: string) => void;
+  /** One line per stored report: `report <id> <status> <tone> [codes] from <ip> (<browser>) → <file>`. */
+  reportLog: (line: string) => void;
   now: () => number;
 }
 
@@ -237,7 +239,7 @@ async function finish(ctx: ServeContext, res: ServerResponse, post: FinishPost, 
   // The browser's name is what the visitor sent: escaped, so it cannot forge log lines or
   // repaint the operator's terminal.
   const ua = report.environment.browser ? echoInput(`${report.environment.browser.name} ${report.environment.browser.version}`, 80) : 'unknown browser';
-  ctx.log(`report ${id} ${report.summary.status} ${verdict.tone} [${verdict.codes.join(',') || '-'}] from ${v.ip} (${ua}) → ${json}`);
+  ctx.reportLog(`report ${id} ${report.summary.status} ${verdict.tone} [${verdict.codes.join(',') || '-'}] from ${v.ip} (${ua}) → ${json}`);
   sendJson(res, 200, {
     id,
     verdict,

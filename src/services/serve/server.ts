@@ -80,6 +80,8 @@ export interface ServeOptions {
   resultsToken?: string | undefined;
   /** One line per event; never carries a token or a credential. */
   log?: (line: string) => void;
+  /** One line per stored report (`report <id> …`). Default: log. */
+  reportLog?: (line: string) => void;
   now?: () => number;
 }
 
@@ -108,6 +110,7 @@ interface Settings {
   ttlS: number;
   resultsToken: string | null;
   log: (line: string) => void;
+  reportLog: (line: string) => void;
   now: () => number;
 }
 
@@ -121,6 +124,7 @@ function settingsOf(opts: ServeOptions): Settings {
     ttlS: opts.credentialTtlS ?? VISIT_REST_CREDENTIAL_TTL_S,
     resultsToken: opts.resultsToken ?? null,
     log: opts.log ?? (() => undefined),
+    reportLog: opts.reportLog ?? opts.log ?? (() => undefined),
     now: opts.now ?? (() => Date.now()),
   };
 }
@@ -258,7 +262,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeServer> {
       })();
       return closing;
     };
-    st.log(`serve listening ${at.origin}/ relay=${relay.url.replace(/^ws:/, opts.tls ? 'wss:' : 'ws:')} servers=${tested.servers.length}${ctx.embedded ? ' (embedded coturn)' : ''} reports=${store.dir} token=${st.tokens.length > 0 ? 'required' : 'none'} results=${st.resultsToken ? `${at.origin}/results (token required)` : 'off'}`);
+    st.log(`serve ready ${at.origin}/ relay=${relay.url.replace(/^ws:/, opts.tls ? 'wss:' : 'ws:')} servers=${tested.servers.length}${ctx.embedded ? ' (embedded coturn)' : ''} reports=${store.dir} token=${st.tokens.length > 0 ? 'required' : 'none'} results=${st.resultsToken ? `${at.origin}/results (token required)` : 'off'}`);
     return { url: `${at.origin}/`, origin: at.origin, host: at.host, port: at.port, relayUrl: at.internalRelayUrl, stored: store.stored, embedded: coturn, close, closed };
   } catch (e) {
     await closeAll();

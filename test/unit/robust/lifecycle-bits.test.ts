@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unfinished } from '../../../src/run/check.js';
 import { cleanStaleRunDirs, RUN_DIR_PREFIX } from '../../../src/servers/coturn.js';
-import { serveLogLine } from '../../../src/cli/serve-command.js';
+import { serviceLine } from '../../../src/services/service.js';
 import { Secrets } from '../../../src/core/redact.js';
 import type { Check } from '../../../src/core/schema.js';
 
@@ -45,11 +45,11 @@ describe('cleanStaleRunDirs', () => {
   });
 });
 
-describe('serve log lines', () => {
+describe('service (serve, relay, exporter, lab) log lines', () => {
   it('escape what a visitor sent (newlines, ANSI) and redact secrets', () => {
     const s = new Secrets();
     s.add('pw-visit-123');
-    const line = serveLogLine('report abc pass good [OK] from 127.0.0.1 (browser X\niceprobe: report forged\x1b[2J pw-visit-123)', s);
+    const line = serviceLine('report abc pass good [OK] from 127.0.0.1 (browser X\niceprobe: report forged\x1b[2J pw-visit-123)', s);
     expect(line.split('\n')).toHaveLength(1);
     expect(line).not.toContain('\x1b');
     expect(line).not.toContain('pw-visit-123');
