@@ -10,6 +10,7 @@
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import type { Exporter } from '../services/exporter/server.js';
+import { hostPort, listenFailure, type ServiceDef } from '../services/service.js';
 import type { Io } from './io.js';
 
 /** 9799: next to the exporters' block of the Prometheus default port allocations, unclaimed there. */
@@ -36,38 +37,34 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-/** Starts the exporter from parsed flags; prints where it listens. The caller owns close(). */
-export async function startExporterCommand(args: ExporterArgs, io: Io): Promise<Exporter> {
+/** The exporter as a service (src/services/service.ts) from parsed flags; SIGHUP reloads its config. */
+export async function exporterService(args: ExporterArgs, env: NodeJS.ProcessEnv): Promise<ServiceDef<Exporter>> {
   const { host, port } = parseListen(args.listen ?? DEFAULT_LISTEN);
   const { loadExporterConfig } = await import('../services/exporter/config.js');
-  const { startExporter } = await import('../services/exporter/server.js');
   const configPath = args.config;
   // A bad config at start is a usage error (exit 2); at reload it is refused and logged.
   loadExporterConfig(configPath);
-  let exporter: Exporter;
-  try {
-    exporter = await startExporter({ host, port, loadConfig: () => loadExporterConfig(configPath), log: (line) => io.err(`iceprobe exporter: ${line}`), env: io.env });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`--listen ${args.listen}: the port is already in use`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--listen ${args.listen}: no such local address`);
-    if (code === 'EACCES') throw new UsageError(`--listen ${args.listen}: not allowed to bind it`);
-    throw err;
-  }
-  io.out(`iceprobe exporter: listening on ${exporter.url} (modules: ${[...exporter.config().modules.keys()].join(', ')})`);
-  if (!/^(127\.|::1$|localhost$)/.test(exporter.host)) io.err(`iceprobe exporter: warning: listening on ${exporter.host}; anyone who can reach it can make it probe any host`);
-  return exporter;
+  return {
+    name: 'exporter',
+    start: async (log) => {
+      const { startExporter } = await import('../services/exporter/server.js');
+      try {
+        return await startExporter({ host, port, loadConfig: () => loadExporterConfig(configPath), log: (line) => log.event(`exporter ${line}`), env });
+      } catch (err) {
+        throw listenFailure(err, `${hostPort(host, port)} (--listen)`);
+      }
+    },
+    listening: (exporter) => ({
+      url: exporter.url,
+      detail: `modules: ${[...exporter.config().modules.keys()].join(', ')}`,
+      host: exporter.host,
+      exposed: 'anyone who can reach it can make it probe any host',
+    }),
+    reload: (exporter) => void exporter.reload(),
+  };
 }
 
 export async function runExporter(args: ExporterArgs, io: Io): Promise<number> {
-  const exporter = await startExporterCommand(args, io);
-  const onHup = () => void exporter.reload();
-  process.on('SIGHUP', onHup);
-  try {
-    await exporter.closed;
-  } finally {
-    process.off('SIGHUP', onHup);
-  }
-  io.err('iceprobe exporter: stopped');
-  return 0;
+  const { runService } = await import('../services/service.js');
+  return runService(await exporterService(args, io.env), io);
 }
