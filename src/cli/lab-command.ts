@@ -2,7 +2,15 @@
 import type { Argv } from 'yargs';
 import { LAB_CALL_DURATION_S } from '../core/defaults.js';
 import { EXIT } from '../core/errors.js';
+import type { LabRunResult } from '../services/lab/run.js';
 import type { Io } from './io.js';
+
+/** A lab run as a service: running until its report is judged, or aborted by close(). */
+interface LabJob {
+  outcome: { result: LabRunResult } | { error: unknown } | null;
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
 
 export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
   return y
@@ -21,32 +29,63 @@ export function labCommand(y: Argv, io: Io, setExit: (code: number) => void) {
             quiet: { type: 'boolean', alias: 'q' },
           }),
       async (args) => {
-        const [{ labRun }, { loadScenario }, { writeReports }, { renderTable }] = await Promise.all([
+        const [{ labRun }, { loadScenario }, { writeReports }, { renderTable }, { runService }] = await Promise.all([
           import('../services/lab/run.js'),
           import('../services/lab/scenario.js'),
           import('../../reports/write.js'),
           import('../../reports/table.js'),
+          import('../services/service.js'),
         ]);
         const scenario = loadScenario(String(args.scenario));
-        const result = await labRun(scenario, {
-          durationS: args.duration ?? LAB_CALL_DURATION_S,
-          ...(args.browser !== undefined ? { checkArgs: ['--browser', args.browser] } : {}),
-          onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
-        });
+        // A job in the one shape of long-running commands: Ctrl-C aborts the run, which tears its
+        // network down itself (bounded), and exits 130.
+        const code = await runService<LabJob>(
+          {
+            name: 'lab',
+            job: true,
+            start: async () => {
+              const controller = new AbortController();
+              const job: LabJob = {
+                outcome: null,
+                closed: labRun(scenario, {
+                  durationS: args.duration ?? LAB_CALL_DURATION_S,
+                  ...(args.browser !== undefined ? { checkArgs: ['--browser', args.browser] } : {}),
+                  onProgress: (m) => io.progress?.(`lab ${scenario.name}: ${m}`),
+                  signal: controller.signal,
+                }).then(
+                  (result) => void (job.outcome = { result }),
+                  (error: unknown) => void (job.outcome = { error }),
+                ),
+                close: async () => {
+                  controller.abort(new Error('lab run stopped'));
+                  await job.closed;
+                },
+              };
+              return job;
+            },
+            exitCode: ({ outcome }) => {
+              io.progress?.(null);
+              if (outcome === null || 'error' in outcome) throw outcome?.error ?? new Error('internal: the lab run ended without an outcome');
+              const result = outcome.result;
+              if (result.report) {
+                writeReports(result.report, {
+                  ...(args.json !== undefined ? { json: args.json } : {}),
+                  ...(args.html !== undefined ? { html: args.html } : {}),
+                  ...(args.junit !== undefined ? { junit: args.junit } : {}),
+                }, { stdout: { write: (s: string) => io.out(s) } });
+                if (!args.quiet && args.json !== '-') io.out(renderTable(result.report, { color: io.isTTY && !io.env.NO_COLOR }));
+              }
+              if (args.json !== '-') {
+                io.out(`Scenario ${scenario.name}: ${result.passed ? 'as expected' : 'NOT as expected'}`);
+                for (const e of result.expectationResults) io.out(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.id} (${e.source}): expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`);
+              }
+              return result.passed ? EXIT.ok : EXIT.checkFailed;
+            },
+          },
+          io,
+        );
         io.progress?.(null);
-        if (result.report) {
-          writeReports(result.report, {
-            ...(args.json !== undefined ? { json: args.json } : {}),
-            ...(args.html !== undefined ? { html: args.html } : {}),
-            ...(args.junit !== undefined ? { junit: args.junit } : {}),
-          }, { stdout: { write: (s: string) => io.out(s) } });
-          if (!args.quiet && args.json !== '-') io.out(renderTable(result.report, { color: io.isTTY && !io.env.NO_COLOR }));
-        }
-        if (args.json !== '-') {
-          io.out(`Scenario ${scenario.name}: ${result.passed ? 'as expected' : 'NOT as expected'}`);
-          for (const e of result.expectationResults) io.out(`  ${e.pass ? 'ok  ' : 'FAIL'} ${e.id} (${e.source}): expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`);
-        }
-        setExit(result.passed ? EXIT.ok : EXIT.checkFailed);
+        setExit(code);
       },
     )
     .command('list', 'List the built-in scenarios', {}, async () => {

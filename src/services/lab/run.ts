@@ -106,6 +106,11 @@ export interface LabRunOptions {
   measure?: boolean;
   /** Bound for the check process. */
   checkTimeoutMs?: number;
+  /**
+   * Stops the run: the check is sent SIGTERM, the next phase does not start, and the run tears
+   * everything down and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface LabRunResult {
@@ -210,10 +215,16 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   return m;
 }
 
-function runCheck(cmd: string, args: string[], timeoutMs: number, secrets: Secrets, onProgress: (m: string) => void): Promise<{ code: number | null; stderr: string }> {
+function runCheck(cmd: string, args: string[], timeoutMs: number, secrets: Secrets, onProgress: (m: string) => void, signal: AbortSignal | undefined): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
-    const unregister = registerCleanup('lab-check', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
+    const stop = () => void child.kill('SIGTERM');
+    signal?.addEventListener('abort', stop, { once: true });
+    const unregisterCleanup = registerCleanup('lab-check', stop, () => void child.kill('SIGKILL'));
+    const unregister = () => {
+      signal?.removeEventListener('abort', stop);
+      unregisterCleanup();
+    };
     let stderr = '';
     const relay = (b: Buffer) => {
       const text = secrets.redact(b.toString());
@@ -257,6 +268,8 @@ export function lossProbesArgs(scenario: Scenario): string[] {
 
 export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Promise<LabRunResult> {
   const onProgress = opts.onProgress ?? (() => {});
+  const stopped = () => opts.signal?.throwIfAborted();
+  stopped();
   await requireLabEnvironment({ needTurnserver: !scenario.turn.down });
   const timings = { buildMs: 0, coturnMs: 0, measureMs: 0, checkMs: 0, teardownMs: 0 };
   const runId = newRunId();
@@ -273,6 +286,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     topo = await buildTopology({ site: scenario, secondSite: scenario.secondSite, ipv6: scenario.ipv6 }, { onProgress, runId });
     timings.buildMs = topo.buildMs;
     onProgress(`topology ${topo.runId} built in ${topo.buildMs.toFixed(0)} ms`);
+    stopped();
 
     const password = randomBytes(12).toString('base64url');
     secrets.add(password);
@@ -284,6 +298,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
       timings.coturnMs = performance.now() - t1;
       onProgress(`coturn up on ${[...topo.serverIps, ...(topo.serverIps6 ?? [])].join(' ')} in ${timings.coturnMs.toFixed(0)} ms`);
     }
+    stopped();
     await applyServerFirewall(topo, scenario);
     if (topo.serverIps6) {
       dns = await startLabNameServer(topo);
@@ -303,6 +318,7 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
     const t2 = performance.now();
     const measurements = opts.measure === false ? {} : await measureGroundTruth(scenario, topo, coturn ? server : null, onProgress);
     timings.measureMs = performance.now() - t2;
+    stopped();
 
     let report: Report | null = null;
     if (!opts.skipCheck) {
@@ -328,8 +344,9 @@ export async function labRun(scenario: Scenario, opts: LabRunOptions = {}): Prom
         repoRoot: packageRoot(),
       });
       const t3 = performance.now();
-      const r = await runCheck(cmd, args, opts.checkTimeoutMs ?? 180_000, secrets, onProgress);
+      const r = await runCheck(cmd, args, opts.checkTimeoutMs ?? 180_000, secrets, onProgress, opts.signal);
       timings.checkMs = performance.now() - t3;
+      stopped();
       if (r.code === null || !CHECK_REPORT_EXITS.has(r.code)) {
         throw new Error(`iceprobe check in the lab failed (exit ${r.code ?? 'timeout'}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
       }
