@@ -8,6 +8,17 @@ import { Visits, visitServers } from '../../../src/services/serve/visits.js';
 import { spec } from './fixtures.js';
 
 const SECRET = 'rest-secret-41c9e2';
+
+/** The HTTP status a call answers with: an HttpError's, or 200. */
+function status(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HttpError) return e.status;
+    throw e;
+  }
+  return 200;
+}
 const T0 = 1_700_000_000_000;
 
 describe('visitServers: the servers as one visit gets them', () => {
@@ -44,15 +55,6 @@ describe('Visits', () => {
   let visits: Visits | null = null;
   afterEach(() => visits?.closeAll());
   const init = { tokenKey: 'k1', ip: '127.0.0.1', requestUserAgent: null, servers: [], secrets: new Secrets(), gatherPlan: { specs: [], staticChecks: [] } };
-  const status = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof HttpError) return e.status;
-      throw e;
-    }
-    return 200;
-  };
 
   it('finds a visit only with its own token, refuses a finished one, and is full at the limit', () => {
     let t = 1_000;
@@ -76,15 +78,6 @@ describe('Visits', () => {
 
 describe('LinkTokens', () => {
   const req = (headers: Record<string, string>) => ({ headers }) as never;
-  const status = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof HttpError) return e.status;
-      throw e;
-    }
-    return 200;
-  };
   it('401 without a token, 403 with a wrong one, a stable key (not the token) with a right one', () => {
     const tokens = new LinkTokens(['link-token-1', 'link-token-2']);
     const url = new URL('http://x/api/session');
