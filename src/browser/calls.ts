@@ -151,12 +151,15 @@ export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSampl
     const b = counter[i];
     if (!a || !b || b.atMs <= a.atMs) continue;
     const s = (b.atMs - a.atMs) / 1000;
+    const appS = a.appAtMs !== undefined && b.appAtMs !== undefined ? (b.appAtMs - a.appAtMs) / 1000 : 0;
+    const app = appS > 0 && a.appBytes !== undefined && b.appBytes !== undefined ? { appBitsPerSecond: Math.max(0, Math.round(((b.appBytes - a.appBytes) * 8) / appS)) } : {};
     out.push({
       atMs: round(b.atMs - start.atMs),
       bitsPerSecond: Math.round(((b.bytes - a.bytes) * 8) / s),
       packetsPerSecond: Math.round((b.packets - a.packets) / s),
       reverseBitsPerSecond: Math.round(((b.sentBytes - a.sentBytes) * 8) / s),
       reversePacketsPerSecond: Math.round((b.sentPackets - a.sentPackets) / s),
+      ...app,
     });
   }
   return out;
@@ -183,11 +186,55 @@ export function steadyReceiveRate(samples: readonly ReceivedSample[], wire?: { p
   return Math.round(median(steady.map(rate)));
 }
 
+/** An interval's delivered rate: the application's, or (pages that did not count it) the transport's. */
+export const deliveredOf = (x: ReceivedSample): number => x.appBitsPerSecond ?? x.bitsPerSecond;
+
+/**
+ * The headline: what the callee's application received per second over the steady part of the
+ * transfer (the intervals after SLOW_START_MS): their application bytes over their time. A mean,
+ * not a median: a data channel over a lossy or bufferbloated path delivers in bursts (an ordered
+ * stream holds everything behind a lost chunk until it is retransmitted, then hands it over at
+ * once), so single intervals swing between 0 and twice the rate and their median can land
+ * anywhere; the bytes delivered over the window are what an application got. The warm-up is left
+ * out because slow start overshoots a shaper and then recovers: neither is what the path carries.
+ * null without a steady interval with an application count.
+ */
+export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number | null {
+  let bits = 0;
+  let ms = 0;
+  samples.forEach((x, i) => {
+    const prev = samples[i - 1];
+    if (!prev || prev.atMs < SLOW_START_MS || x.appBitsPerSecond === undefined) return;
+    const dt = x.atMs - prev.atMs;
+    bits += x.appBitsPerSecond * dt;
+    ms += dt;
+  });
+  return ms > 0 ? Math.round(bits / ms) : null;
+}
+
 function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {
   const samples = receivedSamples(counter);
   if (samples.length === 0) return {};
   const steady = steadyReceiveRate(samples);
   return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
+}
+
+/** The call's throughput entry, headline first (see the schema's Throughput). Pure. */
+export function throughputOf(caller: CallResult, callee: CallResult | null): Call['throughput'] {
+  const dataS = caller.dataMs / 1000;
+  if (!caller.ok || dataS <= 0) return null;
+  const goodput = callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0;
+  const received = receivedOf(callee?.receiveCounter ?? []);
+  const steady = steadyDeliveredRate(received.receivedSamples ?? []);
+  return {
+    bitsPerSecond: steady ?? goodput,
+    sentBitsPerSecond: Math.round((caller.bytes * 8) / dataS),
+    goodputBitsPerSecond: goodput,
+    ...received,
+    bytes: caller.bytes,
+    durationMs: Math.round(caller.dataMs),
+    samples: caller.samples,
+  };
 }
 
 /** Pure: both sides' observations → the report's call entry and its check. */
@@ -200,18 +247,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
   const open = caller.phases.find((p) => p.name === 'datachannel-open');
   const totalMs = open ? round(open.atMs) : null;
   const rtts = caller.rtts.filter((x) => Number.isFinite(x));
-  const dataS = caller.dataMs / 1000;
-  const throughput =
-    caller.ok && dataS > 0
-      ? {
-          bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
-          goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
-          ...receivedOf(callee?.receiveCounter ?? []),
-          bytes: caller.bytes,
-          durationMs: Math.round(caller.dataMs),
-          samples: caller.samples,
-        }
-      : null;
+  const throughput = throughputOf(caller, callee);
 
   let code: CheckCode = CheckCode.OK;
   let message: string;

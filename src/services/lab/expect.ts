@@ -47,6 +47,8 @@ export interface LabMeasurements {
   relayRangeReachable?: boolean;
   /** The client namespace's usable global IPv6 addresses (`ip -6 addr`). */
   ipv6ClientAddresses?: string[];
+  /** The minimal two-peer page's goodput through the lab's TURN server, per TURN transport (reference.ts). */
+  referenceBitsPerSecond?: Partial<Record<'udp' | 'tcp' | 'tls', { bitsPerSecond: number; ok: boolean; error: string | null }>>;
 }
 
 /** Checks that say whether TURN over a transport works: the browser's and Node's view of turn(s): URLs. */
@@ -87,7 +89,7 @@ export interface ReportedRate {
   senderSteadyBitsPerSecond: number | null;
   /** What the callee's application received (goodput), for the record. */
   deliveredBitsPerSecond: number | null;
-  /** The call's whole-run average (calls[].throughput.bitsPerSecond), for the record. */
+  /** The sender's whole-run average (calls[].throughput.sentBitsPerSecond), for the record. */
   averageBitsPerSecond: number;
   /** The callee's steady intervals. */
   samples: number;
@@ -115,7 +117,7 @@ export function reportedRelayRate(report: Report): ReportedRate | null {
     steadyBitsPerSecond: wire,
     receivedBitsPerSecond: t.receivedBitsPerSecond ?? null,
     senderSteadyBitsPerSecond: steady.length ? Math.round(median(steady)) : null,
-    averageBitsPerSecond: t.bitsPerSecond,
+    averageBitsPerSecond: t.sentBitsPerSecond ?? t.bitsPerSecond,
     samples: steadyReceived(received).length,
     deliveredBitsPerSecond: deliveredBitsPerSecond(t),
   };
@@ -136,6 +138,12 @@ export function relayReachOutcome(report: Report): { classified: number; isServe
     reachable: tested.filter((c) => ((c.details.inbound as { received?: number }).received ?? 0) > 0).length,
     codes: [...new Set(reach.map((c) => c.code))],
   };
+}
+
+/** The headline figure (throughput.bitsPerSecond) of the relay-forced call over `t`, both peers relayed; null without one. */
+export function relayCallHeadline(report: Report, t: 'udp' | 'tcp' | 'tls'): number | null {
+  const call = (report.calls ?? []).find((c) => c.policy === 'relay' && c.peer !== 'direct' && c.transport === t && c.throughput);
+  return call?.throughput?.bitsPerSecond ?? null;
 }
 
 /** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */
@@ -262,6 +270,17 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
       const target = scenario.rateLimit.bitsPerSecond;
       out.push({ id: 'groundTruth.throughputWithinPercent', source: 'report', expected: { target, percent: gt.throughputWithinPercent }, actual: r, pass: r !== null && within(r.steadyBitsPerSecond, target, gt.throughputWithinPercent) });
     }
+    if (gt.throughputVsReferencePercent !== undefined && scenario.rateLimit) {
+      const pct = gt.throughputVsReferencePercent;
+      const limit = scenario.rateLimit.bitsPerSecond;
+      for (const t of ['udp', 'tcp', 'tls'] as const) {
+        const ref = m.referenceBitsPerSecond?.[t];
+        if (!ref) continue;
+        const headline = relayCallHeadline(report, t);
+        const pass = ref.ok && headline !== null && within(headline, ref.bitsPerSecond, pct) && headline <= limit;
+        out.push({ id: `groundTruth.throughputVsReferencePercent.${t}`, source: 'report', expected: { reference: ref.ok ? ref.bitsPerSecond : null, percent: pct, atMost: limit }, actual: headline, pass });
+      }
+    }
     if (gt.lossNearPercent !== undefined && scenario.loss) {
       const loss = reportedLoss(report);
       const want = expectedLoss(scenario.loss);
@@ -319,6 +338,13 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
   if (gt.throughputWithinPercent !== undefined && scenario.rateLimit && m.upBitsPerSecond !== undefined) {
     const target = scenario.rateLimit.bitsPerSecond;
     out.push({ id: 'groundTruth.throughputWithinPercent', source: 'lab', expected: { target, percent: gt.throughputWithinPercent }, actual: m.upBitsPerSecond, pass: within(m.upBitsPerSecond, target, gt.throughputWithinPercent) });
+  }
+  if (gt.throughputVsReferencePercent !== undefined && scenario.rateLimit && m.referenceBitsPerSecond) {
+    // The reference itself must be physically possible and have measured something.
+    const limit = scenario.rateLimit.bitsPerSecond;
+    for (const [t, ref] of Object.entries(m.referenceBitsPerSecond)) {
+      out.push({ id: `groundTruth.throughputVsReferencePercent.${t}`, source: 'lab', expected: { atMost: limit, moreThan: 0 }, actual: ref, pass: ref.ok && ref.bitsPerSecond > 0 && ref.bitsPerSecond <= limit });
+    }
   }
   if (gt.lossNearPercent !== undefined && scenario.loss && m.upLossPercent !== undefined) {
     out.push({ id: 'groundTruth.lossNearPercent', source: 'lab', expected: { target: scenario.loss.percent, points: gt.lossNearPercent }, actual: m.upLossPercent, pass: Math.abs(m.upLossPercent - scenario.loss.percent) <= gt.lossNearPercent });

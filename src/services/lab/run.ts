@@ -23,6 +23,10 @@ import { startLabDns, type LabDns } from './dns.js';
 import { exec } from './exec.js';
 import { coturnRelayArgs, LAB_SERVER_NAME, RELAY_PORT_RANGE, serverRules } from './rules.js';
 import { buildTopology, type Topology } from './topology.js';
+import { measureReference } from './reference.js';
+
+/** Each reference transfer (reference.ts): ~8 MB at 20 Mbit/s, slow start included, as a plain app would see it. */
+const REFERENCE_TRANSFER_MS = 4_000;
 
 export { runInNamespace };
 
@@ -180,6 +184,17 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   if (gt.throughputWithinPercent !== undefined) {
     m.upBitsPerSecond = (await measureTcpThroughput(ends, 'up')).bitsPerSecond;
     onProgress(`lab: TCP up ${(m.upBitsPerSecond / 1e6).toFixed(2)} Mbit/s`);
+  }
+  if (gt.throughputVsReferencePercent !== undefined && server) {
+    const cfg = labCheckConfig(server) as { iceServers: { urls: string[]; username?: string; credential?: string }[] };
+    const turn = cfg.iceServers.flatMap((s) => (s.username && s.credential ? s.urls.map((url) => ({ url, username: s.username as string, credential: s.credential as string })) : []));
+    const refs = await measureReference(site.client, { servers: turn, durationMs: REFERENCE_TRANSFER_MS });
+    m.referenceBitsPerSecond = {};
+    for (const r of refs) {
+      const t = r.url.startsWith('turns:') ? 'tls' : r.url.includes('transport=tcp') ? 'tcp' : 'udp';
+      m.referenceBitsPerSecond[t] = { bitsPerSecond: r.bitsPerSecond, ok: r.ok, error: r.error };
+      onProgress(`lab: minimal two-peer page over ${r.url}: ${r.ok ? `${(r.bitsPerSecond / 1e6).toFixed(2)} Mbit/s` : `failed (${r.error ?? '?'})`}`);
+    }
   }
   if (gt.lossNearPercent !== undefined) {
     m.upLossPercent = (await measureUdpLoss({ ...ends, port: 40_001 }, 'up')).lossPercent;

@@ -120,6 +120,12 @@ export const Expectations = z
       .object({
         /** The steady rate of the TURN/UDP relay call within ±N % of rateLimit.bitsPerSecond (see lab/expect.ts). */
         throughputWithinPercent: z.number().min(1).max(100).optional(),
+        /**
+         * The headline figure of each relay-forced call (one per TURN transport) within ±N % of
+         * what the lab's minimal two-peer page (src/services/lab/reference.ts) delivers over the
+         * same TURN URL and link, and never above the shaper's rate.
+         */
+        throughputVsReferencePercent: z.number().min(1).max(100).optional(),
         /** Loss from iceprobe's path-quality bursts within ±N percentage points of loss.percent. */
         lossNearPercent: z.number().min(0.1).max(50).optional(),
         /** true: every srflx address is the router's public address; false: every one is the client's own (no NAT). */
@@ -173,6 +179,9 @@ export const Scenario = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.expect.groundTruth.throughputVsReferencePercent !== undefined && !s.rateLimit) {
+      ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'throughputVsReferencePercent'], message: 'needs a rateLimit' });
+    }
     if (s.expect.groundTruth.throughputWithinPercent !== undefined && !s.rateLimit) {
       ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'throughputWithinPercent'], message: 'needs a rateLimit' });
     }

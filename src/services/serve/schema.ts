@@ -76,7 +76,7 @@ export const CallResultSchema = z.object({
   samples: z.array(z.object({ atMs: Ms, bitsPerSecond: z.number().finite().nonnegative().max(1e12), rttMs: z.number().finite().nonnegative().max(600_000).nullable() })).max(2_000),
   bytes: z.number().finite().nonnegative().max(1e13),
   receiveCounter: z
-    .array(z.object({ atMs: Ms, bytes: Count, packets: Count, sentBytes: Count, sentPackets: Count }))
+    .array(z.object({ atMs: Ms, bytes: Count, packets: Count, sentBytes: Count, sentPackets: Count, appBytes: Count.optional(), appAtMs: Ms.optional() }))
     .max(2_000)
     .optional(),
   appBytes: z.number().finite().nonnegative().max(1e13),

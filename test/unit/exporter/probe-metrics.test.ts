@@ -82,7 +82,7 @@ describe('probe metrics', () => {
     const call = {
       id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay' as const, via: [], transport: 'udp' as const, status: 'pass' as const, code: 'OK', failedPhase: null,
       setup: { totalMs: 150, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: { min: 1, median: 2, max: 3 },
-      throughput: { bitsPerSecond: 9e6, goodputBitsPerSecond: 8e6, bytes: 1, durationMs: 1, samples: [] },
+      throughput: { bitsPerSecond: 8e6, sentBitsPerSecond: 9e6, goodputBitsPerSecond: 7e6, bytes: 1, durationMs: 1, samples: [] },
     };
     const text = render(probeFamilies({ report: report([check({ id: 'call:relay/udp', kind: 'call', status: 'pass', code: 'OK' })], { calls: [call] }), success: true, failureCodes: [], durationS: 3 }));
     expect(text).toContain('probe_call_throughput_bits_per_second 8000000\n');

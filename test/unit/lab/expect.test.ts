@@ -58,7 +58,7 @@ function relayUdpCall(mbit: number[], warm = 9, goodputMbit = 3.7): NonNullable<
   return {
     id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
     setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
-    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, receivedSamples, bytes: 1, durationMs: 3000, samples },
+    throughput: { bitsPerSecond: goodputMbit * 1e6, sentBitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, receivedSamples, bytes: 1, durationMs: 3000, samples },
   };
 }
 
