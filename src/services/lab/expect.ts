@@ -47,8 +47,12 @@ export interface LabMeasurements {
   relayRangeReachable?: boolean;
   /** The client namespace's usable global IPv6 addresses (`ip -6 addr`). */
   ipv6ClientAddresses?: string[];
-  /** The minimal two-peer page's goodput through the lab's TURN server, per TURN transport (reference.ts). */
-  referenceBitsPerSecond?: Partial<Record<'udp' | 'tcp' | 'tls', { bitsPerSecond: number; ok: boolean; error: string | null }>>;
+  /**
+   * The minimal two-peer page through the lab's TURN server, per TURN transport (reference.ts):
+   * `bitsPerSecond` the median of its transfers' goodput after the same 1 s warm-up iceprobe's
+   * headline leaves out (the figure judged), `wholeBitsPerSecond` with the ramp, `runs` each transfer's.
+   */
+  referenceBitsPerSecond?: Partial<Record<'udp' | 'tcp' | 'tls', { bitsPerSecond: number; wholeBitsPerSecond: number; runs: number[]; ok: boolean; error: string | null }>>;
 }
 
 /** Checks that say whether TURN over a transport works: the browser's and Node's view of turn(s): URLs. */

@@ -20,6 +20,8 @@ export interface ReferenceSpec {
   servers: { url: string; username: string; credential: string }[];
   /** Length of each transfer (the reference has no convergence rule: a fixed window, ramp included). */
   durationMs: number;
+  /** Transfers per URL, round-robin over the URLs (default 1): one transfer is one sample of a noisy process. */
+  repeat?: number;
   /** Chromium binary (default: the one iceprobe finds). */
   executablePath?: string;
 }
@@ -30,6 +32,8 @@ export interface ReferenceResult {
   error: string | null;
   /** Application bytes received over the transfer (first send to the end), slow start included. */
   bitsPerSecond: number;
+  /** The same after the first second (iceprobe's headline leaves out the same warm-up). */
+  steadyBitsPerSecond: number;
   bytesReceived: number;
   ms: number;
 }
@@ -37,7 +41,7 @@ export interface ReferenceResult {
 const ENTRY = fileURLToPath(import.meta.url);
 
 /** Parent side: runs the reference inside `ns`, bounded; never throws for a network outcome. */
-export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30_000 + spec.servers.length * (spec.durationMs + 15_000)): Promise<ReferenceResult[]> {
+export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30_000 + Math.max(1, spec.repeat ?? 1) * spec.servers.length * (spec.durationMs + 15_000)): Promise<ReferenceResult[]> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ENTRY, '--reference'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
     const unregister = registerCleanup('lab-reference', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
@@ -45,7 +49,7 @@ export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4_000)));
-    const fail = (why: string): ReferenceResult[] => spec.servers.map((s) => ({ url: s.url, ok: false, error: why, bitsPerSecond: 0, bytesReceived: 0, ms: 0 }));
+    const fail = (why: string): ReferenceResult[] => spec.servers.map((s) => ({ url: s.url, ok: false, error: why, bitsPerSecond: 0, steadyBitsPerSecond: 0, bytesReceived: 0, ms: 0 }));
     child.once('error', (e) => {
       unregister();
       resolve(fail(e.message));
@@ -77,10 +81,10 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     await page.goto(`${pages.origin}/`);
     await page.waitForFunction('window.iceprobe && window.iceprobe.ready === true', undefined, { polling: 10, timeout: 15_000 });
-    for (const s of spec.servers) {
+    for (let round = 0; round < Math.max(1, spec.repeat ?? 1); round++) for (const s of spec.servers) {
       const c: CeilingSpec = { iceServers: [{ urls: s.url, username: s.username, credential: s.credential }], policy: 'relay', durationMs: spec.durationMs };
       const r = (await page.evaluate(`window.iceprobe.ceiling(${JSON.stringify(c)})`)) as CeilingResult;
-      out.push({ url: s.url, ok: r.ok, error: r.error, bitsPerSecond: r.bitsPerSecond, bytesReceived: r.bytesReceived, ms: Math.round(r.ms) });
+      out.push({ url: s.url, ok: r.ok, error: r.error, bitsPerSecond: r.bitsPerSecond, steadyBitsPerSecond: r.steadyBitsPerSecond, bytesReceived: r.bytesReceived, ms: Math.round(r.ms) });
     }
   } finally {
     await pages.close();

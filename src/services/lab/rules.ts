@@ -157,7 +157,7 @@ export function tcCommands(site: Site): string[][] {
   const rl = site.rateLimit;
   if (!rl) return [];
   const burst = burstBytes(rl.bitsPerSecond, rl.burstBytes);
-  const tbf = (dev: string) => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${rl.bitsPerSecond}bit`, 'burst', String(burst), 'latency', '100ms'];
+  const tbf = (dev: string) => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${rl.bitsPerSecond}bit`, 'burst', String(burst), 'latency', `${rl.queueMs ?? 100}ms`];
   const out: string[][] = [];
   if (rl.direction !== 'down') out.push(tbf(WAN_IF));
   if (rl.direction !== 'up') out.push(tbf(LAN_IF));

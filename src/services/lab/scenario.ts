@@ -53,6 +53,11 @@ export const RateLimit = z
     bitsPerSecond: z.number().int().min(64_000).max(10_000_000_000),
     /** tbf bucket in bytes; default max(16 KiB, 10 ms of rate). */
     burstBytes: z.number().int().min(1_600).max(10_000_000).optional(),
+    /**
+     * The shaper's queue, as the longest a packet may wait in it (tbf latency; default 100 ms, a
+     * bufferbloated modem). A shallow queue (20-30 ms) is a well-run shaper.
+     */
+    queueMs: z.number().int().min(1).max(2_000).optional(),
     /** up: router's internet-side egress; down: router's LAN-side egress. */
     direction: z.enum(['both', 'up', 'down']).default('both'),
   })

@@ -211,6 +211,47 @@ describe('evaluateExpectations', () => {
   });
 });
 
+describe('throughputVsReferencePercent', () => {
+  const scenario = parseScenario({ name: 'r', description: 'd', rateLimit: { bitsPerSecond: 20_000_000 }, expect: { groundTruth: { throughputVsReferencePercent: 15 } } });
+  const facts = { routerPublicIp: '198.18.0.10', clientIp: '198.19.1.10' };
+  const ref = (mbit: number, ok = true) => ({ bitsPerSecond: mbit * 1e6, wholeBitsPerSecond: mbit * 0.9e6, runs: [mbit * 1e6], ok, error: ok ? null : 'x' });
+  const call = (t: 'udp' | 'tcp' | 'tls', headlineMbit: number, sentMbit: number) => {
+    const c = relayUdpCall([3, 3, 3, 3]);
+    return { ...c, id: `relay-${t}`, checkId: `call:relay/${t}`, transport: t, throughput: { ...c.throughput!, bitsPerSecond: headlineMbit * 1e6, sentBitsPerSecond: sentMbit * 1e6 } };
+  };
+  const judged = (calls: ReturnType<typeof call>[], measured: object) =>
+    Object.fromEntries(evaluateExpectations(scenario, report({ scenario: 'r', calls }), { ...facts, measured }).filter((x) => x.id.startsWith('groundTruth.throughputVs')).map((x) => [`${x.id}/${x.source}`, x.pass]));
+
+  it('per transport: the headline within ±N % of the minimal page, never above the shaper; the sender\'s counter is not judged', () => {
+    const measured = { referenceBitsPerSecond: { udp: ref(17), tcp: ref(16), tls: ref(15) } };
+    // UDP and TCP agree although their senders counted more than the link carries; TLS is 20 % high.
+    expect(judged([call('udp', 16.5, 22), call('tcp', 15, 18), call('tls', 18, 18)], measured)).toEqual({
+      'groundTruth.throughputVsReferencePercent.udp/report': true,
+      'groundTruth.throughputVsReferencePercent.tcp/report': true,
+      'groundTruth.throughputVsReferencePercent.tls/report': false,
+      'groundTruth.throughputVsReferencePercent.udp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tcp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tls/lab': true,
+    });
+  });
+
+  it('above the link fails even when the reference agrees; a failed reference or a missing call fails', () => {
+    const measured = { referenceBitsPerSecond: { udp: ref(19.5), tcp: ref(16, false), tls: ref(21) } };
+    expect(judged([call('udp', 21, 25), call('tcp', 16, 16)], measured)).toEqual({
+      'groundTruth.throughputVsReferencePercent.udp/report': false,
+      'groundTruth.throughputVsReferencePercent.tcp/report': false,
+      'groundTruth.throughputVsReferencePercent.tls/report': false,
+      'groundTruth.throughputVsReferencePercent.udp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tcp/lab': false,
+      'groundTruth.throughputVsReferencePercent.tls/lab': false,
+    });
+  });
+
+  it('needs a rate limit', () => {
+    expect(() => parseScenario({ name: 'r', description: 'd', expect: { groundTruth: { throughputVsReferencePercent: 15 } } })).toThrow(/rateLimit/);
+  });
+});
+
 describe('labCheckConfig', () => {
   it('gives both STUN addresses and TURN udp/tcp/tls on the first, with credentials', () => {
     const c = labCheckConfig({ ips: ['198.18.0.1', '198.18.0.2'], port: 3478, tlsPort: 443, username: 'lab', credential: 'pw-123' }) as { iceServers: { urls: string[]; username?: string; credential?: string }[]; iceprobe: { insecureTls: boolean } };
