@@ -32,7 +32,7 @@ function writtenNames(): Set<string> {
     findings: [],
     summary: { status: 'pass', passed: 1, warned: 0, failed: 0, skipped: 0 },
   });
-  const own = new ExporterMetrics({ inFlight: () => 0, maxInFlight: () => 1, browserUp: () => true, browserLaunches: () => 1, browserRss: () => 1 });
+  const own = new ExporterMetrics({ inFlight: () => 0, maxInFlight: () => 1, browsers: () => [{ engine: 'chromium', up: true, launches: 1, rss: 1 }] });
   return new Set([...probeFamilies({ report, success: false, failureCodes: ['TIMEOUT'], durationS: 1 }), ...own.families()].map((f) => f.name).concat(['up', 'ALERTS']));
 }
 
