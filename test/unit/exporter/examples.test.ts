@@ -63,5 +63,7 @@ describe('shipped examples', () => {
   it('the example exporter config loads', () => {
     const c = buildExporterConfig(JSON.parse(readFileSync(`${dir}exporter.json`, 'utf8')), 'exporter.json');
     expect(c.modules.get('turn_udp')?.credentials.type).toBe('rest');
+    expect(c.modules.get('call_firefox')).toMatchObject({ prober: 'call', browser: 'firefox' });
+    expect(c.modules.get('call')?.browser).toBe('chromium');
   });
 });
