@@ -138,11 +138,6 @@ export function relayReachOutcome(report: Report): { classified: number; isServe
   };
 }
 
-/** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */
-export function reportedThroughput(report: Report): number | null {
-  return reportedRelayRate(report)?.steadyBitsPerSecond ?? null;
-}
-
 export interface ReportedLoss {
   sent: number;
   received: number;
@@ -172,11 +167,6 @@ export function reportedLoss(report: Report): ReportedLoss | null {
   if (sent === 0) return null;
   const rt = (100 * (sent - received)) / sent;
   return { sent, received, roundTripLossPercent: rt, oneWayLossPercent: (1 - Math.sqrt(1 - rt / 100)) * 100, checkIds };
-}
-
-/** Loss the report measured, in percent one way (path-quality bursts), or null. */
-export function reportedLossPercent(report: Report): number | null {
-  return reportedLoss(report)?.oneWayLossPercent ?? null;
 }
 
 /** What a loss rule on the router does to a UDP round trip: up and down both drop with p. */
