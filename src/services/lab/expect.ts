@@ -5,7 +5,8 @@
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
 import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
-import { parseDualStackId, GATHER_ALL_ID } from '../../core/ids.js';
+import { parseDualStackId } from '../../core/ids.js';
+import { gatherAllMappings } from '../../core/nat.js';
 import type { Check, Report } from '../../core/schema.js';
 import { median } from '../../core/stats.js';
 import type { Scenario } from './scenario.js';
@@ -200,19 +201,11 @@ export function lossProbesNeeded(scenario: Scenario): number | null {
 
 /**
  * srflx candidates of `gather:all` (one RTCPeerConnection, one socket, both STUN servers), by
- * local base: whether the public port differs per destination.
+ * local base (core/nat.ts): whether the public port differs per destination.
  */
 export function srflxPerDestination(report: Report): { bases: number; differing: number; mappings: string[] } {
-  const byBase = new Map<string, Set<string>>();
-  for (const c of report.candidates) {
-    if (c.checkId !== GATHER_ALL_ID || c.type !== 'srflx' || c.address === null || c.port === null) continue;
-    const base = `${c.relatedAddress ?? '?'}:${c.relatedPort ?? '?'}`;
-    const set = byBase.get(base) ?? new Set<string>();
-    set.add(`${c.address}:${c.port}`);
-    byBase.set(base, set);
-  }
-  const sets = [...byBase.values()];
-  return { bases: sets.length, differing: sets.filter((x) => x.size > 1).length, mappings: sets.flatMap((x) => [...x]) };
+  const { mappings, differing } = gatherAllMappings(report.candidates);
+  return { bases: mappings.length, differing: differing.length, mappings: mappings.flatMap((m) => [...new Set(Object.values(m.byServer))]) };
 }
 
 const within = (actual: number, target: number, pct: number) => Math.abs(actual - target) <= (target * pct) / 100;
