@@ -11,7 +11,7 @@ import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
-import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
+import { checkId, GATHER_ALL_ID, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
 import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS } from '../core/defaults.js';
@@ -57,7 +57,7 @@ export function planOneSidedCall(servers: readonly ServerSpec[], plans: readonly
   const relay = plans.find((p) => p.policy === 'relay' && !p.skip && !p.directCallee);
   if (!relay) return null;
   const transport = relay.transport;
-  const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== 'gather:all');
+  const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== GATHER_ALL_ID);
   const stun = calleeStunServers(servers, gatherChecks, browserUsable);
   const skip = !udpWorks
     ? 'UDP from this machine to the servers gets no answer (see the gather checks): a callee without TURN here could not reach any relay'

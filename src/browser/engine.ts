@@ -37,6 +37,8 @@ export interface ProbeBrowser {
   readonly executablePath: string | null;
   /** What became of --ca-file in this browser (report: environment.browser.caTrust); absent when none was given. */
   readonly caTrust?: { status: 'trusted'; certificates: number } | { status: 'unavailable'; reason: string } | null;
+  /** False once closed or once the browser process went away (crash, OOM kill): a long-lived owner (the exporter) replaces it then. */
+  readonly connected: boolean;
   /** A new page in a new isolated context. */
   newProbePage(): Promise<ProbePage>;
   /** Idempotent and bounded: the browser process (and any profile directory) is gone afterwards. */

@@ -159,6 +159,11 @@ export class FirefoxOwner implements ProbeBrowser {
     };
   }
 
+  /** False once closed or once Firefox went away (crash, OOM kill, killed by hand). */
+  get connected(): boolean {
+    return !this.closed && this.browser.connected;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

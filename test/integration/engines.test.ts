@@ -93,6 +93,22 @@ describe('check() in both engines on real coturn', () => {
     expect(f.map((x) => x.checkIds)).toEqual([[`gather:${u.turns}`, `gather:${u.turns}@firefox`]]);
   });
 
+  it('the embedded default in both engines: its turns: URL names localhost, both relay over TLS, no ENGINES_DISAGREE', { timeout: 90_000 }, async () => {
+    const r = await check({ env, browser: [chromium, firefox], browsers: 'all', durationS: 0.5 });
+    expect(r.environment.embeddedServer).toBe(true);
+    const turns = r.servers.find((s) => s.scheme === 'turns');
+    expect(turns?.host).toBe('localhost');
+    expect(byId(r, `gather:${turns?.url}`)?.status).toBe('pass');
+    expect(byId(r, `gather:${turns?.url}@firefox`)?.status).toBe('pass');
+    for (const id of ['call:relay/tls', 'call:relay/tls@firefox']) expect(byId(r, id)?.status, id).toBe('pass');
+    // The Node side reaches it by name too (the certificate names localhost), on IPv4 only: no @ipv6 twin of our own server.
+    expect(byId(r, `tls-handshake:localhost:${turns?.port}`)?.status).toBe('pass');
+    expect(byId(r, `turn-allocate:${turns?.url}`)?.status).toBe('pass');
+    expect(r.checks.filter((c) => c.id.includes('@ipv6'))).toEqual([]);
+    expect(r.findings.map((f) => f.code)).not.toContain('ENGINES_DISAGREE');
+    expect(r.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `${c.id} ${c.code}`)).toEqual([]);
+  });
+
   it('a wrong password fails in both engines alike: TURN_AUTH_FAILED, no disagreement', { timeout: 60_000 }, async () => {
     const r = await check({ env, browser: [chromium, firefox], browsers: 'all', urls: [coturn.urls.turnUdp, coturn.urls.turnTcp], username: coturn.username, credential: 'not-the-password', calls: false, protocol: false });
     for (const url of [coturn.urls.turnUdp, coturn.urls.turnTcp]) {
