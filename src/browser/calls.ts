@@ -201,15 +201,19 @@ export const deliveredOf = (x: ReceivedSample): number => x.appBitsPerSecond ?? 
  */
 export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number | null {
   let bits = 0;
+  let wire = 0;
   let ms = 0;
   samples.forEach((x, i) => {
     const prev = samples[i - 1];
     if (!prev || prev.atMs < SLOW_START_MS || x.appBitsPerSecond === undefined) return;
     const dt = x.atMs - prev.atMs;
     bits += x.appBitsPerSecond * dt;
+    wire += x.bitsPerSecond * dt;
     ms += dt;
   });
-  return ms > 0 ? Math.round(bits / ms) : null;
+  // Never more than the callee's transport received over the same intervals: data held back
+  // during the warm-up (a stall) and handed over inside the window arrived before it.
+  return ms > 0 ? Math.round(Math.min(bits, wire) / ms) : null;
 }
 
 function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {

@@ -32,15 +32,11 @@ let signals = 0;
 let exitCode = 130;
 let listenerWait: NodeJS.Timeout | undefined;
 const interruptListeners = new Set<() => void>();
-let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+/** Where lifecycle's own lines ("interrupted again …") go. */
+const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export function isInterrupted(): boolean {
   return interrupted;
-}
-
-/** Where lifecycle's own lines ("interrupted again …") go. Default: stderr. */
-export function setLifecycleNotice(fn: (line: string) => void): void {
-  notice = fn;
 }
 
 function callListener(fn: () => void): void {

@@ -137,8 +137,3 @@ export function parseIceUri(input: string): ParseResult {
     uri: { scheme, host, port, transport, explicitPort: portText !== null, explicitTransport, canonical, isTurn, ipVersion },
   };
 }
-
-/** A short, stable label for ids: `turn:host:3478/udp`. */
-export function uriLabel(u: IceUri): string {
-  return `${u.scheme}:${formatHost(u.host)}:${u.port}/${u.transport}`;
-}

@@ -14,7 +14,7 @@ import { BrowserOwner } from '../../src/browser/owner.js';
 import { FirefoxOwner } from '../../src/browser/firefox.js';
 import { check } from '../../src/run/check.js';
 import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
-import { makeCertificate } from '../../src/servers/certs.js';
+import { makeCertificate } from '../helpers/certs.js';
 import type { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';

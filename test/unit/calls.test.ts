@@ -226,6 +226,13 @@ describe('the headline: what the callee\'s application received', () => {
     expect(check.details.bitsPerSecond).toBe(t?.bitsPerSecond);
   });
 
+  it('never above what the callee\'s transport received over the same intervals (a backlog from the warm-up handed over inside the window)', () => {
+    // A stall at the end of the warm-up, then the held-back data all at once: the application
+    // counts 6.8 Mbit/s in one interval of a 4 Mbit/s link whose transport received 3.3.
+    const s = receivedSamples(counterOf([3.5, 3.4, 3.4, 3.3, 3.3, 3.3, 3.3, 3.3], [3.1, 2.6, 1.6, 0, 6.8, 3.1, 3.1, 3.1]));
+    expect(steadyDeliveredRate(s)).toBe(3.3e6);
+  });
+
   it('a page that did not count application bytes, or a transfer too short for a steady interval: the whole transfer\'s goodput', () => {
     const old = counterOf(transport, app).map(({ appBytes: _b, appAtMs: _t, ...rest }) => rest);
     expect(throughputOf(caller, { ...callee, receiveCounter: old })?.bitsPerSecond).toBe(10_050_000);

@@ -5,7 +5,8 @@
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
 import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
-import { parseDualStackId, GATHER_ALL_ID } from '../../core/ids.js';
+import { parseDualStackId } from '../../core/ids.js';
+import { gatherAllMappings } from '../../core/nat.js';
 import type { Check, Report } from '../../core/schema.js';
 import { median } from '../../core/stats.js';
 import type { Scenario } from './scenario.js';
@@ -150,11 +151,6 @@ export function relayCallHeadline(report: Report, t: 'udp' | 'tcp' | 'tls'): num
   return call?.throughput?.bitsPerSecond ?? null;
 }
 
-/** Kept for callers that want one number: the steady rate of the TURN/UDP relay call. */
-export function reportedThroughput(report: Report): number | null {
-  return reportedRelayRate(report)?.steadyBitsPerSecond ?? null;
-}
-
 export interface ReportedLoss {
   sent: number;
   received: number;
@@ -184,11 +180,6 @@ export function reportedLoss(report: Report): ReportedLoss | null {
   if (sent === 0) return null;
   const rt = (100 * (sent - received)) / sent;
   return { sent, received, roundTripLossPercent: rt, oneWayLossPercent: (1 - Math.sqrt(1 - rt / 100)) * 100, checkIds };
-}
-
-/** Loss the report measured, in percent one way (path-quality bursts), or null. */
-export function reportedLossPercent(report: Report): number | null {
-  return reportedLoss(report)?.oneWayLossPercent ?? null;
 }
 
 /** What a loss rule on the router does to a UDP round trip: up and down both drop with p. */
@@ -222,22 +213,31 @@ export function lossProbesNeeded(scenario: Scenario): number | null {
 
 /**
  * srflx candidates of `gather:all` (one RTCPeerConnection, one socket, both STUN servers), by
- * local base: whether the public port differs per destination.
+ * local base (core/nat.ts): whether the public port differs per destination.
  */
 export function srflxPerDestination(report: Report): { bases: number; differing: number; mappings: string[] } {
-  const byBase = new Map<string, Set<string>>();
-  for (const c of report.candidates) {
-    if (c.checkId !== GATHER_ALL_ID || c.type !== 'srflx' || c.address === null || c.port === null) continue;
-    const base = `${c.relatedAddress ?? '?'}:${c.relatedPort ?? '?'}`;
-    const set = byBase.get(base) ?? new Set<string>();
-    set.add(`${c.address}:${c.port}`);
-    byBase.set(base, set);
-  }
-  const sets = [...byBase.values()];
-  return { bases: sets.length, differing: sets.filter((x) => x.size > 1).length, mappings: sets.flatMap((x) => [...x]) };
+  const { mappings, differing } = gatherAllMappings(report.candidates);
+  return { bases: mappings.length, differing: differing.length, mappings: mappings.flatMap((m) => [...new Set(Object.values(m.byServer))]) };
 }
 
 const within = (actual: number, target: number, pct: number) => Math.abs(actual - target) <= (target * pct) / 100;
+
+/**
+ * A headline against the minimal page's transfers over the same URL and link. Within ±pct % of
+ * their median passes; so does a headline inside the range of the reference's own transfers when
+ * they spread wider than ±pct % themselves (then the page's own run-to-run variation, not
+ * iceprobe, sets the fidelity any single transfer can have: seen on TURN/TLS at 4 Mbit/s, whose
+ * reference transfers read 2.0-3.2 Mbit/s in one run). Never above the shaper's rate, and never
+ * against a reference that failed.
+ */
+export function judgeAgainstReference(headline: number | null, ref: { bitsPerSecond: number; runs: number[]; ok: boolean }, pct: number, limit: number): { pass: boolean; by: 'band' | 'reference-spread' | 'none' } {
+  if (!ref.ok || headline === null || headline > limit) return { pass: false, by: 'none' };
+  if (within(headline, ref.bitsPerSecond, pct)) return { pass: true, by: 'band' };
+  const lo = Math.min(...ref.runs);
+  const hi = Math.max(...ref.runs);
+  const spreadWide = ref.runs.some((x) => !within(x, ref.bitsPerSecond, pct));
+  return spreadWide && headline >= lo && headline <= hi ? { pass: true, by: 'reference-spread' } : { pass: false, by: 'none' };
+}
 
 export function evaluateExpectations(scenario: Scenario, report: Report | null, facts: LabFacts): ExpectationResult[] {
   const out: ExpectationResult[] = [];
@@ -281,8 +281,8 @@ export function evaluateExpectations(scenario: Scenario, report: Report | null, 
         const ref = m.referenceBitsPerSecond?.[t];
         if (!ref) continue;
         const headline = relayCallHeadline(report, t);
-        const pass = ref.ok && headline !== null && within(headline, ref.bitsPerSecond, pct) && headline <= limit;
-        out.push({ id: `groundTruth.throughputVsReferencePercent.${t}`, source: 'report', expected: { reference: ref.ok ? ref.bitsPerSecond : null, percent: pct, atMost: limit }, actual: headline, pass });
+        const judged = judgeAgainstReference(headline, ref, pct, limit);
+        out.push({ id: `groundTruth.throughputVsReferencePercent.${t}`, source: 'report', expected: { reference: ref.ok ? ref.bitsPerSecond : null, runs: ref.runs, percent: pct, atMost: limit }, actual: { headline, by: judged.by }, pass: judged.pass });
       }
     }
     if (gt.lossNearPercent !== undefined && scenario.loss) {

@@ -12,9 +12,11 @@
  * JSON line on stdout. `measureReference` is the parent side.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CeilingResult, CeilingSpec } from '../../../probes/ceiling.js';
 import { registerCleanup } from '../../core/lifecycle.js';
+import { packageRoot } from '../../core/package-root.js';
 
 export interface ReferenceSpec {
   servers: { url: string; username: string; credential: string }[];
@@ -39,11 +41,13 @@ export interface ReferenceResult {
 }
 
 const ENTRY = fileURLToPath(import.meta.url);
+/** The child always runs the built file (as the lab runs dist/src/cli.js check), also when this module runs from source under vitest. */
+const BUILT_ENTRY = join(packageRoot(), 'dist', 'src', 'services', 'lab', 'reference.js');
 
 /** Parent side: runs the reference inside `ns`, bounded; never throws for a network outcome. */
 export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30_000 + Math.max(1, spec.repeat ?? 1) * spec.servers.length * (spec.durationMs + 15_000)): Promise<ReferenceResult[]> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ENTRY, '--reference'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BUILT_ENTRY, '--reference'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
     const unregister = registerCleanup('lab-reference', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
     let out = '';
     let err = '';
@@ -60,7 +64,8 @@ export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30
       try {
         resolve(JSON.parse(line) as ReferenceResult[]);
       } catch {
-        resolve(fail(`the reference page exited ${code ?? 'by timeout'} without results: ${err.trim().split('\n').at(-1) ?? ''}`));
+        const lines = err.trim().split('\n');
+        resolve(fail(`the reference page exited ${code ?? 'by timeout'} without results: ${lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? ''}`));
       }
     });
     child.stdin.end(JSON.stringify(spec));

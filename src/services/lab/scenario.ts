@@ -223,7 +223,6 @@ export const Scenario = z
     }
   });
 export type Scenario = z.infer<typeof Scenario>;
-export type ScenarioInput = z.input<typeof Scenario>;
 
 /** 198.18.0.0/15 (RFC 2544 benchmarking): the only addresses the lab uses or lets a scenario name. */
 export function isLabCidr(s: string): boolean {

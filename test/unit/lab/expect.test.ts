@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, expectedLoss, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
+import { evaluateExpectations, expectedLoss, judgeAgainstReference, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
 import { labCheckConfig } from '../../../src/services/lab/run.js';
 import { parseScenario } from '../../../src/services/lab/scenario.js';
 import type { Check, Report } from '../../../src/core/schema.js';
@@ -245,6 +245,16 @@ describe('throughputVsReferencePercent', () => {
       'groundTruth.throughputVsReferencePercent.tcp/lab': false,
       'groundTruth.throughputVsReferencePercent.tls/lab': false,
     });
+  });
+
+  it('a reference whose own transfers spread wider than the band: a headline inside their range passes, outside it fails', () => {
+    const wide = { bitsPerSecond: 2.88e6, runs: [3.23e6, 2.02e6, 2.88e6], ok: true };
+    expect(judgeAgainstReference(2.1e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'reference-spread' });
+    expect(judgeAgainstReference(3.4e6, wide, 15, 4e6)).toEqual({ pass: false, by: 'none' });
+    expect(judgeAgainstReference(2.9e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'band' });
+    // A tight reference gives no such room.
+    expect(judgeAgainstReference(3.4e6, { bitsPerSecond: 2.88e6, runs: [2.9e6, 2.88e6, 2.8e6], ok: true }, 15, 4e6).pass).toBe(false);
+    expect(judgeAgainstReference(4.1e6, { bitsPerSecond: 4.05e6, runs: [4.05e6], ok: true }, 15, 4e6).pass).toBe(false);
   });
 
   it('needs a rate limit', () => {
