@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     }
     const rssEnd = rssOf(pid);
     const own = await (await fetch(`${url}/metrics`)).text();
-    const browserRss = Number(/^iceprobe_exporter_browser_resident_memory_bytes (\S+)$/m.exec(own)?.[1] ?? NaN);
+    const browserRss = Number(/^iceprobe_exporter_browser_resident_memory_bytes\{browser="chromium"\} (\S+)$/m.exec(own)?.[1] ?? NaN);
     const result = {
       at: new Date().toISOString(),
       machine: 'shared: 2 cores, 8 concurrent sessions building and testing (noisy)',

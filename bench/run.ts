@@ -341,7 +341,7 @@ async function benchCalls(): Promise<void> {
         const measureOwn = async () => {
           const { call } = await runCall({ caller, callee }, plan, { relayUrl: relay.url, setupTimeoutMs: 5_000, durationMs, media: false });
           if (call.setup.totalMs !== null) setup.push(call.setup.totalMs);
-          if (call.throughput) own.push(call.throughput.goodputBitsPerSecond / 1e6);
+          if (call.throughput) own.push(call.throughput.bitsPerSecond / 1e6);
         };
         const measureCeiling = async () => {
           const s = plan.servers[0] as ServerSpec;

@@ -417,7 +417,10 @@ export function callReceive(key: string, o: { durationMs: number }): void {
   s.receiving = (async () => {
     while (!finished) {
       const st = await readStats(s.pc).catch(() => null);
-      if (st) s.counter.push({ atMs: Math.round((st.timestamp - origin) * 10) / 10, bytes: st.transportBytesReceived, packets: st.transportPacketsReceived, sentBytes: st.transportBytesSent, sentPackets: st.transportPacketsSent });
+      // The application's count is read at the same instant, on the page's own clock: what the
+      // data channel handed to the page so far (the delivered figure is made of these).
+      const appAtMs = Math.round((performance.now() - s.t0) * 10) / 10;
+      if (st) s.counter.push({ atMs: Math.round((st.timestamp - origin) * 10) / 10, bytes: st.transportBytesReceived, packets: st.transportPacketsReceived, sentBytes: st.transportBytesSent, sentPackets: st.transportPacketsSent, appBytes: incoming.received, appAtMs });
       await Promise.race([sleep(s.spec.sampleMs), done]);
     }
   })();
@@ -572,6 +575,11 @@ class Incoming {
   arm(boundMs: number): Promise<void> {
     this.timer ??= setTimeout(() => this.finish(), boundMs);
     return this.done;
+  }
+
+  /** Application bytes received so far. */
+  get received(): number {
+    return this.bytes;
   }
 
   result(): { bytes: number; ms: number } {

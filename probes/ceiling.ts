@@ -7,6 +7,8 @@ export interface CeilingSpec {
   iceServers: RTCIceServer[];
   policy: 'relay' | 'all';
   durationMs: number;
+  /** The steady figure leaves out this much of the start (default 1000 ms, iceprobe's SLOW_START_MS). */
+  warmupMs?: number;
 }
 
 export interface CeilingResult {
@@ -14,7 +16,10 @@ export interface CeilingResult {
   error: string | null;
   bytesReceived: number;
   ms: number;
+  /** Bytes received over the whole transfer, slow start included. */
   bitsPerSecond: number;
+  /** Bytes received after the warm-up over that time (0 when the transfer was not longer than it). */
+  steadyBitsPerSecond: number;
 }
 
 export async function ceiling(spec: CeilingSpec): Promise<CeilingResult> {
@@ -40,6 +45,9 @@ export async function ceiling(spec: CeilingSpec): Promise<CeilingResult> {
     const chunk = new Uint8Array(16 * 1024);
     ch.bufferedAmountLowThreshold = 256 * 1024;
     const t0 = performance.now();
+    const warmupMs = spec.warmupMs ?? 1_000;
+    let warm: { bytes: number; at: number } | null = null;
+    const mark = setTimeout(() => (warm = { bytes, at: performance.now() }), warmupMs);
     while (performance.now() - t0 < spec.durationMs) {
       while (ch.bufferedAmount < 1024 * 1024) ch.send(chunk);
       await new Promise<void>((r) => {
@@ -47,10 +55,14 @@ export async function ceiling(spec: CeilingSpec): Promise<CeilingResult> {
         setTimeout(r, 50);
       });
     }
-    const ms = performance.now() - t0;
-    return { ok: true, error: null, bytesReceived: bytes, ms, bitsPerSecond: Math.round((bytes * 8) / (ms / 1000)) };
+    const end = performance.now();
+    clearTimeout(mark);
+    const ms = end - t0;
+    const w = warm as { bytes: number; at: number } | null;
+    const steady = w && end > w.at ? Math.round(((bytes - w.bytes) * 8) / ((end - w.at) / 1000)) : 0;
+    return { ok: true, error: null, bytesReceived: bytes, ms, bitsPerSecond: Math.round((bytes * 8) / (ms / 1000)), steadyBitsPerSecond: steady };
   } catch (e) {
-    return { ok: false, error: String((e as Error).message ?? e), bytesReceived: 0, ms: 0, bitsPerSecond: 0 };
+    return { ok: false, error: String((e as Error).message ?? e), bytesReceived: 0, ms: 0, bitsPerSecond: 0, steadyBitsPerSecond: 0 };
   } finally {
     a.close();
     b.close();

@@ -90,6 +90,13 @@ export interface ReceiveCount {
   /** What the callee sent back meanwhile (SCTP acknowledgements), same counters. */
   sentBytes: number;
   sentPackets: number;
+  /**
+   * The callee's application bytes received so far (data-channel messages, cumulative) and when
+   * it read them (ms since the call started, the page's clock): the goodput series. Absent from
+   * pages older than the delivered-rate headline.
+   */
+  appBytes?: number;
+  appAtMs?: number;
 }
 
 export interface CallResult {

@@ -92,6 +92,9 @@ svg.chart .grid{stroke:var(--line);stroke-width:1}
 svg.chart .axis{stroke:#9aa3b0;stroke-width:1}
 svg.chart .series{stroke:var(--info);stroke-width:2;stroke-linecap:round}
 svg.chart .point{fill:var(--card);stroke:var(--info);stroke-width:2}
+svg.chart .series.sent{stroke:var(--muted);stroke-width:1;stroke-dasharray:2 3}
+svg.chart .headline{stroke:var(--pass);stroke-width:1.5;stroke-dasharray:6 4}
+svg.chart .headline-label{fill:var(--pass)}
 svg.chart .failed text{fill:var(--fail);font-weight:600}
 dl.env{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
 dl.env dt{color:var(--muted)}dl.env dd{margin:0;overflow-wrap:anywhere}
@@ -316,11 +319,13 @@ function callsBlocks(r: Report): string {
     .map((c) => {
       const t = c.throughput;
       const facts = t
-        ? `mean ${e(fmtBps(t.bitsPerSecond))} (goodput ${e(fmtBps(t.goodputBitsPerSecond))}) over ${e(fmtDuration(t.durationMs))} · RTT median ${e(fmtMs(c.rttMs?.median))}`
+        ? `${e(fmtBps(t.bitsPerSecond))} delivered over ${e(fmtDuration(t.durationMs))}` +
+          (t.sentBitsPerSecond !== undefined ? ` · the sender counted ${e(fmtBps(t.sentBitsPerSecond))} (what the path dropped and retransmissions included)` : '') +
+          ` · RTT median ${e(fmtMs(c.rttMs?.median))}`
         : 'no data was transferred';
       return (
         `<div class="card chart-card" data-call-id="${e(c.id)}"><h3>${e(callLabel(c))}${badge(c.status)}</h3><p class="facts">${facts}</p>` +
-        (t && t.samples.length > 0 ? throughputSvg(c) : '<p class="empty-note">No throughput samples.</p>') +
+        (t && (t.samples.length > 0 || (t.receivedSamples?.length ?? 0) > 0) ? throughputSvg(c) : '<p class="empty-note">No throughput samples.</p>') +
         '</div>'
       );
     })

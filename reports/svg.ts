@@ -133,20 +133,36 @@ const PLOT_TOP = 22;
 const PLOT_BOTTOM = 176;
 const X_PAD = 1.5;
 
+interface Point {
+  atMs: number;
+  bitsPerSecond: number;
+  rttMs: number | null;
+}
+
 /**
- * Throughput over time: the samples' bit rate as a line with a point per sample, gridlines
- * labelled in Mbit/s, and the time axis in seconds since the transfer started.
+ * Throughput over time. The main series is what the callee received per sampling interval (its
+ * application's count, else its transport's), the series the headline is made of, drawn with a
+ * point per interval and a dashed line at the headline itself; the sender's counter is a thin
+ * second line, labelled as what it is (it also counts what the path dropped). Reports without the
+ * callee's series draw the sender's counter alone. Gridlines in Mbit/s, time in seconds since
+ * the transfer started.
  */
 export function throughputSvg(call: Call): string {
-  const samples = [...(call.throughput?.samples ?? [])].sort((a, b) => a.atMs - b.atMs);
-  const maxBps = Math.max(0, ...samples.map((s) => s.bitsPerSecond));
+  const t = call.throughput;
+  const received: Point[] = (t?.receivedSamples ?? []).map((r) => ({ atMs: r.atMs, bitsPerSecond: r.appBitsPerSecond ?? r.bitsPerSecond, rttMs: null }));
+  const sent: Point[] = [...(t?.samples ?? [])].sort((a, b) => a.atMs - b.atMs);
+  const main = received.length > 0 ? received : sent;
+  const second = received.length > 0 ? sent : [];
+  const headline = received.length > 0 && t ? t.bitsPerSecond : null;
+  const maxBps = Math.max(0, ...main.map((s) => s.bitsPerSecond), ...second.map((s) => s.bitsPerSecond), headline ?? 0);
   const yMax = niceCeil(maxBps / 1e6) * 1e6;
-  const tMax = Math.max(call.throughput?.durationMs ?? 0, samples.at(-1)?.atMs ?? 0, 1);
+  const tMax = Math.max(t?.durationMs ?? 0, main.at(-1)?.atMs ?? 0, second.at(-1)?.atMs ?? 0, 1);
   const x = (ms: number) => X_PAD + (100 - 2 * X_PAD) * (ms / tMax);
-  const y = (bps: number) => PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * (bps / yMax);
-  const label = `Throughput of call ${call.id} over ${(tMax / 1000).toFixed(1)} s: ${samples.length} samples, peak ${(maxBps / 1e6).toFixed(1)} Mbit/s`;
+  const y = (bps: number) => PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * (yMax > 0 ? bps / yMax : 0);
+  const what = received.length > 0 ? 'received per interval' : "the sender's counter";
+  const label = `Throughput of call ${call.id} over ${(tMax / 1000).toFixed(1)} s, ${what}: ${main.length} samples, peak ${(Math.max(0, ...main.map((s) => s.bitsPerSecond)) / 1e6).toFixed(1)} Mbit/s${headline !== null ? `, ${(headline / 1e6).toFixed(1)} Mbit/s delivered` : ''}`;
   const parts: string[] = [
-    `<svg class="chart throughput" role="img" aria-label="${escapeHtml(label)}" width="100%" height="${PLOT_BOTTOM + 34}" data-samples="${samples.length}">`,
+    `<svg class="chart throughput" role="img" aria-label="${escapeHtml(label)}" width="100%" height="${PLOT_BOTTOM + 34}" data-samples="${main.length}" data-series="${received.length > 0 ? 'received' : 'sent'}">`,
     `<title>${escapeHtml(label)}</title>`,
   ];
   for (let k = 0; k <= 4; k++) {
@@ -156,24 +172,30 @@ export function throughputSvg(call: Call): string {
     if (k > 0) parts.push(`<text class="tick" x="2" y="${gy - 3}">${escapeHtml(trimNum(v / 1e6))}</text>`);
   }
   parts.push(`<text class="axis-title" x="100%" y="12" text-anchor="end">Mbit/s</text>`);
-  samples.forEach((s, i) => {
-    const prev = samples[i - 1];
-    if (prev) {
-      parts.push(`<line class="series" x1="${pct(x(prev.atMs))}" y1="${y(prev.bitsPerSecond).toFixed(1)}" x2="${pct(x(s.atMs))}" y2="${y(s.bitsPerSecond).toFixed(1)}"/>`);
-    }
-  });
-  for (const s of samples) {
-    const tip = `${(s.atMs / 1000).toFixed(2)} s: ${(s.bitsPerSecond / 1e6).toFixed(1)} Mbit/s${s.rttMs === null ? '' : `, RTT ${fmtMs(s.rttMs)}`}`;
+  const line = (cls: string, pts: readonly Point[]) =>
+    pts.forEach((s, i) => {
+      const prev = pts[i - 1];
+      if (prev) parts.push(`<line class="${cls}" x1="${pct(x(prev.atMs))}" y1="${y(prev.bitsPerSecond).toFixed(1)}" x2="${pct(x(s.atMs))}" y2="${y(s.bitsPerSecond).toFixed(1)}"/>`);
+    });
+  line('series sent', second);
+  line('series', main);
+  if (headline !== null) {
+    const hy = y(headline).toFixed(1);
+    parts.push(`<line class="headline" x1="0" x2="100%" y1="${hy}" y2="${hy}"/>`);
+    parts.push(`<text class="tick headline-label" x="100%" y="${Number(hy) - 3}" text-anchor="end">${escapeHtml(`${(headline / 1e6).toFixed(1)} delivered`)}</text>`);
+  }
+  for (const s of main) {
+    const tip = `${(s.atMs / 1000).toFixed(2)} s: ${(s.bitsPerSecond / 1e6).toFixed(1)} Mbit/s${received.length > 0 ? ' received' : ' sent'}${s.rttMs === null ? '' : `, RTT ${fmtMs(s.rttMs)}`}`;
     parts.push(`<circle class="point" cx="${pct(x(s.atMs))}" cy="${y(s.bitsPerSecond).toFixed(1)}" r="3"><title>${escapeHtml(tip)}</title></circle>`);
   }
   const ticks = 4;
   for (let k = 0; k <= ticks; k++) {
-    const t = (tMax * k) / ticks;
+    const tk = (tMax * k) / ticks;
     const anchor = k === 0 ? 'start' : k === ticks ? 'end' : 'middle';
-    parts.push(`<text class="tick" x="${pct(k === 0 ? 0 : k === ticks ? 100 : x(t))}" y="${PLOT_BOTTOM + 15}" text-anchor="${anchor}">${escapeHtml(`${trimNum(t / 1000)} s`)}</text>`);
+    parts.push(`<text class="tick" x="${pct(k === 0 ? 0 : k === ticks ? 100 : x(tk))}" y="${PLOT_BOTTOM + 15}" text-anchor="${anchor}">${escapeHtml(`${trimNum(tk / 1000)} s`)}</text>`);
   }
   parts.push(`<text class="axis-title" x="50%" y="${PLOT_BOTTOM + 31}" text-anchor="middle">time since the transfer started</text>`);
-  if (samples.length === 0) parts.push(`<text class="empty" x="50%" y="${(PLOT_TOP + PLOT_BOTTOM) / 2}" text-anchor="middle">no samples</text>`);
+  if (main.length === 0) parts.push(`<text class="empty" x="50%" y="${(PLOT_TOP + PLOT_BOTTOM) / 2}" text-anchor="middle">no samples</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

@@ -11,7 +11,7 @@ import { median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
-import { checkId, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
+import { checkId, GATHER_ALL_ID, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
 import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS } from '../core/defaults.js';
@@ -57,7 +57,7 @@ export function planOneSidedCall(servers: readonly ServerSpec[], plans: readonly
   const relay = plans.find((p) => p.policy === 'relay' && !p.skip && !p.directCallee);
   if (!relay) return null;
   const transport = relay.transport;
-  const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== 'gather:all');
+  const udpWorks = gatherChecks.some((c) => c.kind === 'gather' && c.transport === 'udp' && c.status === 'pass' && c.id !== GATHER_ALL_ID);
   const stun = calleeStunServers(servers, gatherChecks, browserUsable);
   const skip = !udpWorks
     ? 'UDP from this machine to the servers gets no answer (see the gather checks): a callee without TURN here could not reach any relay'
@@ -151,12 +151,15 @@ export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSampl
     const b = counter[i];
     if (!a || !b || b.atMs <= a.atMs) continue;
     const s = (b.atMs - a.atMs) / 1000;
+    const appS = a.appAtMs !== undefined && b.appAtMs !== undefined ? (b.appAtMs - a.appAtMs) / 1000 : 0;
+    const app = appS > 0 && a.appBytes !== undefined && b.appBytes !== undefined ? { appBitsPerSecond: Math.max(0, Math.round(((b.appBytes - a.appBytes) * 8) / appS)) } : {};
     out.push({
       atMs: round(b.atMs - start.atMs),
       bitsPerSecond: Math.round(((b.bytes - a.bytes) * 8) / s),
       packetsPerSecond: Math.round((b.packets - a.packets) / s),
       reverseBitsPerSecond: Math.round(((b.sentBytes - a.sentBytes) * 8) / s),
       reversePacketsPerSecond: Math.round((b.sentPackets - a.sentPackets) / s),
+      ...app,
     });
   }
   return out;
@@ -183,11 +186,59 @@ export function steadyReceiveRate(samples: readonly ReceivedSample[], wire?: { p
   return Math.round(median(steady.map(rate)));
 }
 
+/** An interval's delivered rate: the application's, or (pages that did not count it) the transport's. */
+export const deliveredOf = (x: ReceivedSample): number => x.appBitsPerSecond ?? x.bitsPerSecond;
+
+/**
+ * The headline: what the callee's application received per second over the steady part of the
+ * transfer (the intervals after SLOW_START_MS): their application bytes over their time. A mean,
+ * not a median: a data channel over a lossy or bufferbloated path delivers in bursts (an ordered
+ * stream holds everything behind a lost chunk until it is retransmitted, then hands it over at
+ * once), so single intervals swing between 0 and twice the rate and their median can land
+ * anywhere; the bytes delivered over the window are what an application got. The warm-up is left
+ * out because slow start overshoots a shaper and then recovers: neither is what the path carries.
+ * null without a steady interval with an application count.
+ */
+export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number | null {
+  let bits = 0;
+  let wire = 0;
+  let ms = 0;
+  samples.forEach((x, i) => {
+    const prev = samples[i - 1];
+    if (!prev || prev.atMs < SLOW_START_MS || x.appBitsPerSecond === undefined) return;
+    const dt = x.atMs - prev.atMs;
+    bits += x.appBitsPerSecond * dt;
+    wire += x.bitsPerSecond * dt;
+    ms += dt;
+  });
+  // Never more than the callee's transport received over the same intervals: data held back
+  // during the warm-up (a stall) and handed over inside the window arrived before it.
+  return ms > 0 ? Math.round(Math.min(bits, wire) / ms) : null;
+}
+
 function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {
   const samples = receivedSamples(counter);
   if (samples.length === 0) return {};
   const steady = steadyReceiveRate(samples);
   return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
+}
+
+/** The call's throughput entry, headline first (see the schema's Throughput). Pure. */
+export function throughputOf(caller: CallResult, callee: CallResult | null): Call['throughput'] {
+  const dataS = caller.dataMs / 1000;
+  if (!caller.ok || dataS <= 0) return null;
+  const goodput = callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0;
+  const received = receivedOf(callee?.receiveCounter ?? []);
+  const steady = steadyDeliveredRate(received.receivedSamples ?? []);
+  return {
+    bitsPerSecond: steady ?? goodput,
+    sentBitsPerSecond: Math.round((caller.bytes * 8) / dataS),
+    goodputBitsPerSecond: goodput,
+    ...received,
+    bytes: caller.bytes,
+    durationMs: Math.round(caller.dataMs),
+    samples: caller.samples,
+  };
 }
 
 /** Pure: both sides' observations → the report's call entry and its check. */
@@ -200,18 +251,7 @@ export function judgeCall(plan: PlannedCall, caller: CallResult, callee: CallRes
   const open = caller.phases.find((p) => p.name === 'datachannel-open');
   const totalMs = open ? round(open.atMs) : null;
   const rtts = caller.rtts.filter((x) => Number.isFinite(x));
-  const dataS = caller.dataMs / 1000;
-  const throughput =
-    caller.ok && dataS > 0
-      ? {
-          bitsPerSecond: Math.round((caller.bytes * 8) / dataS),
-          goodputBitsPerSecond: callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0,
-          ...receivedOf(callee?.receiveCounter ?? []),
-          bytes: caller.bytes,
-          durationMs: Math.round(caller.dataMs),
-          samples: caller.samples,
-        }
-      : null;
+  const throughput = throughputOf(caller, callee);
 
   let code: CheckCode = CheckCode.OK;
   let message: string;

@@ -19,7 +19,7 @@
  */
 import { median } from '../core/stats.js';
 import type { ReceivedSample } from '../core/schema.js';
-import { steadyReceived, steadyReceiveRate } from './calls.js';
+import { deliveredOf, steadyDeliveredRate, steadyReceived, steadyReceiveRate } from './calls.js';
 
 export interface ConvergenceRule {
   /** Steady intervals that must agree (and the fewest steady intervals to stop on). */
@@ -50,11 +50,13 @@ export interface Convergence {
 }
 
 export function convergence(samples: readonly ReceivedSample[], rule: ConvergenceRule = CONVERGENCE): Convergence {
+  // The headline's own series: the application's delivered rate (the transport's for pages that
+  // do not count it), so the figure the rule waits on is the one the report shows.
   const steady = steadyReceived(samples);
-  const rate = steadyReceiveRate(samples);
+  const rate = steady.some((x) => x.appBitsPerSecond !== undefined) ? steadyDeliveredRate(samples) : steadyReceiveRate(samples);
   const base = { rate, plateau: null, steadyIntervals: steady.length };
   if (steady.length < Math.max(1, rule.window) || rate === null) return { ...base, converged: false };
-  const recent = steady.slice(-rule.window).map((s) => s.bitsPerSecond);
+  const recent = steady.slice(-rule.window).map(deliveredOf);
   const plateau = median(recent);
   const within = (x: number) => plateau > 0 && Math.abs(x - plateau) <= rule.tolerance * plateau;
   const long = (samples.at(-1)?.atMs ?? 0) >= rule.minTransferMs;

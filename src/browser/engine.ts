@@ -8,6 +8,8 @@
  * The page code in probes/ runs unchanged in both; it is reached through `window.iceprobe`.
  */
 
+import { accessSync, constants, existsSync } from 'node:fs';
+import { EnvironmentError } from '../core/errors.js';
 import type { EngineName } from '../core/ids.js';
 
 /** The browser engines iceprobe can run its in-browser probes in. */
@@ -35,6 +37,8 @@ export interface ProbeBrowser {
   readonly executablePath: string | null;
   /** What became of --ca-file in this browser (report: environment.browser.caTrust); absent when none was given. */
   readonly caTrust?: { status: 'trusted'; certificates: number } | { status: 'unavailable'; reason: string } | null;
+  /** False once closed or once the browser process went away (crash, OOM kill): a long-lived owner (the exporter) replaces it then. */
+  readonly connected: boolean;
   /** A new page in a new isolated context. */
   newProbePage(): Promise<ProbePage>;
   /** Idempotent and bounded: the browser process (and any profile directory) is gone afterwards. */
@@ -50,6 +54,36 @@ export interface LaunchOptions {
   /** Fake camera and microphone, no permission prompt. */
   fakeMedia?: boolean;
   launchTimeoutMs?: number;
+}
+
+/** How long a browser may take to close politely before what survived is killed. */
+export const BROWSER_CLOSE_BOUND_MS = 5_000;
+
+/**
+ * Every engine's close: ask the browser to close, wait at most `boundMs`, then `after` (kill what
+ * survived, remove the profile or temporary HOME). The bound's timer is cleared, so a library
+ * caller's process does not stay alive for it.
+ */
+export async function closeBounded(close: () => Promise<unknown>, after: () => void, boundMs = BROWSER_CLOSE_BOUND_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, boundMs)))]);
+  clearTimeout(timer);
+  after();
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An explicitly given browser binary (`flag`: the option that named it), or EnvironmentError saying what is wrong with it. */
+export function explicitExecutable(flag: string, path: string, example: string): string {
+  if (!isExecutable(path)) throw new EnvironmentError(`${flag} ${path}: ${existsSync(path) ? 'not executable' : 'no such file'}; give the path of ${example}`);
+  return path;
 }
 
 /** Opens the probe page at `origin` and waits (bounded) until `window.iceprobe` is ready. */

@@ -22,14 +22,14 @@
  * - getStats has no `transport` entry; the selected pair is the `candidate-pair` with
  *   `selected: true`, and local candidates carry `relayProtocol` but no `url`.
  */
-import { accessSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { EnvironmentError } from '../core/errors.js';
 import { registerCleanup } from '../core/lifecycle.js';
-import type { LaunchOptions, ProbeBrowser, ProbePage } from './engine.js';
+import { closeBounded, explicitExecutable, isExecutable, type LaunchOptions, type ProbeBrowser, type ProbePage } from './engine.js';
 
 const WELL_KNOWN = [
   '/usr/lib/firefox-esr/firefox-esr', // Debian's firefox-esr
@@ -54,23 +54,8 @@ export const FAKE_MEDIA_PREFS: Record<string, unknown> = {
 
 /** The Firefox binary: explicit path, else a well-known location; EnvironmentError when none. */
 export function resolveFirefox(explicit: string | undefined): string {
-  const executable = (p: string) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (explicit !== undefined && explicit !== '') {
-    if (!executable(explicit)) {
-      throw new EnvironmentError(
-        `--firefox-path ${explicit}: ${existsSync(explicit) ? 'not executable' : 'no such file'}; give the path of a Firefox binary (on Debian /usr/lib/firefox-esr/firefox-esr)`,
-      );
-    }
-    return explicit;
-  }
-  const found = WELL_KNOWN.find(executable);
+  if (explicit !== undefined && explicit !== '') return explicitExecutable('--firefox-path', explicit, 'a Firefox binary (on Debian /usr/lib/firefox-esr/firefox-esr)');
+  const found = WELL_KNOWN.find(isExecutable);
   if (!found) throw new EnvironmentError('no Firefox found: install it (Debian/Ubuntu: apt-get install firefox-esr) or pass --firefox-path');
   return found;
 }
@@ -174,13 +159,15 @@ export class FirefoxOwner implements ProbeBrowser {
     };
   }
 
+  /** False once closed or once Firefox went away (crash, OOM kill, killed by hand). */
+  get connected(): boolean {
+    return !this.closed && this.browser.connected;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.unregister();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-    clearTimeout(timer);
-    this.kill(); // whatever survived the polite close, and the profile directory
+    await closeBounded(() => this.browser.close(), this.kill); // kill: whatever survived, and the profile directory
   }
 }

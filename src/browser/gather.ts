@@ -12,6 +12,7 @@ import { iceServer } from '../config/ice-server.js';
 import type { Candidate, Check } from '../core/schema.js';
 import type { GatherResult, GatherSpec } from '../../probes/types.js';
 import { checkId, GATHER_ALL_ID } from '../core/ids.js';
+import { gatherAllMappings } from '../core/nat.js';
 import type { Engine } from './engine.js';
 
 /** Chromium's TURN port policy: only 53, 80, 443 and >= 1024 (NOTES; net/base/port_util). */
@@ -225,7 +226,7 @@ export function sharedGatherSpec(servers: readonly ServerSpec[], timeoutMs: numb
 /**
  * Pure: one RTCPeerConnection with several servers. Chromium keeps one srflx candidate per
  * distinct mapping, so one host socket with different srflx ports for different servers is
- * address-dependent mapping (a "symmetric" NAT, RFC 4787 §4.1).
+ * address-dependent mapping (a "symmetric" NAT, RFC 4787 §4.1; read by core/nat.ts).
  */
 export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherResult | { error: string; durationMs: number }): GatherVerdict {
   const base = { id: GATHER_ALL_ID, kind: 'gather' as const, target: 'all servers', transport: 'udp' as const };
@@ -235,15 +236,7 @@ export function judgeGatherAll(servers: readonly ServerSpec[], result: GatherRes
   // On the shared connection each candidate names the server that produced it.
   const candidates: Candidate[] = result.candidates.map((c) => toCandidate(c, c.url || 'all', GATHER_ALL_ID));
   const srflx = candidates.filter((c) => c.type === 'srflx');
-  const byBase = new Map<string, Map<string, string>>();
-  for (const c of srflx) {
-    const key = `${c.relatedAddress}:${c.relatedPort}`;
-    const m = byBase.get(key) ?? new Map<string, string>();
-    m.set(c.url, `${c.address}:${c.port}`);
-    byBase.set(key, m);
-  }
-  const mappings = [...byBase.entries()].map(([b, m]) => ({ base: b, byServer: Object.fromEntries(m) }));
-  const differing = mappings.filter((m) => new Set(Object.values(m.byServer)).size > 1);
+  const { mappings, differing } = gatherAllMappings(candidates);
   const answered = candidates.some((c) => c.type === 'srflx' || c.type === 'relay');
   const mapping = differing.length > 0 ? 'address-dependent' : srflx.length > 0 ? 'not-address-dependent' : 'unknown';
   const details = { servers: servers.map((s) => s.uri.canonical), mapping, mappings, ended: result.ended };

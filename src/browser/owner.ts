@@ -6,12 +6,11 @@
  * system Chromium at a well-known path (Debian's /usr/lib/chromium/chromium; Chrome on macOS and
  * Windows), else the browser Playwright manages (`npx playwright install chromium`).
  */
-import { accessSync, constants, existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EnvironmentError } from '../core/errors.js';
 import { registerCleanup } from '../core/lifecycle.js';
 import { browserCaTrust, type CaTrust } from './ca-trust.js';
-import type { ProbeBrowser, ProbePage } from './engine.js';
+import { closeBounded, explicitExecutable, isExecutable, type ProbeBrowser, type ProbePage } from './engine.js';
 
 /** Needed on headless CI machines with a closed network (see NOTES). */
 export const BASE_FLAGS = [
@@ -65,24 +64,8 @@ async function launchTrust(pems: string[] | undefined): Promise<{ env: NodeJS.Pr
 
 /** Resolves the executable; `undefined` means "let Playwright use its managed browser". */
 export function resolveChromium(explicit: string | undefined): string | undefined {
-  if (explicit !== undefined && explicit !== '') {
-    try {
-      accessSync(explicit, constants.X_OK);
-    } catch {
-      throw new EnvironmentError(
-        `--chromium-path ${explicit}: ${existsSync(explicit) ? 'not executable' : 'no such file'}; give the path of a Chromium or Chrome binary (on Debian /usr/lib/chromium/chromium)`,
-      );
-    }
-    return explicit;
-  }
-  return WELL_KNOWN.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  if (explicit !== undefined && explicit !== '') return explicitExecutable('--chromium-path', explicit, 'a Chromium or Chrome binary (on Debian /usr/lib/chromium/chromium)');
+  return WELL_KNOWN.find(isExecutable);
 }
 
 /** Chromium through Playwright: the default engine (see ./engine.ts for the interface). */
@@ -181,9 +164,6 @@ export class BrowserOwner implements ProbeBrowser {
     if (this.closed) return;
     this.closed = true;
     this.unregister();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-    clearTimeout(timer); // a pending bound would keep a library caller's process alive for 5 s
-    this.disposeTrust();
+    await closeBounded(() => this.browser.close(), this.disposeTrust);
   }
 }

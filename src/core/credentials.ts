@@ -58,8 +58,3 @@ export function longTermKey(username: string, realm: string, password: string): 
   const prep = (s: string) => saslprep(s) ?? s.normalize('NFKC');
   return createHash('md5').update(`${prep(username)}:${prep(realm)}:${prep(password)}`).digest();
 }
-
-/** Short-term credential key (RFC 8489 §9.1.2): the OpaqueString-processed password itself. */
-export function shortTermKey(password: string): Buffer {
-  return Buffer.from(password.normalize('NFKC'), 'utf8');
-}

@@ -16,6 +16,8 @@
  *   path-quality:<url>            loss and jitter bursts
  *   config:port-policy:<url>      static: Chromium's TURN port policy
  *   config:turns-port:<url>       static: turns: on 443
+ *   config:turn                   static: whether any turn:/turns: URL is configured
+ *   config:tcp-tls-relay          static: whether any TURN URL runs over TCP or TLS
  *   expect:<rule>                 a `--expect` gate (src/run/expect.ts)
  *   media                         the visitor's camera and microphone (serve)
  *
@@ -36,6 +38,8 @@ const RELAY_CALL_PREFIX = 'call:relay/';
 /** The one-sided call's id prefix (src/browser/calls.ts planOneSidedCall). */
 export const ONE_SIDED_CALL_PREFIX = 'call:relay-one-side/';
 const TWIN_SUFFIX = '@ipv6';
+const TURN_CONFIGURED_RULE = 'turn';
+const TCP_TLS_RELAY_RULE = 'tcp-tls-relay';
 
 /** Builders, one per producer. */
 export const checkId = {
@@ -56,6 +60,10 @@ export const checkId = {
   pathQuality: (url: string): string => `path-quality:${url}`,
   portPolicy: (url: string): string => `config:port-policy:${url}`,
   turnsPort: (url: string): string => `config:turns-port:${url}`,
+  /** Static: is any TURN URL configured (one per run). */
+  turnConfigured: (): string => `config:${TURN_CONFIGURED_RULE}`,
+  /** Static: does any TURN URL run over TCP or TLS (one per run). */
+  tcpTlsRelay: (): string => `config:${TCP_TLS_RELAY_RULE}`,
   expectation: (rule: string): string => `expect:${rule}`,
   media: (): string => MEDIA_CHECK_ID,
   /** The id of a probe's twin on the host's IPv6 address. */
@@ -86,6 +94,7 @@ export type ParsedCheckId =
   | { kind: 'call'; transport: Transport | null }
   | { kind: 'one-sided-call'; transport: Transport }
   | { kind: 'config'; rule: (typeof CONFIG_RULES)[number]; url: string }
+  | { kind: 'config'; rule: typeof TURN_CONFIGURED_RULE | typeof TCP_TLS_RELAY_RULE }
   | { kind: 'tls-handshake'; target: string }
   | { kind: 'dns'; host: string }
   | { kind: 'expectation'; rule: string }
@@ -124,6 +133,7 @@ function parseBare(id: string): ParsedCheckId | null {
   if (head === 'dns') return { kind: 'dns', host: rest };
   if (head === 'expect') return { kind: 'expectation', rule: rest };
   if (head === 'config') {
+    if (rest === TURN_CONFIGURED_RULE || rest === TCP_TLS_RELAY_RULE) return { kind: 'config', rule: rest };
     for (const r of CONFIG_RULES) if (rest.startsWith(`${r}:`) && rest.length > r.length + 1) return { kind: 'config', rule: r, url: rest.slice(r.length + 1) };
   }
   return null;

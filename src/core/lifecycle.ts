@@ -44,15 +44,11 @@ export interface InterruptOptions {
   again?: 'hurry' | 'exit';
 }
 const interruptListeners = new Map<InterruptListener, InterruptOptions>();
-let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+/** Where lifecycle's own lines ("interrupted again …") go. */
+const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export function isInterrupted(): boolean {
   return interrupted;
-}
-
-/** Where lifecycle's own lines ("interrupted again …") go. Default: stderr. */
-export function setLifecycleNotice(fn: (line: string) => void): void {
-  notice = fn;
 }
 
 function callListener(fn: InterruptListener): void {

@@ -106,11 +106,28 @@ export const ReceivedSample = z.object({
   /** What the callee sent back over the same interval (the data channel's acknowledgements). */
   reverseBitsPerSecond: z.number().nonnegative(),
   reversePacketsPerSecond: z.number().nonnegative(),
+  /**
+   * What the callee's application received over the interval (data-channel payload, no headers,
+   * no retransmissions): the series the headline figure is the median of.
+   */
+  appBitsPerSecond: z.number().nonnegative().optional(),
 });
 export type ReceivedSample = z.infer<typeof ReceivedSample>;
-/** What a call moved: the sender's counters, the callee's goodput and receive rate, sampled. */
+/**
+ * What a call moved. `bitsPerSecond` is the headline, the one figure every view shows (table,
+ * HTML, Markdown, check details, gates, the exporter): application data delivered to the callee
+ * per second over the steady part of the transfer (the median of its intervals after the
+ * slow-start warm-up; the whole transfer's goodput when there are none). It counts only bytes that
+ * arrived, so it can never exceed what the path carries. The other figures are evidence.
+ */
 export const Throughput = z.object({
   bitsPerSecond: z.number().nonnegative(),
+  /**
+   * The sender's transport counter over the data phase. It also counts what a shaper dropped and
+   * what was retransmitted, so on a constrained path it reads above the link's rate: never a headline.
+   */
+  sentBitsPerSecond: z.number().nonnegative().optional(),
+  /** The callee's application bytes over the whole transfer, first to last byte (slow start included). */
   goodputBitsPerSecond: z.number().nonnegative(),
   /** The callee's steady receive rate (median of its intervals after its first second of data): the bottleneck's rate when saturated. */
   receivedBitsPerSecond: z.number().nonnegative().optional(),
@@ -118,6 +135,7 @@ export const Throughput = z.object({
   receivedSamples: z.array(ReceivedSample).optional(),
   bytes: z.number().nonnegative(),
   durationMs: z.number().nonnegative(),
+  /** The sender's transport counter per sampling interval, with the RTT it read (see sentBitsPerSecond). */
   samples: z.array(ThroughputSample),
 });
 export type Throughput = z.infer<typeof Throughput>;

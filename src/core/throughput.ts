@@ -1,9 +1,8 @@
 /**
- * The rate a call really delivered: the callee's application goodput (bytes that arrived, first
- * to last byte) when measured, else the caller's transport counter. The sender's counter also
- * counts what a shaper or a socket buffer swallowed, so it reads high on constrained paths.
+ * The one throughput figure a call is judged and shown by (see the schema's Throughput): what the
+ * callee's application received per second over the steady part of the transfer. null without a
+ * measured transfer. Every renderer, rule, gate and metric reads it here, so none can pick another.
  */
-export function deliveredBitsPerSecond(t: { bitsPerSecond: number; goodputBitsPerSecond: number } | null | undefined): number | null {
-  if (!t) return null;
-  return t.goodputBitsPerSecond > 0 ? t.goodputBitsPerSecond : t.bitsPerSecond;
+export function deliveredBitsPerSecond(t: { bitsPerSecond: number } | null | undefined): number | null {
+  return t ? t.bitsPerSecond : null;
 }

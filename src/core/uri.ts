@@ -138,11 +138,6 @@ export function parseIceUri(input: string): ParseResult {
   };
 }
 
-/** A short, stable label for ids: `turn:host:3478/udp`. */
-export function uriLabel(u: IceUri): string {
-  return `${u.scheme}:${formatHost(u.host)}:${u.port}/${u.transport}`;
-}
-
 /** Whether a bound address (or name) is this machine only: 127/8, ::1, localhost, ::ffff:127.0.0.1. */
 export function isLoopback(host: string): boolean {
   return host === '::1' || host === 'localhost' || /^127\./.test(host) || host === '::ffff:127.0.0.1';

@@ -1,4 +1,7 @@
-/** An unconnected UDP socket (node:dgram) that talks to any address: the relay probe's outside peer. */
+/**
+ * An unconnected UDP socket (node:dgram) that talks to any address: the relay probe's outside peer,
+ * and the one socket the NAT discovery runs from (probes-node/nat-socket.ts).
+ */
 import { createSocket, type Socket } from 'node:dgram';
 import type { OpenResult } from './udp.js';
 

@@ -29,7 +29,7 @@ export { classifyTls, probeTls } from './tls-handshake.js';
 export { allocateFlow, type AllocateFlowResult } from './turn-flow.js';
 export { attemptAllocate, probeTurnAllocate } from './turn-allocate.js';
 export { probeStunBinding } from './stun-binding.js';
-export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, classicLabel, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
+export { runNatProbe, discoverNat, judgeNat, natCheck, natCheckId, natMeaning, type NatVerdict, type NatBehaviour } from './nat.js';
 export { dualStackId, parseDualStackId } from '../core/ids.js';
 export { probePathQuality, measurePathQuality, judgePathQuality, pathQualityCheckId, pathQualityBurstMs, PathQualityCode, PATH_QUALITY_DEFAULTS } from './path-quality.js';
 export { probeRelayReach, relayReachFlow, relayReachCheckId, RELAY_REACH_DEFAULTS } from './relay-reach.js';

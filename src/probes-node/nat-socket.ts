@@ -3,8 +3,8 @@
  * the same local address and port). Unconnected, so it can send to the server's primary and
  * alternate addresses and see where each answer came from. Injected: unit tests use a fake.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { openDatagramSocket } from '../net/datagram.js';
 import type { TransportAddress } from '../stun/address.js';
 
 export interface NatSocket {
@@ -32,50 +32,21 @@ export function interfaceAddresses(family: 4 | 6): string[] {
   return out;
 }
 
-/** A real dgram socket bound to the unspecified address and a free port. */
-export const openNatSocket: OpenNatSocket = (family) =>
-  new Promise((resolve, reject) => {
-    let sock: Socket;
-    try {
-      sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ...(family === 6 ? { ipv6Only: true } : {}) });
-    } catch (e) {
-      reject(e as Error);
-      return;
-    }
-    const listeners = new Set<(data: Buffer, from: TransportAddress) => void>();
-    let closed = false;
-    sock.on('message', (data, rinfo) => {
-      const from: TransportAddress = { family: rinfo.family === 'IPv6' ? 6 : 4, address: rinfo.address, port: rinfo.port };
-      for (const l of [...listeners]) l(data, from);
-    });
-    // Unconnected UDP: ICMP errors are not reported per destination; an error here is local.
-    sock.on('error', () => undefined);
-    sock.once('error', reject);
-    sock.bind(0, family === 6 ? '::' : '0.0.0.0', () => {
-      sock.removeListener('error', reject);
-      const a = sock.address();
-      resolve({
-        family,
-        local: () => ({ family, address: a.address, port: a.port }),
-        localAddresses: () => interfaceAddresses(family),
-        send(data, to) {
-          if (closed) return;
-          sock.send(data, to.port, to.address, () => undefined);
-        },
-        subscribe(l) {
-          listeners.add(l);
-          return () => listeners.delete(l);
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          listeners.clear();
-          try {
-            sock.close();
-          } catch {
-            /* already closed */
-          }
-        },
-      });
-    });
-  });
+/**
+ * A real dgram socket bound to the unspecified address and a free port: the net layer's datagram
+ * socket, seen with STUN transport addresses. Rejects when the socket cannot be opened.
+ */
+export const openNatSocket: OpenNatSocket = async (family) => {
+  const opened = await openDatagramSocket(family);
+  if (!opened.ok) throw new Error(opened.detail);
+  const sock = opened.value;
+  const local: TransportAddress = { family, address: family === 6 ? '::' : '0.0.0.0', port: sock.localPort };
+  return {
+    family,
+    local: () => local,
+    localAddresses: () => interfaceAddresses(family),
+    send: (data, to) => sock.send(data, to),
+    subscribe: (l) => sock.subscribe((data, from) => l(data, { family, ...from })),
+    close: () => sock.close(),
+  };
+};

@@ -20,12 +20,9 @@
 import type { TransportAddress } from '../stun/address.js';
 import { formatTransportAddress } from '../stun/address.js';
 import { ProtocolCode } from '../core/codes.js';
+import { classicNatLabel, isSymmetricMapping, type ClassicNatLabel, type NatBehaviour } from '../core/nat.js';
 
-/** RFC 4787 vocabulary (mapping §4.1, filtering §5). */
-export type NatBehaviour = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent' | 'unknown';
-
-/** RFC 3489's names, as people still say them. */
-export type ClassicNatLabel = 'no NAT' | 'open (no NAT, no filtering)' | 'firewalled (no NAT)' | 'full cone' | 'restricted cone' | 'port-restricted cone' | 'symmetric' | 'unknown';
+export type { ClassicNatLabel, NatBehaviour } from '../core/nat.js';
 
 /** One Binding transaction of the discovery, as observed. */
 export type TestOutcome =
@@ -97,24 +94,9 @@ const fmt = (a: TransportAddress | null | undefined) => (a ? formatTransportAddr
 const sameAddr = (a: TransportAddress | null | undefined, b: TransportAddress | null | undefined) =>
   !!a && !!b && a.family === b.family && a.address === b.address && a.port === b.port;
 
-/** The classic label for an RFC 4787 pair (RFC 4787 §4.1/§5 vs RFC 3489 §5). */
-export function classicLabel(mapping: NatBehaviour, filtering: NatBehaviour, natPresent: boolean | null = true): ClassicNatLabel {
-  if (natPresent === false) {
-    if (filtering === 'endpoint-independent') return 'open (no NAT, no filtering)';
-    if (filtering === 'unknown') return 'no NAT';
-    return 'firewalled (no NAT)';
-  }
-  if (mapping === 'address-dependent' || mapping === 'address-and-port-dependent') return 'symmetric';
-  if (mapping !== 'endpoint-independent') return 'unknown';
-  if (filtering === 'endpoint-independent') return 'full cone';
-  if (filtering === 'address-dependent') return 'restricted cone';
-  if (filtering === 'address-and-port-dependent') return 'port-restricted cone';
-  return 'unknown';
-}
-
 /** What a mapping/filtering pair means for direct (peer-to-peer) calls. */
 export function natMeaning(mapping: NatBehaviour, filtering: NatBehaviour, natPresent: boolean | null): string {
-  if (mapping === 'address-dependent' || mapping === 'address-and-port-dependent') {
+  if (isSymmetricMapping(mapping)) {
     return 'Symmetric NAT: the public port learned from STUN only works toward the STUN server, so peers behind this NAT need a relay (TURN) when the other side is also symmetric or port-restricted.';
   }
   if (mapping === 'endpoint-independent') {
@@ -179,7 +161,7 @@ export function judgeNat(obs: NatObservations): NatVerdict {
     filtering,
     hairpinning: obs.hairpin ?? null,
     natPresent,
-    classicLabel: classicLabel(mapping, filtering, natPresent),
+    classicLabel: classicNatLabel(mapping, filtering, natPresent),
     notes,
     meaning: natMeaning(mapping, filtering, natPresent),
     evidence,

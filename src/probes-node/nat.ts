@@ -34,7 +34,7 @@ import { ProtocolCode } from '../core/codes.js';
 import { systemClock } from '../net/clock.js';
 import { isIP } from 'node:net';
 
-export { judgeNat, classicLabel, natMeaning, NatCode, type NatBehaviour, type NatObservations, type NatVerdict, type TestOutcome } from './nat-verdict.js';
+export { judgeNat, natMeaning, NatCode, type NatBehaviour, type NatObservations, type NatVerdict, type TestOutcome } from './nat-verdict.js';
 export { openNatSocket, type NatSocket, type OpenNatSocket } from './nat-socket.js';
 
 /** RFC 5780 §7.5 RESPONSE-PORT (comprehension-required). */

@@ -28,12 +28,12 @@ export function configChecks(servers: readonly ServerSpec[]): Check[] {
     }
   }
   if (turn.length === 0) {
-    mk('config:turn', 'config', ProtocolCode.NO_TURN_CONFIGURED, 'no turn: or turns: URL is configured', { servers: servers.length });
+    mk(checkId.turnConfigured(), 'config', ProtocolCode.NO_TURN_CONFIGURED, 'no turn: or turns: URL is configured', { servers: servers.length });
   } else {
-    mk('config:turn', 'config', ProtocolCode.OK, `${turn.length} TURN URL(s) configured`, { turnUrls: turn.length });
+    mk(checkId.turnConfigured(), 'config', ProtocolCode.OK, `${turn.length} TURN URL(s) configured`, { turnUrls: turn.length });
     const streamy = turn.filter((s) => s.uri.transport !== 'udp');
     mk(
-      'config:tcp-tls-relay',
+      checkId.tcpTlsRelay(),
       'config',
       streamy.length > 0 ? ProtocolCode.OK : ProtocolCode.NO_TCP_TLS_RELAY,
       streamy.length > 0 ? `${streamy.length} TURN URL(s) over TCP/TLS` : 'every TURN URL is UDP-only',

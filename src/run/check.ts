@@ -13,7 +13,7 @@ import { openProbePage, type Engine, type ProbeBrowser, type ProbePage } from '.
 import { launchBrowser } from '../browser/launch.js';
 import { labelCall, labelCandidate, labelCheck } from './engines.js';
 import { resolveConfig, type ConfigInput, type ResolvedConfig, type ServerSpec } from '../config/config.js';
-import { startCoturn, type Coturn } from '../servers/coturn.js';
+import { loopbackName, startCoturn, type Coturn } from '../servers/coturn.js';
 import { browserRefusal, browserUsable, gatherSpec, judgeGather, judgeGatherAll, natEvidenceServers, runGather, sharedGatherSpec } from '../browser/gather.js';
 import { startProbeServer, type ProbeServer } from '../browser/page-server.js';
 import type { Call, Candidate, Check, Report } from '../core/schema.js';
@@ -286,7 +286,13 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
       progress({ type: 'stage', stage: 'embedded-server' });
       // Two loopback addresses on Linux (all of 127/8 is local there): coturn then answers
       // RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST), so the nat probe has something to work with.
-      ctx.embedded = await startCoturn(process.platform === 'linux' ? { listeningIps: ['127.0.0.1', '127.0.0.2'], relayIp: '127.0.0.1' } : {});
+      // Its turns: URL names localhost, not 127.0.0.1: Firefox ignores turns: to an IP address,
+      // and --browser all would report that as ENGINES_DISAGREE about our own server.
+      const turnsHost = await loopbackName('127.0.0.1');
+      ctx.embedded = await startCoturn({
+        ...(process.platform === 'linux' ? { listeningIps: ['127.0.0.1', '127.0.0.2'], relayIp: '127.0.0.1' } : {}),
+        ...(turnsHost !== null ? { turnsHost } : {}),
+      });
       ctx.servers = embeddedServers(ctx.embedded);
       config.secrets.add(ctx.embedded.password);
       if (ctx.embedded.certPem) extraCa = [...extraCa, ctx.embedded.certPem];
@@ -302,6 +308,9 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
         timeoutMs: config.timeoutMs,
         signal: controller.signal,
         config: false,
+        // Our own loopback server listens on IPv4 only: an IPv6 twin of turns:localhost (::1 in
+        // most /etc/hosts) would only test that it does not listen there.
+        ...(embedded ? { dualStack: false } : {}),
         pathQualityCount: config.lossProbes,
         onPathQualityDone: burstsDone,
         ...(extraCa.length > 0 ? { tls: { extraCa } } : {}),

@@ -1,5 +1,5 @@
 /**
- * Self-signed certificates for the embedded server and for tests, made with the system's
+ * Self-signed certificates for the embedded and lab servers, made with the system's
  * `openssl` (present on every Debian/macOS machine; Node has no certificate builder).
  */
 import { execFile } from 'node:child_process';
@@ -10,6 +10,18 @@ import { promisify } from 'node:util';
 import { EnvironmentError } from '../core/errors.js';
 
 const run = promisify(execFile);
+
+/** Runs `openssl` (bounded); EnvironmentError when it is not installed. */
+export async function openssl(args: readonly string[]): Promise<void> {
+  try {
+    await run('openssl', [...args], { timeout: 10_000 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new EnvironmentError('openssl not found: it makes the local server\'s certificate; install it (apt-get install openssl)');
+    }
+    throw e;
+  }
+}
 
 export interface CertFiles {
   cert: string;
@@ -31,90 +43,10 @@ export async function makeSelfSignedCert(opts: CertOptions = {}): Promise<CertFi
   const key = join(dir, 'key.pem');
   const cn = opts.commonName ?? 'localhost';
   const san = (opts.san ?? ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']).join(',');
-  try {
-    await run(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', key, '-out', cert, '-days', String(opts.days ?? 2), '-subj', `/CN=${cn}`,
-        '-addext', `subjectAltName=${san}`,
-      ],
-      { timeout: 10_000 },
-    );
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new EnvironmentError('openssl not found: it makes the local server\'s certificate; install it (apt-get install openssl)');
-    }
-    throw e;
-  }
-  return { cert, key, dir };
-}
-
-export interface CertificateOptions extends CertOptions {
-  /** File name stem inside dir (default "cert"): writes <name>.pem and <name>.key.pem. */
-  name?: string;
-  /** Validity window; default now-1h .. now+days. Past windows make expired certificates. */
-  notBefore?: Date;
-  notAfter?: Date;
-  /** Sign with this CA instead of self-signing. */
-  issuer?: CertFiles;
-  /** Make a CA certificate (basicConstraints CA:TRUE, keyCertSign). */
-  isCa?: boolean;
-  /** PEM files appended after the certificate in the cert file (a chain the server sends). */
-  chain?: string[];
-}
-
-const asn1Time = (d: Date) => d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
-
-/**
- * Any test certificate — CA, intermediate, leaf; backdated/expired; with a chain — made with
- * `openssl ca`, the one OpenSSL 3.0 command that takes explicit start and end dates.
- */
-export async function makeCertificate(opts: CertificateOptions = {}): Promise<CertFiles> {
-  const { readFileSync, writeFileSync, appendFileSync } = await import('node:fs');
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'iceprobe-cert-'));
-  const name = opts.name ?? 'cert';
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}.key.pem`);
-  const csr = join(dir, `${name}.csr`);
-  const work = mkdtempSync(join(dir, `${name}-ca-`));
-  const cn = opts.commonName ?? 'localhost';
-  const notBefore = opts.notBefore ?? new Date(Date.now() - 3_600_000);
-  const notAfter = opts.notAfter ?? new Date(Date.now() + (opts.days ?? 2) * 86_400_000);
-  writeFileSync(join(work, 'index.txt'), '');
-  writeFileSync(join(work, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
-  writeFileSync(
-    join(work, 'ca.cnf'),
-    [
-      '[ca]', 'default_ca = d', '[d]', `dir = ${work}`, `database = ${join(work, 'index.txt')}`, `new_certs_dir = ${work}`,
-      `serial = ${join(work, 'serial')}`, 'default_md = sha256', 'policy = p', 'unique_subject = no', 'copy_extensions = none',
-      '[p]', 'commonName = supplied',
-    ].join('\n'),
-  );
-  const ext = ['[v3]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid,issuer'];
-  if (opts.isCa) ext.push('basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign');
-  else {
-    ext.push('basicConstraints = CA:FALSE', 'keyUsage = digitalSignature', 'extendedKeyUsage = serverAuth');
-    ext.push(`subjectAltName = ${(opts.san ?? ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']).join(',')}`);
-  }
-  writeFileSync(join(work, 'ext.cnf'), ext.join('\n'));
-  try {
-    await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`], { timeout: 10_000 });
-    await run(
-      'openssl',
-      [
-        'ca', '-batch', '-notext', '-config', join(work, 'ca.cnf'), '-in', csr, '-out', cert,
-        '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter), '-extfile', join(work, 'ext.cnf'), '-extensions', 'v3',
-        ...(opts.issuer ? ['-cert', opts.issuer.cert, '-keyfile', opts.issuer.key] : ['-selfsign', '-keyfile', key]),
-      ],
-      { timeout: 10_000 },
-    );
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new EnvironmentError('openssl not found: it makes the local server\'s certificate; install it (apt-get install openssl)');
-    }
-    throw e;
-  }
-  for (const extra of opts.chain ?? []) appendFileSync(cert, readFileSync(extra));
+  await openssl([
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', String(opts.days ?? 2), '-subj', `/CN=${cn}`,
+    '-addext', `subjectAltName=${san}`,
+  ]);
   return { cert, key, dir };
 }

@@ -6,7 +6,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, accessSync, constants, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { createServer, connect, isIP } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
@@ -28,6 +29,12 @@ export interface CoturnOptions {
   tlsPort?: number;
   /** Extra DNS names for a generated certificate (it always names localhost and the listening IPs). */
   certNames?: string[];
+  /**
+   * The host the turns: URL names instead of the first listening IP (a name that resolves to it,
+   * e.g. localhost; see loopbackName): Firefox ignores a turns: URL whose host is an IP address.
+   * A generated certificate names it too.
+   */
+  turnsHost?: string;
   /** Certificate to use, or 'generate' (default), or null for no TLS listener. */
   tls?: CertFiles | 'generate' | null;
   allowLoopbackPeers?: boolean;
@@ -55,6 +62,26 @@ export interface Coturn {
   logs: () => string;
   pid: number | undefined;
   stop: () => Promise<void>;
+}
+
+/**
+ * `localhost` when this machine resolves it to `ip` (its IPv4 address, what every client here
+ * connects to: /etc/hosts lists 127.0.0.1 first), else null: a name for a loopback server's
+ * turns: URL that Firefox does not ignore. Bounded; never throws.
+ */
+export async function loopbackName(ip = '127.0.0.1', timeoutMs = 1_000): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const found = await Promise.race([
+      lookup('localhost', { family: 4, all: true }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
+    ]);
+    return found[0]?.address === ip ? 'localhost' : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function findTurnserver(): string {
@@ -309,7 +336,8 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`, { mode: 0o600 });
   const port = opts.port ?? (opts.netns ? 3478 : await freePort(host));
   const tls = opts.tls === undefined ? 'generate' : opts.tls;
-  const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: ['DNS:localhost', ...(opts.certNames ?? []).map((n) => `DNS:${n}`), ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
+  const names = [...new Set(['localhost', ...(opts.certNames ?? []), ...(opts.turnsHost !== undefined && isIP(opts.turnsHost) === 0 ? [opts.turnsHost] : [])])];
+  const certs = tls === 'generate' ? await makeSelfSignedCert({ dir, san: [...names.map((n) => `DNS:${n}`), ...listeningIps.map((ip) => `IP:${ip}`)] }) : tls;
   const tlsPort = certs ? (opts.tlsPort ?? (opts.netns ? 5349 : await freePort(host))) : null;
   const users = opts.users ?? [{ name: `iceprobe-${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('base64url') }];
   const first = users[0] ?? { name: 'iceprobe', password: randomBytes(12).toString('base64url') };
@@ -420,6 +448,7 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   }
 
   const h = host.includes(':') ? `[${host}]` : host;
+  const th = opts.turnsHost === undefined ? h : opts.turnsHost.includes(':') ? `[${opts.turnsHost}]` : opts.turnsHost;
   return {
     host,
     port,
@@ -433,7 +462,7 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
       stun: `stun:${h}:${port}`,
       turnUdp: `turn:${h}:${port}?transport=udp`,
       turnTcp: `turn:${h}:${port}?transport=tcp`,
-      turns: tlsPort ? `turns:${h}:${tlsPort}?transport=tcp` : null,
+      turns: tlsPort ? `turns:${th}:${tlsPort}?transport=tcp` : null,
     },
     logs: () => log,
     pid: turnserverPid(dir, child.pid),

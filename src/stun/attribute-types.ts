@@ -36,13 +36,3 @@ export const AttributeType = {
   OTHER_ADDRESS: 0x802c, // RFC 5780 §7.4
 } as const;
 export type AttributeType = (typeof AttributeType)[keyof typeof AttributeType];
-
-export function attributeName(type: number): string {
-  for (const [name, value] of Object.entries(AttributeType)) if (value === type) return name;
-  return `0x${type.toString(16).padStart(4, '0')}`;
-}
-
-/** RFC 8489 §14: types below 0x8000 must be understood by the receiver. */
-export function isComprehensionRequired(type: number): boolean {
-  return type < 0x8000;
-}

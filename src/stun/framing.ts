@@ -15,9 +15,6 @@ import { HEADER_LENGTH, MAGIC_COOKIE } from './header.js';
 
 export type StreamFrame = { kind: 'stun' | 'channel-data' | 'packet'; data: Buffer } | { kind: 'garbage'; data: Buffer; problem: string };
 
-/** Upper bound on bytes held while waiting for the rest of a frame. */
-export const MAX_PENDING_BYTES = 0x10000 + HEADER_LENGTH + 4;
-
 export function frameRfc4571(packet: Uint8Array): Buffer {
   if (packet.length > 0xffff) throw new RangeError('RFC 4571 frames carry at most 65535 bytes');
   const out = Buffer.alloc(2 + packet.length);

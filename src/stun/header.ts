@@ -39,11 +39,6 @@ export const Method = {
 } as const;
 export type Method = (typeof Method)[keyof typeof Method];
 
-export function methodName(method: number): string {
-  for (const [name, value] of Object.entries(Method)) if (value === method) return name;
-  return `0x${method.toString(16).padStart(3, '0')}`;
-}
-
 /** Encode method (12 bits) and class into the 14-bit message type (RFC 8489 §5, Figure 3). */
 export function encodeMessageType(method: number, cls: StunClass): number {
   const m = method & 0xfff;
@@ -59,14 +54,4 @@ export function decodeMessageType(type: number): { method: number; cls: StunClas
 
 export function newTransactionId(): Buffer {
   return randomBytes(TRANSACTION_ID_LENGTH);
-}
-
-/**
- * Cheap test whether a buffer starts like a STUN message (RFC 8489 §5: first two bits zero,
- * magic cookie, length a multiple of 4). Used to demultiplex and to recognise non-STUN answers.
- */
-export function looksLikeStun(b: Uint8Array): boolean {
-  if (b.length < HEADER_LENGTH) return false;
-  const v = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return (v[0]! & 0xc0) === 0 && v.readUInt32BE(4) === MAGIC_COOKIE && (v.readUInt16BE(2) & 3) === 0;
 }

@@ -3,39 +3,20 @@
  * carries every input its script reads; the report is uploaded even when the check failed),
  * and its check script run for real against the built CLI, with a passing and a failing gate.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bareEnv, CLI, runProcess } from '../helpers/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ACTION = readFileSync(join(ROOT, 'action.yml'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'iceprobe-action-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function runScript(env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(ROOT, 'scripts/action/check.sh')], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ICEPROBE_BIN: `${process.execPath} ${join(ROOT, 'dist/src/cli.js')}`, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('the action script did not finish'));
-    }, 120_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const runScript = (env: Record<string, string>) =>
+  runProcess('bash', [join(ROOT, 'scripts/action/check.sh')], { cwd: tmp, env: bareEnv({ ICEPROBE_BIN: `${process.execPath} ${CLI}`, ...env }), timeoutMs: 120_000 });
 
 describe('action.yml', () => {
   it('is a composite action whose steps use only scripts in this repository', () => {
@@ -65,7 +46,7 @@ describe('the action\'s check script', () => {
     const out = join(tmp, 'out1');
     writeFileSync(out, '');
     const r = await runScript({ INPUT_EXPECT: 'relay:udp\n  setup<60000  \n', INPUT_ARGS: '--duration 0.5', INPUT_REPORT_DIR: 'rep1', GITHUB_OUTPUT: out });
-    expect(r.code, r.err).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     for (const f of ['report.json', 'report.html', 'junit.xml']) expect(existsSync(join(tmp, 'rep1', f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(tmp, 'rep1', 'report.json'), 'utf8')) as { checks: { kind: string; status: string }[] };
     expect(report.checks.filter((c) => c.kind === 'expectation').map((c) => c.status)).toEqual(['pass', 'pass']);

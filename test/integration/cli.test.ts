@@ -12,35 +12,13 @@ import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
 import { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
+import { CLI, runCli, type Ran } from '../helpers/process.js';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'iceprobe-cli-'));
 
-interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+const run = runCli;
 
-function run(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`iceprobe ${args.join(' ')} did not exit within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
-}
-
-function oneLineErrors(r: Run): string[] {
+function oneLineErrors(r: Ran): string[] {
   const lines = r.stderr.trim().split('\n');
   for (const l of lines) expect(l).toMatch(/^iceprobe: /);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

@@ -14,7 +14,7 @@ import { BrowserOwner } from '../../src/browser/owner.js';
 import { FirefoxOwner } from '../../src/browser/firefox.js';
 import { check } from '../../src/run/check.js';
 import { startCoturn, type Coturn } from '../../src/servers/coturn.js';
-import { makeCertificate } from '../../src/servers/certs.js';
+import { makeCertificate } from '../helpers/certs.js';
 import type { Report } from '../../src/core/schema.js';
 import { assertMatchesPublishedSchema } from '../helpers/schema.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
@@ -91,6 +91,22 @@ describe('check() in both engines on real coturn', () => {
 
     const f = r.findings.filter((x) => x.code === 'ENGINES_DISAGREE');
     expect(f.map((x) => x.checkIds)).toEqual([[`gather:${u.turns}`, `gather:${u.turns}@firefox`]]);
+  });
+
+  it('the embedded default in both engines: its turns: URL names localhost, both relay over TLS, no ENGINES_DISAGREE', { timeout: 90_000 }, async () => {
+    const r = await check({ env, browser: [chromium, firefox], browsers: 'all', durationS: 0.5 });
+    expect(r.environment.embeddedServer).toBe(true);
+    const turns = r.servers.find((s) => s.scheme === 'turns');
+    expect(turns?.host).toBe('localhost');
+    expect(byId(r, `gather:${turns?.url}`)?.status).toBe('pass');
+    expect(byId(r, `gather:${turns?.url}@firefox`)?.status).toBe('pass');
+    for (const id of ['call:relay/tls', 'call:relay/tls@firefox']) expect(byId(r, id)?.status, id).toBe('pass');
+    // The Node side reaches it by name too (the certificate names localhost), on IPv4 only: no @ipv6 twin of our own server.
+    expect(byId(r, `tls-handshake:localhost:${turns?.port}`)?.status).toBe('pass');
+    expect(byId(r, `turn-allocate:${turns?.url}`)?.status).toBe('pass');
+    expect(r.checks.filter((c) => c.id.includes('@ipv6'))).toEqual([]);
+    expect(r.findings.map((f) => f.code)).not.toContain('ENGINES_DISAGREE');
+    expect(r.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `${c.id} ${c.code}`)).toEqual([]);
   });
 
   it('a wrong password fails in both engines alike: TURN_AUTH_FAILED, no disagreement', { timeout: 60_000 }, async () => {

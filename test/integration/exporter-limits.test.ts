@@ -64,12 +64,12 @@ describe('exporter limits', () => {
     const target = `127.0.0.1:${coturn.port}`;
     const first = await (await fetch(`${exporter.url}/probe?module=gather&target=${target}`)).text();
     expect(first).toContain('probe_success 1');
-    expect(first).toContain('probe_gather_candidates{type="relay"} 1');
+    expect(first).toContain('probe_gather_candidates{type="relay",browser="chromium"} 1');
     expect(first).toContain('probe_turn_relay_info{relay_ip="127.0.0.1"} 1');
     expect((await fetch(`${exporter.url}/probe?module=gather&target=${target}`)).ok).toBe(true);
     let metrics = await (await fetch(`${exporter.url}/metrics`)).text();
-    expect(metrics).toContain('iceprobe_exporter_browser_launches_total 1');
-    expect(browserRss()).toBeGreaterThan(0);
+    expect(metrics).toContain('iceprobe_exporter_browser_launches_total{browser="chromium"} 1');
+    expect(browserRss('chromium')).toBeGreaterThan(0);
 
     // Kill the browser process as the OOM killer would.
     const { readFileSync, readdirSync } = await import('node:fs');
@@ -82,8 +82,8 @@ describe('exporter limits', () => {
     const after = await (await fetch(`${exporter.url}/probe?module=gather&target=${target}`)).text();
     expect(after).toContain('probe_success 1');
     metrics = await (await fetch(`${exporter.url}/metrics`)).text();
-    expect(metrics).toContain('iceprobe_exporter_browser_restarts_total{reason="died"} 1');
-    expect(metrics).toContain('iceprobe_exporter_browser_launches_total 2');
-    expect(log.some((l) => l.includes('browser replaced (died)'))).toBe(true);
+    expect(metrics).toContain('iceprobe_exporter_browser_restarts_total{browser="chromium",reason="died"} 1');
+    expect(metrics).toContain('iceprobe_exporter_browser_launches_total{browser="chromium"} 2');
+    expect(log.some((l) => l.includes('chromium browser replaced (died)'))).toBe(true);
   });
 });

@@ -7,47 +7,31 @@
  * Packs with --ignore-scripts: `prepack` would rebuild dist/ under the other tests' feet; the
  * suite has just built it (npm test builds first).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'iceprobe-pack-'));
 
-function sh(cmd: string, args: string[], cwd: string, timeoutMs = 240_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const sh = (cmd: string, args: string[], cwd: string) => runProcess(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false', CI: 'true' }, timeoutMs: 240_000 });
 
 let files: string[] = [];
 let tarball = '';
 
 beforeAll(async () => {
   const packed = await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], ROOT);
-  expect(packed.code, packed.err).toBe(0);
-  const info = (JSON.parse(packed.out) as { filename: string; files: { path: string }[] }[])[0];
+  expect(packed.code, packed.stderr).toBe(0);
+  const info = (JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[])[0];
   if (!info) throw new Error('npm pack printed no package');
   files = info.files.map((f) => f.path);
   tarball = join(scratch, info.filename);
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
   const installed = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], scratch);
-  expect(installed.code, installed.err).toBe(0);
+  expect(installed.code, installed.stderr).toBe(0);
 }, 300_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -81,14 +65,14 @@ describe('npm pack', () => {
 describe('installed in a scratch project', () => {
   it('npx iceprobe --help', async () => {
     const r = await sh('npx', ['--no-install', 'iceprobe', '--help'], scratch);
-    expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('Commands:');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Commands:');
   });
 
   it('npx iceprobe check --no-calls on the embedded default', async () => {
     const r = await sh('npx', ['--no-install', 'iceprobe', 'check', '--no-calls', '--json', 'report.json'], scratch);
-    expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toMatch(/^PASS {2}\d+ passed/m);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^PASS {2}\d+ passed/m);
     const report = JSON.parse(readFileSync(join(scratch, 'report.json'), 'utf8')) as { tool: { version: string }; summary: { status: string } };
     expect(report.summary.status).toBe('pass');
     expect(report.tool.version).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
@@ -102,7 +86,7 @@ describe('installed in a scratch project', () => {
       "console.log(typeof check, typeof schema);",
     ].join('\n');
     const r = await sh(process.execPath, ['--input-type=module', '-e', code], scratch);
-    expect(r.code, r.err).toBe(0);
-    expect(r.out.trim()).toBe('function object');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('function object');
   });
 });

@@ -3,34 +3,16 @@
  * `script`) at 80 columns, and the same run piped. The live phase line is drawn in place on the
  * terminal and erased before the table; piped, in CI or on a dumb terminal there is none at all.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { bareEnv, CLI, runProcess } from '../helpers/process.js';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const SCRIPT = '/usr/bin/script';
 // eslint-disable-next-line no-control-regex
 const ESC = /\u001b/;
 const CLEAR = '\r\u001b[2K';
 
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} did not exit in time`));
-    }, 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>) => runProcess(cmd, args, { env: bareEnv(env), timeoutMs: 90_000 });
 
 /** The CLI on an 80×40 pseudo-terminal; stdout and stderr both arrive on the pty. */
 function onTerminal(cliArgs: string, env: Record<string, string> = {}) {
@@ -43,7 +25,7 @@ describe.skipIf(!existsSync(SCRIPT))('the terminal', () => {
     const r = await onTerminal('check --duration 0.5');
     // A finished run (a call may fail on a loaded 2-core machine: that is exit 1, not this test's concern).
     expect([0, 1]).toContain(r.code);
-    const pty = r.out;
+    const pty = r.stdout;
     expect(pty).toMatch(/iceprobe \d+\.\d s ▸ embedded-server: starting the embedded coturn/);
     expect(pty).toMatch(/iceprobe \d+\.\d s ▸ call 1 of \d \([a-z/-]+\): up to 0\.5 s of data/);
     // The last thing drawn before the table is a cleared line: nothing of the phase line stays.
@@ -60,18 +42,18 @@ describe.skipIf(!existsSync(SCRIPT))('the terminal', () => {
   it('piped: no phase line, no carriage return, no escape sequence on stderr or stdout', async () => {
     const r = await run(process.execPath, [CLI, 'check', '--no-calls'], {});
     expect(r.code).toBe(0);
-    expect(r.err).not.toContain('▸');
-    expect(r.err).not.toContain('\r');
-    expect(r.err).not.toMatch(ESC);
-    expect(r.out).not.toMatch(ESC);
-    expect(r.out).toContain('Checks (');
+    expect(r.stderr).not.toContain('▸');
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stderr).not.toMatch(ESC);
+    expect(r.stdout).not.toMatch(ESC);
+    expect(r.stdout).toContain('Checks (');
   }, 120_000);
 
   it('in CI (CI=true), even on a TTY: no phase line', async () => {
     const r = await onTerminal('check --no-calls', { CI: 'true' });
     expect(r.code).toBe(0);
-    expect(r.out).not.toContain('▸');
-    expect(r.out).not.toContain(CLEAR);
+    expect(r.stdout).not.toContain('▸');
+    expect(r.stdout).not.toContain(CLEAR);
   }, 120_000);
 });
 
@@ -81,24 +63,24 @@ describe('help and usage', () => {
   it('iceprobe --help is short and global: commands and examples, none of check\'s options', async () => {
     const r = await cli('--help');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Commands:');
-    for (const c of ['check', 'relay', 'nat', 'report', 'serve', 'lab']) expect(r.out).toMatch(new RegExp(`iceprobe ${c}\\b`));
-    for (const o of ['--url', '--loss-probes', '--junit', '--chromium-path']) expect(r.out).not.toContain(o);
-    expect(r.out).toContain('iceprobe <command> --help');
-    expect(r.out.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
+    expect(r.stdout).toContain('Commands:');
+    for (const c of ['check', 'relay', 'nat', 'report', 'serve', 'lab']) expect(r.stdout).toMatch(new RegExp(`iceprobe ${c}\\b`));
+    for (const o of ['--url', '--loss-probes', '--junit', '--chromium-path']) expect(r.stdout).not.toContain(o);
+    expect(r.stdout).toContain('iceprobe <command> --help');
+    expect(r.stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
   });
 
   it('check --help groups every option under servers, probes, output or browser', async () => {
     const r = await cli('check', '--help');
     expect(r.code).toBe(0);
     const groups = ['Servers:', 'Probes:', 'Output:', 'Browser:'];
-    const at = groups.map((g) => r.out.indexOf(`\n${g}\n`));
+    const at = groups.map((g) => r.stdout.indexOf(`\n${g}\n`));
     for (const i of at) expect(i).toBeGreaterThan(0);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     const section = (g: string) => {
-      const start = r.out.indexOf(`\n${g}\n`);
-      const end = r.out.indexOf('\n\n', start + 2);
-      return r.out.slice(start, end);
+      const start = r.stdout.indexOf(`\n${g}\n`);
+      const end = r.stdout.indexOf('\n\n', start + 2);
+      return r.stdout.slice(start, end);
     };
     const expected: Record<string, string[]> = {
       'Servers:': ['--url', '--config', '--username', '--credential', '--turn-secret', '--ca-file'],
@@ -115,13 +97,13 @@ describe('help and usage', () => {
   it.each(['nat', 'relay', 'report', 'check', 'serve'])('%s --help has examples', async (cmd) => {
     const r = await cli(cmd, '--help');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(new RegExp(`\nExamples:\n  iceprobe ${cmd}\\b`));
+    expect(r.stdout).toMatch(new RegExp(`\nExamples:\n  iceprobe ${cmd}\\b`));
   });
 
   it('report with no file: exit 2 and one clean line, not yargs\' message', async () => {
     const r = await cli('report');
     expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err.trimEnd().split('\n')).toEqual(['iceprobe: report needs the report file: iceprobe report <report.json> (see iceprobe --help)']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual(['iceprobe: report needs the report file: iceprobe report <report.json> (see iceprobe --help)']);
   });
 });

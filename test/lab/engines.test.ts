@@ -9,35 +9,15 @@
  * The scenario's own expectations (Chromium's findings, transports) still hold with Firefox in
  * the run, and nothing is left behind.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseEngineId } from '../../src/core/ids.js';
 import type { Report } from '../../src/core/schema.js';
-import { labRun } from '../../src/services/lab/run.js';
-import { loadScenario, packageRoot } from '../../src/services/lab/scenario.js';
-import { hostState, type HostState } from './helpers.js';
+import { realCheckLabs } from './helpers.js';
 
-let before: HostState;
-const mine = new Set<string>();
-beforeAll(async () => {
-  if (!existsSync(join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npx tsc -p . (the lab runs dist/src/cli.js check)');
-  before = await hostState();
-});
-afterAll(async () => {
-  const after = await hostState();
-  expect(after.namespaces.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)))).toEqual([]);
-  expect(after.orphans).toEqual([]);
-  expect(after.runDirs).toEqual(before.runDirs);
-  expect(after.iptables).toBe(before.iptables);
-});
+const runLab = realCheckLabs();
 
 async function runBoth(name: string): Promise<Report> {
-  const r = await labRun(loadScenario(name), { durationS: 1, checkTimeoutMs: 90_000, checkArgs: ['--browser', 'all'] });
-  mine.add(r.runId);
-  const failed = r.expectationResults.filter((x) => !x.pass);
-  expect(failed, JSON.stringify(failed)).toEqual([]);
-  expect(r.passed).toBe(true);
+  const r = await runLab(name, { durationS: 1, checkTimeoutMs: 90_000, checkArgs: ['--browser', 'all'] });
   if (!r.report) throw new Error('no report');
   expect(r.report.environment.browsers?.map((b) => b.name)).toEqual(['chromium', 'firefox']);
   return r.report;

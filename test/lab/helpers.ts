@@ -3,16 +3,17 @@
  * snapshot that proves nothing is left behind (namespaces, lab turnservers, host iptables).
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { Coturn } from '../../src/servers/coturn.js';
 import type { LabDns } from '../../src/services/lab/dns.js';
 import { exec } from '../../src/services/lab/exec.js';
 import { listLabNamespaceEtc, listLabNamespaces, NETNS_ETC } from '../../src/services/lab/netns.js';
-import { startLabCoturn, startLabNameServer } from '../../src/services/lab/run.js';
-import { loadScenario, type Scenario } from '../../src/services/lab/scenario.js';
+import { labRun, startLabCoturn, startLabNameServer, type LabRunOptions, type LabRunResult } from '../../src/services/lab/run.js';
+import { loadScenario, packageRoot, type Scenario } from '../../src/services/lab/scenario.js';
 import { buildTopology, type Topology } from '../../src/services/lab/topology.js';
 
 export interface Lab {
@@ -216,4 +217,39 @@ export function expectHostLeftAsFound(): void {
     expect(after.turnservers).toEqual([]);
     expect(after.iptables).toBe(before.iptables);
   });
+}
+
+/**
+ * For the lab files that run the REAL `iceprobe check` (dist/, so build first) through `labRun`:
+ * registers the file-level guard (the build is there; after the file, none of this file's runs
+ * left a namespace or an /etc/netns entry, nothing lives on in a deleted namespace, no run
+ * directory was left, iptables are as found) and returns the runner. Only this file's runs count
+ * for namespaces: other suites (or engineers) may run labs of their own on the host meanwhile.
+ * The runner runs a scenario and asserts that every expectation it states held.
+ */
+export function realCheckLabs(): (scenario: string | Scenario, opts?: LabRunOptions) => Promise<LabRunResult> {
+  const mine = new Set<string>();
+  const ours = (names: readonly string[]) => names.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)));
+  let before: HostState;
+  beforeAll(async () => {
+    if (!existsSync(join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npx tsc -p . (the lab runs dist/src/cli.js check)');
+    before = await hostState();
+  });
+  afterAll(async () => {
+    const after = await hostState();
+    expect(ours(after.namespaces)).toEqual([]);
+    expect(ours(after.netnsEtc)).toEqual([]);
+    // Nothing lives on in a deleted namespace: no turnserver, Chromium or check process.
+    expect(after.orphans).toEqual([]);
+    expect(after.runDirs).toEqual(before.runDirs);
+    expect(after.iptables).toBe(before.iptables);
+  });
+  return async (scenario, opts = {}) => {
+    const r = await labRun(typeof scenario === 'string' ? loadScenario(scenario) : scenario, opts);
+    mine.add(r.runId);
+    const failed = r.expectationResults.filter((x) => !x.pass);
+    expect(failed, JSON.stringify(failed)).toEqual([]);
+    expect(r.passed).toBe(true);
+    return r;
+  };
 }

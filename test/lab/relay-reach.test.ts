@@ -5,31 +5,13 @@
  * failure only shows to a peer outside the server: relay-reach and the one-sided call. The open
  * network is the control: everything reachable.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labRun } from '../../src/services/lab/run.js';
-import { loadScenario, packageRoot } from '../../src/services/lab/scenario.js';
-import { hostState, type HostState } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { realCheckLabs } from './helpers.js';
 
-const mine = new Set<string>();
-let before: HostState;
-beforeAll(async () => {
-  if (!existsSync(join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npx tsc -p . (the lab runs dist/src/cli.js check)');
-  before = await hostState();
-});
-afterAll(async () => {
-  const after = await hostState();
-  expect(after.namespaces.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)))).toEqual([]);
-  expect(after.orphans).toEqual([]);
-  expect(after.iptables).toBe(before.iptables);
-});
+const runLab = realCheckLabs();
 
 async function run(name: string) {
-  const r = await labRun(loadScenario(name), { durationS: 1, checkTimeoutMs: 60_000 });
-  mine.add(r.runId);
-  const failed = r.expectationResults.filter((x) => !x.pass);
-  expect(failed, JSON.stringify(failed)).toEqual([]);
+  const r = await runLab(name, { durationS: 1, checkTimeoutMs: 60_000 });
   const report = r.report!;
   const reach = report.checks.filter((c) => c.kind === 'relay-reach');
   const call = (id: string) => report.checks.find((c) => c.id === id);

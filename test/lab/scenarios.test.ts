@@ -4,50 +4,30 @@
  * pass/fail per TURN transport, and the ground truth from iceprobe's own report (srflx = router's
  * public address, srflx ports per destination, relay need, throughput through the shaper, loss),
  * each compared with the lab's own independent measurement too. Each scenario stays under 30 s,
- * and nothing is left behind.
+ * and nothing is left behind. The shaped scenarios (rate-limited, rate-limited-20) also run the
+ * minimal two-peer page as their throughput reference: they are in throughput.test.ts.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labRun } from '../../src/services/lab/run.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { listLabNamespaces } from '../../src/services/lab/netns.js';
-import { loadScenario, packageRoot, relayNeededBetween } from '../../src/services/lab/scenario.js';
-import { hostState, type HostState } from './helpers.js';
+import { loadScenario, relayNeededBetween } from '../../src/services/lab/scenario.js';
+import { realCheckLabs } from './helpers.js';
 
-const SCENARIOS = ['open', 'cone-nat', 'relay-ports-blocked', 'wrong-external-ip', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'rate-limited', 'lossy', 'dual-stack', 'ipv6-broken'];
+const SCENARIOS = ['open', 'cone-nat', 'relay-ports-blocked', 'wrong-external-ip', 'symmetric-nat', 'udp-blocked', 'tcp-443-only', 'turn-down', 'wrong-credentials', 'lossy', 'dual-stack', 'ipv6-broken'];
 const BOUND_MS = 30_000;
 const times: Record<string, number> = {};
-/** This suite's runs: other suites (or engineers) may run labs of their own on the same host meanwhile. */
-const mine = new Set<string>();
-
-let before: HostState;
-beforeAll(async () => {
-  if (!existsSync(join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npx tsc -p . (the lab runs dist/src/cli.js check)');
-  before = await hostState();
-});
-afterAll(async () => {
+const runLab = realCheckLabs();
+afterAll(() => {
   console.log(`[lab] scenario wall times (s): ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v / 100) / 10])))}`);
-  const after = await hostState();
-  expect(after.namespaces.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)))).toEqual([]);
-  // Nothing lives on in a deleted namespace: no turnserver, Chromium or check process.
-  expect(after.orphans).toEqual([]);
-  expect(after.runDirs).toEqual(before.runDirs);
-  expect(after.netnsEtc.filter((n) => [...mine].some((id) => n.startsWith(`ipb-${id}-`)))).toEqual([]);
-  expect(after.iptables).toBe(before.iptables);
 });
 
 describe.each(SCENARIOS)('lab run %s with the real check', (name) => {
   it('is as expected, from the report and from the lab\'s own tools, in under 30 s', { timeout: 90_000 }, async () => {
     const scenario = loadScenario(name);
     const t0 = performance.now();
-    const r = await labRun(scenario, { durationS: 1, checkTimeoutMs: 60_000 });
-    mine.add(r.runId);
+    const r = await runLab(scenario, { durationS: 1, checkTimeoutMs: 60_000 });
     const ms = performance.now() - t0;
     times[name] = ms;
     console.log(`[lab] ${name}: ${(ms / 1000).toFixed(1)} s ${JSON.stringify(r.timings, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
-    const failed = r.expectationResults.filter((x) => !x.pass);
-    expect(failed, JSON.stringify(failed)).toEqual([]);
-    expect(r.passed).toBe(true);
 
     const report = r.report;
     expect(report).not.toBeNull();

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/run/check.js';
-import { makeCertificate, type CertFiles } from '../../src/servers/certs.js';
+import type { CertFiles } from '../../src/servers/certs.js';
+import { makeCertificate } from '../helpers/certs.js';
 import type { Check, Report } from '../../src/core/schema.js';
 import { buildPion, pionMissing, startPion, type PionServer } from './pion-server.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCall, planCalls, planOneSidedCall, receivedSamples, SLOW_SETUP_MS, steadyReceived, steadyReceiveRate } from '../../src/browser/calls.js';
+import { judgeCall, planCalls, planOneSidedCall, receivedSamples, SLOW_SETUP_MS, steadyDeliveredRate, steadyReceived, steadyReceiveRate, throughputOf } from '../../src/browser/calls.js';
 import type { ServerSpec } from '../../src/config/config.js';
 import type { Check } from '../../src/core/schema.js';
 import { parseIceUri } from '../../src/core/uri.js';
@@ -177,5 +177,67 @@ describe('the callee\'s receive rate', () => {
     const none = judgeCall(plan, side({}), side({ role: 'callee' }), 3000).call.throughput;
     expect(none?.receivedBitsPerSecond).toBeUndefined();
     expect(none?.receivedSamples).toBeUndefined();
+  });
+});
+
+describe('the headline: what the callee\'s application received', () => {
+  // A TURN/UDP transfer on a shaped 20 Mbit/s link, as recorded in the lab (rate-limited-20): the
+  // sender's counter overshoots the link (it counts what the shaper drops), the callee's transport
+  // receives ~18 Mbit/s, and its application gets bursts: an ordered channel holds everything
+  // behind a lost chunk until the retransmission arrives. Mbit/s per 250 ms interval.
+  const transport = [11.6, 8.5, 13.3, 11.2, 18.4, 18.5, 18.3, 17.1, 16.2, 17.6, 18.2, 16.7];
+  const app = [9.0, 9.3, 13.6, 10.4, 17.4, 17.7, 6.8, 0.5, 15.8, 9.8, 4.8, 5.1];
+  function counterOf(tr: readonly number[], ap: readonly number[], appLagMs = 7): ReceiveCount[] {
+    const out: ReceiveCount[] = [{ atMs: 100, bytes: 0, packets: 0, sentBytes: 0, sentPackets: 0, appBytes: 0, appAtMs: 100 + appLagMs }];
+    let bytes = 0;
+    let appBytes = 0;
+    tr.forEach((m, i) => {
+      bytes += (m * 1e6 * 0.25) / 8;
+      appBytes += ((ap[i] ?? 0) * 1e6 * 0.25) / 8;
+      out.push({ atMs: 100 + 250 * (i + 1), bytes, packets: 0, sentBytes: 0, sentPackets: 0, appBytes, appAtMs: 100 + appLagMs + 250 * (i + 1) });
+    });
+    return out;
+  }
+  const sentSamples = [11.7, 8.0, 19.5, 9.7, 17.1, 24.1, 21.9, 26.2, 9.0, 24.8, 43.3, 7.1].map((m, i) => ({ atMs: 250 * (i + 1), bitsPerSecond: m * 1e6, rttMs: 40 }));
+  const caller = side({ samples: sentSamples, bytes: (18.5e6 * 3) / 8, dataMs: 3000 });
+  const callee = side({ role: 'callee', appBytes: (10.05e6 * 3) / 8, dataMs: 3000, receiveCounter: counterOf(transport, app) });
+
+  it('per interval, on the page\'s own clock', () => {
+    const s = receivedSamples(counterOf(transport, app));
+    expect(s.map((x) => x.appBitsPerSecond)).toEqual(app.map((m) => Math.round(m * 1e6)));
+  });
+
+  it('the mean over the steady intervals (bytes delivered after the warm-up over their time), not their median', () => {
+    const s = receivedSamples(counterOf(transport, app));
+    const steady = app.slice(4); // the intervals that start at or after 1 s
+    const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
+    expect(steadyDeliveredRate(s)).toBe(Math.round(mean * 1e6));
+    // The median of the same bursty intervals (8.3) is 15 % off the bytes they delivered.
+    expect(Math.abs(8.3e6 - mean * 1e6) / (mean * 1e6)).toBeGreaterThan(0.14);
+  });
+
+  it('is the figure: never the sender\'s counter, never above what the callee\'s transport received', () => {
+    const t = throughputOf(caller, callee);
+    expect(t?.bitsPerSecond).toBe(steadyDeliveredRate(receivedSamples(callee.receiveCounter ?? [])));
+    expect(t?.sentBitsPerSecond).toBe(18.5e6);
+    expect(t!.bitsPerSecond).toBeLessThan(t!.sentBitsPerSecond!);
+    expect(t!.bitsPerSecond).toBeLessThanOrEqual(t!.receivedBitsPerSecond!);
+    const { check } = judgeCall({ id: 'relay-udp', policy: 'relay', transport: 'udp', servers: [spec('turn:t.test')], skip: null }, caller, callee, 3000);
+    expect(check.details.bitsPerSecond).toBe(t?.bitsPerSecond);
+  });
+
+  it('never above what the callee\'s transport received over the same intervals (a backlog from the warm-up handed over inside the window)', () => {
+    // A stall at the end of the warm-up, then the held-back data all at once: the application
+    // counts 6.8 Mbit/s in one interval of a 4 Mbit/s link whose transport received 3.3.
+    const s = receivedSamples(counterOf([3.5, 3.4, 3.4, 3.3, 3.3, 3.3, 3.3, 3.3], [3.1, 2.6, 1.6, 0, 6.8, 3.1, 3.1, 3.1]));
+    expect(steadyDeliveredRate(s)).toBe(3.3e6);
+  });
+
+  it('a page that did not count application bytes, or a transfer too short for a steady interval: the whole transfer\'s goodput', () => {
+    const old = counterOf(transport, app).map(({ appBytes: _b, appAtMs: _t, ...rest }) => rest);
+    expect(throughputOf(caller, { ...callee, receiveCounter: old })?.bitsPerSecond).toBe(10_050_000);
+    expect(throughputOf(caller, { ...callee, receiveCounter: counterOf(transport.slice(0, 4), app.slice(0, 4)) })?.bitsPerSecond).toBe(10_050_000);
+    // Nothing arrived: 0, however much the sender sent.
+    expect(throughputOf(caller, { ...callee, appBytes: 0, dataMs: 0, receiveCounter: [] })?.bitsPerSecond).toBe(0);
   });
 });

@@ -57,3 +57,18 @@ describe('convergence', () => {
     expect(convergence(s.slice(0, 8), rule).converged).toBe(true);
   });
 });
+
+describe('convergence on the headline\'s own series', () => {
+  const withApp = (transport: number[], app: number[]) => series(transport).map((x, i) => ({ ...x, appBitsPerSecond: (app[i] ?? 0) * 1e6 }));
+
+  it('waits on what the application received, not on the transport counter', () => {
+    // The transport is flat at 18 Mbit/s; the application gets bursts (head-of-line blocking
+    // behind retransmissions): the figure is not settled, so the transfer goes on.
+    const bursty = withApp(Array(12).fill(18), [9, 9, 13, 10, 17, 17, 7, 0.5, 16, 10, 5, 5]);
+    expect(stopAt(bursty)).toBeNull();
+    // Both flat: it stops as soon as a window of steady intervals agrees, with the mean of what arrived.
+    const flat = withApp(Array(12).fill(18), [15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15]);
+    expect(stopAt(flat)).toBe(1750);
+    expect(convergence(flat.slice(0, 7)).rate).toBe(15e6);
+  });
+});

@@ -23,6 +23,8 @@ describe('check ids (src/core/ids.ts)', () => {
     expect(checkId.pathQuality('stun:h.test:3478')).toBe('path-quality:stun:h.test:3478');
     expect(checkId.portPolicy(url)).toBe(`config:port-policy:${url}`);
     expect(checkId.turnsPort(url)).toBe(`config:turns-port:${url}`);
+    expect(checkId.turnConfigured()).toBe('config:turn');
+    expect(checkId.tcpTlsRelay()).toBe('config:tcp-tls-relay');
     expect(checkId.expectation('relay:udp')).toBe('expect:relay:udp');
     expect(checkId.media()).toBe('media');
     expect(checkId.ipv6Twin(checkId.turnAllocate(url))).toBe(`turn-allocate:${url}@ipv6`);
@@ -37,6 +39,8 @@ describe('check ids (src/core/ids.ts)', () => {
     expect(parseCheckId(checkId.tls('::1', 5349))).toEqual({ kind: 'tls-handshake', target: '[::1]:5349', ipv6: false, engine: 'chromium' });
     expect(parseCheckId(checkId.dns('h.test'))).toEqual({ kind: 'dns', host: 'h.test', ipv6: false, engine: 'chromium' });
     expect(parseCheckId(checkId.turnsPort(url))).toEqual({ kind: 'config', rule: 'turns-port', url, ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.turnConfigured())).toEqual({ kind: 'config', rule: 'turn', ipv6: false, engine: 'chromium' });
+    expect(parseCheckId(checkId.tcpTlsRelay())).toEqual({ kind: 'config', rule: 'tcp-tls-relay', ipv6: false, engine: 'chromium' });
     expect(parseCheckId(checkId.expectation('setup<500'))).toEqual({ kind: 'expectation', rule: 'setup<500', ipv6: false, engine: 'chromium' });
     expect(parseCheckId('media')).toEqual({ kind: 'media', ipv6: false, engine: 'chromium' });
   });

@@ -1,6 +1,7 @@
 /**
  * PORT_BLOCKED_BY_BROWSER: Chromium silently ignores TURN on ports other than 53, 80, 443 and
- * >= 1024. UNSUPPORTED_BY_BROWSER: URLs browsers ignore altogether (stuns:).
+ * >= 1024. UNSUPPORTED_BY_BROWSER: URLs browsers ignore altogether (stuns:), and turns: URLs to
+ * an IP address, which Firefox ignores (a separate finding, with its own cause).
  */
 import { CheckCode } from '../../core/codes.js';
 import { FindingCode } from '../codes.js';
@@ -22,7 +23,21 @@ export const browserPorts: Rule = (input) => {
       ),
     );
   }
-  const unsupported = ev.checks.filter((c) => c.kind === 'gather' && c.code === CheckCode.UNSUPPORTED_BY_BROWSER);
+  const ignored = ev.checks.filter((c) => c.kind === 'gather' && c.code === CheckCode.UNSUPPORTED_BY_BROWSER);
+  // Firefox and a turns: URL to an IP address (src/browser/gather.ts), judged alone with --browser firefox.
+  const ipTls = ignored.filter((c) => c.details.ipLiteralTls === true);
+  const unsupported = ignored.filter((c) => c.details.ipLiteralTls !== true);
+  if (ipTls.length > 0) {
+    out.push(
+      finding(
+        FindingCode.UNSUPPORTED_BY_BROWSER,
+        'warn',
+        `Firefox ignores ${list(ipTls.map((c) => c.target))}: it does not open TURN over TLS to an IP address, so it tried nothing there (no error event).`,
+        'Give the TURNS server a DNS name that its certificate covers and use turns:<name>:443?transport=tcp in the ICE configuration (Chromium accepts the name too).',
+        ipTls.map((c) => c.id),
+      ),
+    );
+  }
   if (unsupported.length > 0) {
     out.push(
       finding(

@@ -15,18 +15,14 @@
  * Chromium (an SNI-routing TLS front, e.g. nginx ssl_preread_server_name, sees the name from both).
  * Pure.
  */
+import { checkWorked as worked } from '../../core/check.js';
 import { CheckCode } from '../../core/codes.js';
-import { parseEngineId, type EngineName } from '../../core/ids.js';
+import { checkId, parseEngineId, type EngineName } from '../../core/ids.js';
 import type { Check, Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 
 const LABEL: Record<EngineName, string> = { chromium: 'Chromium', firefox: 'Firefox' };
-
-/** A browser check that worked: passed, or warned about speed only (a URL the engine ignores did not work). */
-function worked(c: Check): boolean {
-  return c.status === 'pass' || (c.status === 'warn' && c.code !== CheckCode.UNSUPPORTED_BY_BROWSER);
-}
 
 function what(c: Check): string {
   return c.kind === 'call' ? `the relay-forced call over TURN/${c.transport ?? '?'} (${c.target})` : `gathering for ${c.target}`;
@@ -78,7 +74,7 @@ export const enginesDisagree: Rule = (input) => {
   const ev = evidenceOf(input);
   const out: Finding[] = [];
   // Whether an engine got a relay candidate from any TURN URL: without one, its users' calls that need a relay fail.
-  const turnGathers = new Set(ev.turnServers.map((s) => `gather:${s.url}`));
+  const turnGathers = new Set(ev.turnServers.map((s) => checkId.gather(s.url)));
   const hasRelay = (e: EngineName) => ev.checks.some((c) => c.kind === 'gather' && parseEngineId(c.id).engine === e && turnGathers.has(parseEngineId(c.id).primary) && worked(c));
   for (const c of ev.checks) {
     if (c.kind !== 'gather' && c.kind !== 'call') continue;

@@ -9,42 +9,19 @@
  *   - a `nat` check (RFC 5780 behaviour discovery) whose details.mapping says so.
  */
 import { CheckCode } from '../../core/codes.js';
+import { classicNatLabel, gatherAllMappings, isSymmetricMapping, type BaseMapping } from '../../core/nat.js';
 import type { Candidate, Check } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, GATHER_ALL, ids, list, type DiagnosisInput, type Rule } from '../evidence.js';
 
+/** The sockets of `gather:all` whose public address:port differs per server (core/nat.ts reads them). */
 export interface MappingEvidence {
-  /** host base → destination URL → mapped address:port */
-  differing: { base: string; byServer: Record<string, string> }[];
+  differing: BaseMapping[];
 }
 
-/** Pure: srflx candidates of `gather:all` grouped by base; the groups whose mapping differs per destination. */
+/** Pure: the per-destination mappings `gather:all` shows, if any. */
 export function mappingEvidence(candidates: readonly Candidate[]): MappingEvidence {
-  const byBase = new Map<string, Map<string, string>>();
-  for (const c of candidates) {
-    if (c.checkId !== GATHER_ALL || c.type !== 'srflx' || c.address === null || c.port === null) continue;
-    if (c.relatedAddress === null || c.relatedAddress === undefined || c.relatedPort === null || c.relatedPort === undefined) continue;
-    const base = `${c.relatedAddress}:${c.relatedPort}`;
-    const m = byBase.get(base) ?? new Map<string, string>();
-    m.set(c.url, `${c.address}:${c.port}`);
-    byBase.set(base, m);
-  }
-  const differing = [...byBase.entries()]
-    .filter(([, m]) => new Set(m.values()).size > 1)
-    .map(([base, m]) => ({ base, byServer: Object.fromEntries(m) }));
-  return { differing };
-}
-
-const SYMMETRIC_MAPPINGS = new Set(['address-dependent', 'address-and-port-dependent']);
-
-/** Classic RFC 3489 label for an RFC 4787 mapping/filtering pair. */
-export function classicNatLabel(mapping: string, filtering: string | null): string {
-  if (SYMMETRIC_MAPPINGS.has(mapping)) return 'symmetric NAT';
-  if (mapping !== 'endpoint-independent') return 'unknown NAT';
-  if (filtering === 'endpoint-independent') return 'full-cone NAT';
-  if (filtering === 'address-dependent') return 'restricted-cone NAT';
-  if (filtering === 'address-and-port-dependent') return 'port-restricted-cone NAT';
-  return 'cone NAT';
+  return { differing: gatherAllMappings(candidates).differing };
 }
 
 function natCheckMapping(c: Check): string | null {
@@ -58,21 +35,17 @@ function natCheckFiltering(c: Check): string | null {
 }
 
 /** The checks that show a symmetric NAT, or [] when nothing does. Shared with relay-required. */
-export function symmetricNatEvidence(input: DiagnosisInput): { checks: Check[]; differing: MappingEvidence['differing']; labels: string[] } {
+export function symmetricNatEvidence(input: DiagnosisInput): { checks: Check[]; differing: BaseMapping[] } {
   const ev = evidenceOf(input);
   const checks: Check[] = [];
-  const labels: string[] = [];
   const all = ev.check(GATHER_ALL);
   const { differing } = mappingEvidence(input.candidates);
   if (all && (differing.length > 0 || all.code === CheckCode.ADDRESS_DEPENDENT_MAPPING)) checks.push(all);
   for (const c of ev.ofKind('nat')) {
     const m = natCheckMapping(c);
-    if (m !== null && SYMMETRIC_MAPPINGS.has(m)) {
-      checks.push(c);
-      labels.push(`${m} mapping`, classicNatLabel(m, natCheckFiltering(c)));
-    }
+    if (m !== null && isSymmetricMapping(m)) checks.push(c);
   }
-  return { checks, differing, labels };
+  return { checks, differing };
 }
 
 /** host of a canonical stun:/turn: URL (IPv6 brackets kept) and its port. */
@@ -86,7 +59,7 @@ function hostPort(url: string): { host: string; port: string } | null {
  * servers on different IPs prove at least address-dependent mapping; for two URLs on the SAME IP
  * with different ports, it proves address-and-port-dependent mapping.
  */
-export function browserMapping(differing: MappingEvidence['differing']): 'address-dependent' | 'address-and-port-dependent' | null {
+export function browserMapping(differing: readonly BaseMapping[]): 'address-dependent' | 'address-and-port-dependent' | null {
   if (differing.length === 0) return null;
   for (const d of differing) {
     const entries = Object.entries(d.byServer).map(([url, mapped]) => ({ at: hostPort(url), mapped }));
@@ -101,7 +74,7 @@ export interface NatView {
   /** The most precise mapping: RFC 5780's when it decided, else the browser's lower bound. */
   mapping: string;
   filtering: string | null;
-  /** Classic RFC 3489 label for the pair, e.g. "symmetric NAT". */
+  /** Classic RFC 3489 label for the pair, e.g. "symmetric" (core/nat.ts). */
   classicLabel: string;
   /** Whether the views disagree on "symmetric or not". */
   disagree: boolean;
@@ -121,9 +94,9 @@ export function natView(input: DiagnosisInput): NatView | null {
   if (all && fromBrowser) views.push({ checkId: all.id, source: 'browser', mapping: fromBrowser, filtering: null });
   else if (all && all.details.mapping === 'not-address-dependent') views.push({ checkId: all.id, source: 'browser', mapping: 'endpoint-independent', filtering: null });
   if (views.length === 0) return null;
-  const rfc = views.find((v) => v.source === 'rfc5780' && SYMMETRIC_MAPPINGS.has(v.mapping)) ?? views.find((v) => v.source === 'rfc5780');
+  const rfc = views.find((v) => v.source === 'rfc5780' && isSymmetricMapping(v.mapping)) ?? views.find((v) => v.source === 'rfc5780');
   const browser = views.find((v) => v.source === 'browser');
-  const symmetricSaid = views.filter((v) => SYMMETRIC_MAPPINGS.has(v.mapping));
+  const symmetricSaid = views.filter((v) => isSymmetricMapping(v.mapping));
   // A per-destination mapping seen by either view wins (a one-socket observation cannot be faked).
   const chosen = symmetricSaid.find((v) => v.source === 'rfc5780') ?? symmetricSaid[0] ?? rfc ?? browser;
   const mapping = chosen?.mapping ?? 'unknown';
@@ -148,7 +121,7 @@ export const symmetricNat: Rule = (input) => {
   const mapping = view?.mapping ?? 'address-dependent';
   const rfc4787 = `RFC 4787: ${terms(mapping)} mapping${view?.filtering ? `, ${terms(view.filtering)} filtering` : ''}`;
   const seenBy = [
-    ...(view?.views.some((v) => v.source === 'rfc5780' && SYMMETRIC_MAPPINGS.has(v.mapping)) ? ['the RFC 5780 NAT probe'] : []),
+    ...(view?.views.some((v) => v.source === 'rfc5780' && isSymmetricMapping(v.mapping)) ? ['the RFC 5780 NAT probe'] : []),
     ...(checks.some((c) => c.id === GATHER_ALL) ? [`the browser${shown ? ` (one socket got ${shown} from different servers)` : ''}`] : []),
   ];
   const disagreement = view?.disagree ? ' (the other view did not see it; NATs can behave differently per destination)' : '';

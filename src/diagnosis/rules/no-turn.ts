@@ -1,11 +1,12 @@
 /** NO_TURN_CONFIGURED: only STUN, so nobody behind a symmetric NAT or a UDP-blocking firewall can connect. */
+import { checkId } from '../../core/ids.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, ids, type Rule } from '../evidence.js';
 
 export const noTurnConfigured: Rule = (input) => {
   const ev = evidenceOf(input);
   if (ev.turnServers.length > 0) return [];
-  const config = ev.check('config:turn');
+  const config = ev.check(checkId.turnConfigured());
   const cited = [...ids(config), ...ev.servers.flatMap((s) => ids(ev.gather(s)))];
   return [
     finding(

@@ -15,7 +15,7 @@
  * The one-sided call's failure is cited by whichever finding explains it.
  */
 import { CheckCode } from '../../core/codes.js';
-import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
+import { isRelayCallId, ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
 import { ProtocolCode } from '../../core/codes.js';
 import type { Check, Finding } from '../../core/schema.js';
 import { FindingCode } from '../codes.js';
@@ -56,7 +56,7 @@ export const relayReach: Rule = (input) => {
   const reach = ev.ofKind('relay-reach');
   const oneSided = ev.ofKind('call').filter((c) => c.id.startsWith(ONE_SIDED_CALL_PREFIX));
   const oneSidedFailed = oneSided.filter((c) => c.status === 'fail' && c.code === CheckCode.ONE_SIDED_CALL_FAILED);
-  const passedRelayCall = (target: string) => ev.ofKind('call').find((c) => c.id.startsWith('call:relay/') && c.target === target && (c.status === 'pass' || c.status === 'warn'));
+  const passedRelayCall = (target: string) => ev.ofKind('call').find((c) => isRelayCallId(c.id) && c.target === target && (c.status === 'pass' || c.status === 'warn'));
   let oneSidedCited = false;
   const citeOneSided = () => {
     oneSidedCited = oneSidedFailed.length > 0;

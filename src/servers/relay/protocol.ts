@@ -173,7 +173,7 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
   return { ok: true, message: parsed.data };
 }
 
-/** Validates one server text frame (used by clients: the probe page and tests). Never throws. */
+/** Validates one server text frame against the protocol (the tests' relay clients hold the server to it). Never throws. */
 export function parseServerMessage(text: string): ParseResult<ServerMessage> {
   let value: unknown;
   try {

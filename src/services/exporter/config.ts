@@ -8,7 +8,8 @@
  *     "browser": { "maxProbes": 500, "maxRssMb": 1024, "insecureTls": false },
  *     "modules": {
  *       "turn_eu": { "prober": "turn", "transport": "udp", "timeoutSeconds": 5,
- *                    "credentials": { "type": "rest", "secretEnv": "TURN_SECRET", "user": "probe" } }
+ *                    "credentials": { "type": "rest", "secretEnv": "TURN_SECRET", "user": "probe" } },
+ *       "gather_firefox": { "prober": "gather", "browser": "firefox" }
  *     }
  *   }
  *
@@ -21,12 +22,16 @@ import { parseDocument } from 'yaml';
 import { FILE_LIMITS, FileRefused, readRegularFile } from '../../core/files.js';
 import { z } from 'zod';
 import { ConfigError, readFailure } from '../../core/errors.js';
-import { BUILTIN_MODULES, PROBERS, type CredentialSource, type ExporterModule } from './modules.js';
+import type { EngineName } from '../../core/ids.js';
+import { BUILTIN_MODULES, PROBERS, isBrowserProber, type CredentialSource, type ExporterModule } from './modules.js';
 import { DEFAULT_TIMEOUT_OFFSET_S } from './timeout.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 8;
 export const DEFAULT_BROWSER_MAX_PROBES = 500;
 export const DEFAULT_BROWSER_MAX_RSS_MB = 1_024;
+
+/** The engines a browser module can run in (src/browser/engine.ts). */
+const BROWSER_ENGINES = ['chromium', 'firefox'] as const satisfies readonly EngineName[];
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
 
@@ -59,6 +64,8 @@ const ModuleSchema = z
     caFile: z.string().min(1).optional(),
     expectedRealm: z.string().min(1).optional(),
     callDurationSeconds: z.number().min(0.5).max(30).optional(),
+    /** The engine of a gather or call module (default chromium). */
+    browser: z.enum(BROWSER_ENGINES, { error: (i) => `${JSON.stringify(i.input)} is not a browser engine; use ${BROWSER_ENGINES.map((e) => `"${e}"`).join(' or ')}` }).optional(),
   })
   .strict();
 
@@ -69,6 +76,8 @@ export const ExporterConfigSchema = z
     browser: z
       .object({
         chromiumPath: z.string().min(1).optional(),
+        /** The Firefox binary for modules with "browser": "firefox" (default: the well-known locations, Debian's firefox-esr first). */
+        firefoxPath: z.string().min(1).optional(),
         /** Accept self-signed TURNS certificates in the browser (labs only). */
         insecureTls: z.boolean().optional(),
         /** Replace the warm browser after this many probes. */
@@ -89,7 +98,8 @@ export interface ExporterConfig {
   modules: ReadonlyMap<string, ExporterModule>;
   maxInFlight: number;
   timeoutOffsetS: number;
-  browser: { chromiumPath: string | undefined; insecureTls: boolean; maxProbes: number; maxRssBytes: number };
+  /** The warm browsers' settings; maxProbes and maxRssBytes bound each engine's browser on its own. */
+  browser: { chromiumPath: string | undefined; firefoxPath: string | undefined; insecureTls: boolean; maxProbes: number; maxRssBytes: number };
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
@@ -132,6 +142,7 @@ export function buildExporterConfig(json: unknown, label: string, readPem: (path
     const scheme = m.scheme ?? (m.prober === 'stun' ? 'stun' : m.prober === 'tls' ? 'turns' : defaults.scheme);
     if (m.prober === 'stun' && scheme !== 'stun') problems.push(`${label}: modules.${name}.scheme: the stun prober writes stun: URLs; drop "scheme" or use prober turn`);
     if ((m.prober === 'turn' || m.prober === 'relay' || m.prober === 'call') && scheme === 'stun') problems.push(`${label}: modules.${name}.scheme: prober ${m.prober} needs turn or turns`);
+    if (m.browser !== undefined && !isBrowserProber(m.prober)) problems.push(`${label}: modules.${name}.browser: prober ${m.prober} runs in Node, not in a browser; "browser" applies to the gather and call probers only`);
     const extraCa: string[] = [];
     if (m.caFile !== undefined) {
       try {
@@ -155,6 +166,7 @@ export function buildExporterConfig(json: unknown, label: string, readPem: (path
       extraCa,
       ...(m.expectedRealm !== undefined ? { expectedRealm: m.expectedRealm } : {}),
       callDurationS: m.callDurationSeconds ?? defaults.callDurationS,
+      browser: isBrowserProber(m.prober) ? (m.browser ?? 'chromium') : null,
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -166,6 +178,7 @@ export function buildExporterConfig(json: unknown, label: string, readPem: (path
     timeoutOffsetS: file.timeoutOffsetSeconds ?? DEFAULT_TIMEOUT_OFFSET_S,
     browser: {
       chromiumPath: b.chromiumPath,
+      firefoxPath: b.firefoxPath,
       insecureTls: b.insecureTls ?? false,
       maxProbes: b.maxProbes ?? DEFAULT_BROWSER_MAX_PROBES,
       maxRssBytes: (b.maxRssMb ?? DEFAULT_BROWSER_MAX_RSS_MB) * 1024 * 1024,
@@ -202,7 +215,7 @@ export function describeCredentials(c: CredentialSource): string {
 /** A module as debug output shows it: every setting, credentials described but never given. */
 export function describeModule(m: ExporterModule): string {
   return [
-    `module ${m.name}: prober ${m.prober}, ${m.scheme}: over ${m.transport}, default port ${m.port}, timeout ${m.timeoutMs / 1000} s`,
+    `module ${m.name}: prober ${m.prober}${m.browser !== null ? ` in ${m.browser}` : ''}, ${m.scheme}: over ${m.transport}, default port ${m.port}, timeout ${m.timeoutMs / 1000} s`,
     `  credentials: ${describeCredentials(m.credentials)}`,
     ...(m.extraCa.length > 0 ? [`  extra CA certificates: ${m.extraCa.length}`] : []),
     ...(m.expectedRealm !== undefined ? [`  expected realm: ${m.expectedRealm}`] : []),

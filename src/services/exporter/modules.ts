@@ -4,6 +4,7 @@
  * The built-ins cover the usual questions; a config file adds modules or replaces a built-in
  * by using its name.
  */
+import type { EngineName } from '../../core/ids.js';
 import { DEFAULT_PORT, DEFAULT_TLS_PORT, formatHost, parseIceUri, type IceUri } from '../../core/uri.js';
 
 /**
@@ -16,9 +17,15 @@ import { DEFAULT_PORT, DEFAULT_TLS_PORT, formatHost, parseIceUri, type IceUri } 
  * tls    TLS handshake and certificate chain only (tls-handshake.ts)
  * gather headless-browser candidate gathering for the URL (src/browser/gather.ts)
  * call   a relay-forced two-peer call through the URL: setup time, RTT, throughput (src/browser/calls.ts)
+ * The two browser probers run in the module's `browser` engine (Chromium unless it says firefox).
  */
 export const PROBERS = ['stun', 'turn', 'relay', 'tls', 'gather', 'call'] as const;
 export type Prober = (typeof PROBERS)[number];
+export const BROWSER_PROBERS = ['gather', 'call'] as const satisfies readonly Prober[];
+
+export function isBrowserProber(p: Prober): p is (typeof BROWSER_PROBERS)[number] {
+  return (BROWSER_PROBERS as readonly Prober[]).includes(p);
+}
 
 export type CredentialSource =
   | { type: 'none' }
@@ -42,12 +49,14 @@ export interface ExporterModule {
   expectedRealm?: string | undefined;
   /** Seconds of data per call (call prober). */
   callDurationS: number;
+  /** The engine a browser prober (gather, call) runs in; null for the Node-side probers. */
+  browser: EngineName | null;
 }
 
 /** The same environment variables `iceprobe check` reads. */
 export const DEFAULT_ENV_CREDENTIALS: CredentialSource = { type: 'env', usernameEnv: 'ICEPROBE_USERNAME', passwordEnv: 'ICEPROBE_CREDENTIAL' };
 
-const base = { extraCa: [], callDurationS: 2, credentials: { type: 'none' } as CredentialSource };
+const base = { extraCa: [], callDurationS: 2, credentials: { type: 'none' } as CredentialSource, browser: null };
 
 export const BUILTIN_MODULES: readonly ExporterModule[] = [
   { ...base, name: 'stun', prober: 'stun', scheme: 'stun', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 5_000 },
@@ -57,8 +66,8 @@ export const BUILTIN_MODULES: readonly ExporterModule[] = [
   // Allocate (≤ t), permission and both directions (≤ t + 2 × 1 s of waiting): 8 s fits t ≈ 2.6 s.
   { ...base, name: 'relay', prober: 'relay', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 8_000, credentials: DEFAULT_ENV_CREDENTIALS },
   { ...base, name: 'tls', prober: 'tls', scheme: 'turns', transport: 'tcp', port: DEFAULT_TLS_PORT, timeoutMs: 5_000 },
-  { ...base, name: 'gather', prober: 'gather', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 10_000, credentials: DEFAULT_ENV_CREDENTIALS },
-  { ...base, name: 'call', prober: 'call', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 20_000, credentials: DEFAULT_ENV_CREDENTIALS },
+  { ...base, name: 'gather', prober: 'gather', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 10_000, credentials: DEFAULT_ENV_CREDENTIALS, browser: 'chromium' },
+  { ...base, name: 'call', prober: 'call', scheme: 'turn', transport: 'udp', port: DEFAULT_PORT, timeoutMs: 20_000, credentials: DEFAULT_ENV_CREDENTIALS, browser: 'chromium' },
 ];
 
 export type TargetResult = { ok: true; uri: IceUri } | { ok: false; problem: string };

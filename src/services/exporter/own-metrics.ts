@@ -2,9 +2,11 @@
  * The exporter's own /metrics: probes run (by module and result), in flight, refused, their
  * durations, browser restarts, config reloads, and the process metrics every Prometheus client
  * library exports (process_cpu_seconds_total, process_resident_memory_bytes, …) with the same
- * names and meanings. Module labels come from the config (bounded by it).
+ * names and meanings. Module labels come from the config (bounded by it); the browser metrics
+ * carry a `browser` label per engine the modules use (chromium, firefox: at most two).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import type { EngineName } from '../../core/ids.js';
 import { VERSION } from '../../core/version.js';
 import { counter, gauge, histogramSamples, type MetricFamily } from './exposition.js';
 import type { RestartReason } from './browser-pool.js';
@@ -13,6 +15,17 @@ import type { RestartReason } from './browser-pool.js';
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60];
 
 export type ProbeResultLabel = 'success' | 'failure';
+
+/** One engine's warm browser, as /metrics shows it. */
+export interface BrowserState {
+  engine: EngineName;
+  up: boolean;
+  launches: number;
+  /** Resident memory of its processes; null when it is not running or unknown (not Linux). */
+  rss: number | null;
+}
+
+const RESTART_REASONS: readonly RestartReason[] = ['died', 'probes', 'memory'];
 
 interface Histogram {
   counts: number[];
@@ -23,13 +36,13 @@ interface Histogram {
 export class ExporterMetrics {
   private readonly probes = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
-  private readonly restarts = new Map<RestartReason, number>();
+  private readonly restarts = new Map<string, number>();
   private readonly rejected = new Map<string, number>();
   private reloadOk = 1;
   private reloadAt = Date.now() / 1000;
   private readonly startS = Date.now() / 1000 - process.uptime();
 
-  constructor(private readonly live: { inFlight: () => number; maxInFlight: () => number; browserUp: () => boolean; browserLaunches: () => number; browserRss: () => number | null }) {}
+  constructor(private readonly live: { inFlight: () => number; maxInFlight: () => number; browsers: () => readonly BrowserState[] }) {}
 
   probeDone(module: string, result: ProbeResultLabel, durationS: number): void {
     const key = `${module}\u0000${result}`;
@@ -47,8 +60,9 @@ export class ExporterMetrics {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
-  browserRestarted(reason: RestartReason): void {
-    this.restarts.set(reason, (this.restarts.get(reason) ?? 0) + 1);
+  browserRestarted(engine: EngineName, reason: RestartReason): void {
+    const key = `${engine}\u0000${reason}`;
+    this.restarts.set(key, (this.restarts.get(key) ?? 0) + 1);
   }
 
   reloaded(ok: boolean): void {
@@ -59,7 +73,7 @@ export class ExporterMetrics {
   families(): MetricFamily[] {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
-    const rss = this.live.browserRss();
+    const browsers = this.live.browsers();
     return [
       gauge('iceprobe_exporter_build_info', 'The iceprobe version (value always 1)', [{ labels: { version: VERSION, nodejs: process.version }, value: 1 }]),
       counter('iceprobe_exporter_probes_total', 'Probes run, by module and result', [...this.probes].map(([k, v]) => {
@@ -75,10 +89,10 @@ export class ExporterMetrics {
         type: 'histogram',
         samples: [...this.durations].flatMap(([module, h]) => histogramSamples(DURATION_BUCKETS, h.counts, Math.round(h.sum * 1e6) / 1e6, h.count, { module })),
       },
-      counter('iceprobe_exporter_browser_restarts_total', 'Warm browser replacements: died, probes (use count reached) or memory (RSS bound reached)', (['died', 'probes', 'memory'] as const).map((reason) => ({ labels: { reason }, value: this.restarts.get(reason) ?? 0 }))),
-      counter('iceprobe_exporter_browser_launches_total', 'Browsers launched (the first one included)', [{ value: this.live.browserLaunches() }]),
-      gauge('iceprobe_exporter_browser_up', 'Whether a warm browser is running', [{ value: this.live.browserUp() ? 1 : 0 }]),
-      gauge('iceprobe_exporter_browser_resident_memory_bytes', 'Resident memory of the browser processes (Linux)', rss === null ? [] : [{ value: rss }]),
+      counter('iceprobe_exporter_browser_restarts_total', 'Warm browser replacements, by engine: died, probes (use count reached) or memory (RSS bound reached)', browsers.flatMap((b) => RESTART_REASONS.map((reason) => ({ labels: { browser: b.engine, reason }, value: this.restarts.get(`${b.engine}\u0000${reason}`) ?? 0 })))),
+      counter('iceprobe_exporter_browser_launches_total', 'Browsers launched, by engine (the first one included)', browsers.map((b) => ({ labels: { browser: b.engine }, value: b.launches }))),
+      gauge('iceprobe_exporter_browser_up', 'Whether the engine\'s warm browser is running (each starts with the first probe that needs it)', browsers.map((b) => ({ labels: { browser: b.engine }, value: b.up ? 1 : 0 }))),
+      gauge('iceprobe_exporter_browser_resident_memory_bytes', 'Resident memory of the engine\'s browser processes (Linux)', browsers.flatMap((b) => (b.rss === null ? [] : [{ labels: { browser: b.engine }, value: b.rss }]))),
       gauge('iceprobe_exporter_config_last_reload_successful', 'Whether the last configuration reload succeeded', [{ value: this.reloadOk }]),
       gauge('iceprobe_exporter_config_last_reload_success_timestamp_seconds', 'When the configuration was last loaded successfully (unix seconds)', [{ value: Math.round(this.reloadAt) }]),
       ...processFamilies(this.startS, mem, cpu),

@@ -4,7 +4,9 @@
  * Label values come only from bounded sets: check/finding codes (unknown ones become OTHER),
  * phase names, candidate types, TLS versions, and the relay's IP address (one per relay
  * interface of the server: no port, no username, no allocation). Nothing here can carry a secret:
- * every value is a number or one of those labels.
+ * every value is a number or one of those labels. A browser module's browser-measured samples
+ * (phases, candidates, the call's throughput and RTT, failure codes) carry `browser` (chromium or
+ * firefox), the engine the module runs in.
  */
 import { isIP } from 'node:net';
 import { deliveredBitsPerSecond } from '../../browser/calls.js';
@@ -13,7 +15,7 @@ import type { Check, Report } from '../../core/schema.js';
 import { FindingCode } from '../../diagnosis/codes.js';
 import { gauge, type MetricFamily, type Sample } from './exposition.js';
 import { ExporterCode } from './codes.js';
-import { GATHER_ALL_ID } from '../../core/ids.js';
+import { checkId, type EngineName } from '../../core/ids.js';
 
 export const KNOWN_CODES: ReadonlySet<string> = new Set<string>([...Object.values(CheckCode), ...Object.values(ProtocolCode), ...Object.values(FindingCode), ...Object.values(ExporterCode)]);
 export const OTHER_CODE = 'OTHER';
@@ -33,6 +35,8 @@ export interface ProbeOutcome {
   success: boolean;
   failureCodes: readonly string[];
   durationS: number;
+  /** The engine a browser module probed in (labels its browser-measured samples); null/absent for Node-side modules. */
+  browser?: EngineName | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -62,7 +66,7 @@ export function phases(report: Report): Partial<Record<PhaseName, number>> {
   if (allocSteps.length > 0 && allocSteps.every((x) => x !== null)) out.allocate = s(allocSteps.reduce<number>((a, b) => a + (b ?? 0), 0));
   const refresh = num(steps.find((x) => x.step === 'refresh')?.rttMs);
   if (refresh !== null) out.refresh = s(refresh);
-  const gather = report.checks.find((c) => c.kind === 'gather' && c.id !== GATHER_ALL_ID);
+  const gather = report.checks.find((c) => c.kind === 'gather' && c.id !== checkId.gatherAll());
   if (gather) {
     const firstMs = (gather.details.firstMs ?? {}) as Record<string, unknown>;
     const wanted = num(firstMs[gather.target.startsWith('turn') ? 'relay' : 'srflx']);
@@ -112,13 +116,14 @@ export function earliestCertExpiry(report: Report): number | null {
 
 export function probeFamilies(o: ProbeOutcome): MetricFamily[] {
   const r = o.report;
+  const eng: Record<string, string> = o.browser ? { browser: o.browser } : {};
   const fams: MetricFamily[] = [
     gauge('probe_success', 'Whether the probe succeeded (1) or failed (0)', [{ value: o.success ? 1 : 0 }]),
     gauge('probe_duration_seconds', 'How long the probe took, in seconds', [{ value: Math.round(o.durationS * 1e6) / 1e6 }]),
   ];
   const ph = phases(r);
   if (ph.dns !== undefined) fams.push(gauge('probe_dns_lookup_time_seconds', 'How long the DNS lookup of the target took, in seconds', [{ value: ph.dns }]));
-  fams.push(gauge('probe_phase_duration_seconds', 'Duration of each phase of the probe, in seconds (dns, connect, tls, binding, allocate incl. the 401 round trip, refresh, gather to the first wanted candidate, call_setup)', PHASES.filter((p) => ph[p] !== undefined).map((p) => ({ labels: { phase: p }, value: ph[p] ?? 0 }))));
+  fams.push(gauge('probe_phase_duration_seconds', 'Duration of each phase of the probe, in seconds (dns, connect, tls, binding, allocate incl. the 401 round trip, refresh, gather to the first wanted candidate, call_setup)', PHASES.filter((p) => ph[p] !== undefined).map((p) => ({ labels: { phase: p, ...eng }, value: ph[p] ?? 0 }))));
 
   const address = [first(r, 'turn-allocate'), first(r, 'stun-binding'), first(r, 'tls-handshake')].map((c) => c?.details.address).find((a) => typeof a === 'string');
   const family = typeof address === 'string' ? isIP(address) : 0;
@@ -145,18 +150,18 @@ export function probeFamilies(o: ProbeOutcome): MetricFamily[] {
     fams.push(gauge('probe_tls_version_info', 'The TLS version negotiated (value always 1)', [{ labels: { version: TLS_VERSIONS.has(tls.details.protocol) ? tls.details.protocol : 'other' }, value: 1 }]));
   }
 
-  const gather = r.checks.find((c) => c.kind === 'gather' && c.id !== GATHER_ALL_ID);
+  const gather = r.checks.find((c) => c.kind === 'gather' && c.id !== checkId.gatherAll());
   const counts = gather?.details.candidates as Record<string, unknown> | undefined;
   if (counts) {
-    fams.push(gauge('probe_gather_candidates', 'ICE candidates the browser gathered for the URL, by type', ['host', 'srflx', 'prflx', 'relay'].map((t) => ({ labels: { type: t }, value: num(counts[t]) ?? 0 }))));
+    fams.push(gauge('probe_gather_candidates', 'ICE candidates the browser gathered for the URL, by type', ['host', 'srflx', 'prflx', 'relay'].map((t) => ({ labels: { type: t, ...eng }, value: num(counts[t]) ?? 0 }))));
   }
 
   const call = relayCall(r);
   const bps = deliveredBitsPerSecond(call?.throughput);
-  if (call && call.status !== 'skip' && bps !== null) fams.push(gauge('probe_call_throughput_bits_per_second', 'Data delivered through the relay-forced call, in bits per second', [{ value: bps }]));
-  if (call?.rttMs) fams.push(gauge('probe_call_rtt_seconds', 'Median round-trip time of the relay-forced call (ICE candidate pair), in seconds', [{ value: s(call.rttMs.median) }]));
+  if (call && call.status !== 'skip' && bps !== null) fams.push(gauge('probe_call_throughput_bits_per_second', 'Data delivered through the relay-forced call, in bits per second', [{ labels: eng, value: bps }]));
+  if (call?.rttMs) fams.push(gauge('probe_call_rtt_seconds', 'Median round-trip time of the relay-forced call (ICE candidate pair), in seconds', [{ labels: eng, value: s(call.rttMs.median) }]));
 
-  const failures: Sample[] = [...new Set(o.failureCodes.map(boundedCode))].map((code) => ({ labels: { code }, value: 1 }));
+  const failures: Sample[] = [...new Set(o.failureCodes.map(boundedCode))].map((code) => ({ labels: { code, ...eng }, value: 1 }));
   fams.push(gauge('probe_failure_info', 'Why the probe failed: one series per failing check code (value always 1); absent on success', failures));
   return fams;
 }

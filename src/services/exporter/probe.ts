@@ -7,9 +7,11 @@
  * Network outcomes are data (codes in the Report); this only throws for internal errors.
  */
 import { isIP } from 'node:net';
-import type { BrowserOwner } from '../../browser/owner.js';
+import type { ProbeBrowser } from '../../browser/engine.js';
 import type { ServerSpec } from '../../config/config.js';
+import { checkWorked } from '../../core/check.js';
 import { CheckCode, ProtocolCode } from '../../core/codes.js';
+import { checkId, engineId, type EngineName } from '../../core/ids.js';
 import { ConfigError } from '../../core/errors.js';
 import { Secrets } from '../../core/redact.js';
 import type { Check, Report } from '../../core/schema.js';
@@ -18,15 +20,18 @@ import { dnsCheck, probeTls, resolveHost, runProtocolProbes, systemResolver, REL
 import { makeCheck } from '../../probes-node/check.js';
 import { systemClock } from '../../net/clock.js';
 import { check } from '../../run/check.js';
+import { BrowserWaitAborted } from './browser-pool.js';
 import { ExporterCode } from './codes.js';
 import { probeCredentials } from './credentials.js';
 import type { ExporterModule } from './modules.js';
 import { protocolReport } from './report.js';
 
-
-/** Something that lends a browser for the length of `fn` (browser-pool.ts). */
+/**
+ * Something that lends a browser of an engine for the length of `fn` (browser-pool.ts
+ * WarmBrowsers); it stops waiting for a browser still starting when `signal` aborts.
+ */
 export interface BrowserLender {
-  use<T>(fn: (b: BrowserOwner) => Promise<T>): Promise<T>;
+  use<T>(engine: EngineName, fn: (b: ProbeBrowser) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 export interface ProbeInput {
@@ -54,6 +59,8 @@ export interface ProbeResult {
   log: string[];
   /** For the caller's own redaction of anything else it writes about this probe. */
   secrets: Secrets;
+  /** The engine a browser module probed in; null for the Node-side modules. */
+  browser: EngineName | null;
 }
 
 /** The kinds whose check answers the module's question. */
@@ -79,12 +86,41 @@ export function nodeStepMs(host: string, totalMs: number, prober: ExporterModule
   return Math.max(50, Math.floor(raw));
 }
 
-/** Pure: the verdict of a report for a module. */
+/**
+ * The id of the check that answers the module's question about `uri` (src/core/ids.ts), as the
+ * probe itself names it: a browser module's in its engine (`…@firefox`), a call module's the
+ * relay-forced call over the URL's transport.
+ */
+export function primaryCheckId(m: Pick<ExporterModule, 'prober' | 'browser'>, uri: IceUri): string {
+  switch (m.prober) {
+    case 'stun':
+      return checkId.stunBinding(uri.canonical);
+    case 'turn':
+      return checkId.turnAllocate(uri.canonical);
+    case 'relay':
+      return checkId.relayReach(uri.canonical);
+    case 'tls':
+      return checkId.tls(uri.host, uri.port);
+    case 'gather':
+      return engineId(checkId.gather(uri.canonical), m.browser ?? 'chromium');
+    case 'call':
+      return engineId(checkId.call(uri.transport), m.browser ?? 'chromium');
+  }
+}
+
+/**
+ * Pure: the verdict of a report for a module. It succeeds when a check of the module's kind got
+ * its answer (core/check.ts checkWorked) and nothing failed. A warning that the browser ignored
+ * the URL (UNSUPPORTED_BY_BROWSER: Firefox and a turns: URL to an IP address), on any check of
+ * the probe, is a failure with that code: nothing was tried, so nothing measured is an answer.
+ */
 export function verdict(report: Report, prober: ExporterModule['prober']): { success: boolean; failureCodes: string[] } {
   const checks = report.checks.filter((c) => c.kind !== 'config');
-  const failed = [...new Set(checks.filter((c) => c.status === 'fail').map((c) => c.code))];
   const primary = checks.filter((c) => c.kind === PRIMARY[prober]);
-  const answered = primary.some((c) => c.status === 'pass' || c.status === 'warn');
+  // E.g. a call module's gather step: the call is then skipped, and this is why.
+  const unanswered = checks.filter((c) => c.status === 'warn' && !checkWorked(c));
+  const failed = [...new Set([...checks.filter((c) => c.status === 'fail'), ...unanswered].map((c) => c.code))];
+  const answered = primary.some(checkWorked);
   if (failed.length === 0 && answered && !report.partial) return { success: true, failureCodes: [] };
   if (failed.length > 0) return { success: false, failureCodes: failed };
   const skipped = primary.find((c) => c.status === 'skip');
@@ -142,7 +178,7 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   if (deadlineHit) say(`the ${input.timeoutMs} ms bound stopped the probe`);
   const durationS = (performance.now() - t0) / 1000;
   say(`probe ${v.success ? 'succeeded' : `failed: ${v.failureCodes.join(', ')}`} in ${durationS.toFixed(3)} s`);
-  return { report, ...v, durationS, log: log.map((l) => secrets.redact(l)), secrets };
+  return { report, ...v, durationS, log: log.map((l) => secrets.redact(l)), secrets, browser: m.browser };
 }
 
 async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: string | null, signal: AbortSignal, secrets: Secrets, startedAt: Date, t0: number, say: (l: string) => void): Promise<Report> {
@@ -152,7 +188,7 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
 
   if (missingCreds !== null && server.uri.isTurn) {
     return report([
-      makeCheck({ id: `${PRIMARY[m.prober]}:${uri.canonical}`, kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ProtocolCode.TURN_NO_CREDENTIALS, message: `module ${m.name}: ${missingCreds}`, durationMs: 0, details: {} }),
+      makeCheck({ id: primaryCheckId(m, uri), kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ProtocolCode.TURN_NO_CREDENTIALS, message: `module ${m.name}: ${missingCreds}`, durationMs: 0, details: {} }),
     ], false);
   }
 
@@ -182,15 +218,16 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
     return report(checks);
   }
 
-  // gather / call: check() on the warm browser.
+  // gather / call: check() on the warm browser of the module's engine.
   const browser = input.browser;
+  const engine = m.browser ?? 'chromium';
   const stepMs = browserStepMs(m.prober, input.timeoutMs, m.callDurationS);
   const unavailable = (why: string) =>
-    report([makeCheck({ id: `${m.prober}:${uri.canonical}`, kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ExporterCode.BROWSER_UNAVAILABLE, message: secrets.redact(why), durationMs: performance.now() - t0, details: {} })], false);
+    report([makeCheck({ id: primaryCheckId(m, uri), kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ExporterCode.BROWSER_UNAVAILABLE, message: secrets.redact(why), durationMs: performance.now() - t0, details: {} })], false);
   if (!browser) return unavailable('this exporter has no browser');
-  say(`browser step bound ${stepMs} ms`);
+  say(`browser ${engine}, step bound ${stepMs} ms`);
   try {
-    return await browser.use((owner) =>
+    return await browser.use(engine, (owner) =>
       check({
         config: { iceServers: [{ urls: uri.canonical, ...(server.username !== null ? { username: server.username } : {}), ...(server.credential !== null ? { credential: server.credential } : {}) }] },
         env: {},
@@ -200,17 +237,25 @@ async function probeReport(input: ProbeInput, server: ServerSpec, missingCreds: 
         relayCallsOnly: true,
         durationS: m.callDurationS,
         insecureTls: input.browserInsecureTls ?? false,
+        browsers: [engine],
         browser: owner,
         signal,
         onProgress: (e) => {
           if (e.type === 'stage') say(`stage ${e.stage}`);
         },
       }),
+      signal,
     );
   } catch (e) {
     if (e instanceof ConfigError) throw e; // a bug in how the exporter builds check()'s config
-    const report = (e as { report?: Report }).report;
-    if (report) return report; // RunError: what was measured, redacted by check()
+    if (e instanceof BrowserWaitAborted) {
+      // Out of time (or the scraper left) before the browser was up: nothing was probed. The
+      // launch goes on; runProbe names a stop by the probe's own bound TIMEOUT.
+      say(`stopped while ${engine} was still starting`);
+      return report([makeCheck({ id: primaryCheckId(m, uri), kind: PRIMARY[m.prober], target: uri.canonical, transport: uri.transport, code: ProtocolCode.ABORTED, message: `stopped after ${Math.round(performance.now() - t0)} ms while ${engine} was still starting (it keeps starting for the next probe)`, durationMs: performance.now() - t0, details: { browserStarting: true } })], true);
+    }
+    const measured = (e as { report?: Report }).report;
+    if (measured) return measured; // RunError: what was measured, redacted by check()
     return unavailable(`browser: ${(e as Error).message.split('\n')[0] ?? String(e)}`);
   }
 }

@@ -15,10 +15,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BrowserOwner } from '../../browser/owner.js';
+import { ENGINES, type ProbeBrowser } from '../../browser/engine.js';
+import { launchBrowser } from '../../browser/launch.js';
 import { ConfigError } from '../../core/errors.js';
+import type { EngineName } from '../../core/ids.js';
 import { registerCleanup } from '../../core/lifecycle.js';
-import { WarmBrowser, browserRss } from './browser-pool.js';
+import { WarmBrowsers, browserRss } from './browser-pool.js';
 import { describeModule, type ExporterConfig } from './config.js';
 import { CONTENT_TYPE, render } from './exposition.js';
 import { InFlightLimit } from './limiter.js';
@@ -37,7 +39,7 @@ export interface ExporterOptions {
   log: (line: string) => void;
   /** Where env credentials are read at probe time. */
   env: NodeJS.ProcessEnv;
-  /** Tests inject a browser; default: a warm Chromium per the config's browser settings. */
+  /** Tests inject a browser; default: a warm browser per engine the modules use, per the config's browser settings. */
   browser?: BrowserLender | null;
 }
 
@@ -60,30 +62,34 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 export async function startExporter(o: ExporterOptions): Promise<Exporter> {
   let config = o.loadConfig();
   const limit = new InFlightLimit(config.maxInFlight);
-  // The browser's settings are read at launch; a reload that changes them takes effect with the next browser.
+  // One warm browser per engine, each started by the first probe that needs it. The browser's
+  // settings are read at launch; a reload that changes them takes effect with the next browser.
   const warm =
     o.browser === undefined
-      ? new WarmBrowser<BrowserOwner>({
-          launch: () => BrowserOwner.launch({ executablePath: config.browser.chromiumPath, insecureTls: config.browser.insecureTls }),
-          get maxProbes() {
-            return config.browser.maxProbes;
-          },
-          get maxRssBytes() {
-            return config.browser.maxRssBytes;
-          },
-          onRestart: (reason) => {
-            metrics.browserRestarted(reason);
-            o.log(`browser replaced (${reason})`);
+      ? new WarmBrowsers<ProbeBrowser>({
+          launch: (engine) =>
+            launchBrowser(engine, {
+              executablePath: engine === 'chromium' ? config.browser.chromiumPath : config.browser.firefoxPath,
+              insecureTls: config.browser.insecureTls,
+            }),
+          maxProbes: () => config.browser.maxProbes,
+          maxRssBytes: () => config.browser.maxRssBytes,
+          onRestart: (engine, reason) => {
+            metrics.browserRestarted(engine, reason);
+            o.log(`${engine} browser replaced (${reason})`);
           },
         })
       : null;
   const lender: BrowserLender | null = o.browser === undefined ? warm : o.browser;
+  // The engines /metrics reports on: those the modules use, and any still running after a reload dropped its modules.
+  const engines = (): EngineName[] => {
+    const used = new Set<EngineName>([...[...config.modules.values()].flatMap((m) => (m.browser !== null ? [m.browser] : [])), ...(warm?.engines() ?? [])]);
+    return ENGINES.filter((e) => used.has(e));
+  };
   const metrics: ExporterMetrics = new ExporterMetrics({
     inFlight: () => limit.inFlight,
     maxInFlight: () => limit.max,
-    browserUp: () => warm?.up ?? false,
-    browserLaunches: () => warm?.launches ?? 0,
-    browserRss: () => (warm?.up ? browserRss() : null),
+    browsers: () => engines().map((engine) => ({ engine, up: warm?.up(engine) ?? false, launches: warm?.launches(engine) ?? 0, rss: warm?.up(engine) ? browserRss(engine) : null })),
   });
   const running = new Set<AbortController>();
 

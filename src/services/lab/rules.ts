@@ -9,6 +9,8 @@ import type { FirewallRule, Site } from './scenario.js';
 
 /** All lab addresses are inside 198.18.0.0/15 (RFC 2544). */
 export const ADDRESS_PLAN = {
+  /** Every lab address (RFC 2544's benchmarking range): the internet namespace's route to "the rest". */
+  labCidr: '198.18.0.0/15',
   internetCidr: '198.18.0.0/24',
   internetPrefix: 24,
   /** The TURN server's two addresses (two, for RFC 5780 OTHER-ADDRESS). */
@@ -23,6 +25,7 @@ export const ADDRESS_PLAN = {
    * internet is 2001:db8::/64, each site's LAN its own /64, routed through the site's router.
    */
   v6: {
+    labCidr: '2001:db8::/32',
     internetPrefix: 64,
     servers: ['2001:db8::1', '2001:db8::2'] as const,
     sites: [
@@ -154,7 +157,7 @@ export function tcCommands(site: Site): string[][] {
   const rl = site.rateLimit;
   if (!rl) return [];
   const burst = burstBytes(rl.bitsPerSecond, rl.burstBytes);
-  const tbf = (dev: string) => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${rl.bitsPerSecond}bit`, 'burst', String(burst), 'latency', '100ms'];
+  const tbf = (dev: string) => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${rl.bitsPerSecond}bit`, 'burst', String(burst), 'latency', `${rl.queueMs ?? 100}ms`];
   const out: string[][] = [];
   if (rl.direction !== 'down') out.push(tbf(WAN_IF));
   if (rl.direction !== 'up') out.push(tbf(LAN_IF));

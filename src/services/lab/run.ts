@@ -15,6 +15,7 @@ import { PATH_QUALITY_DEFAULTS } from '../../probes-node/path-quality.js';
 import { registerCleanup } from '../../core/lifecycle.js';
 import { Secrets } from '../../core/redact.js';
 import { Report } from '../../core/schema.js';
+import { median } from '../../core/stats.js';
 import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
 import { deleteNamespace, iptablesFlavor, listLabNamespaceEtc, runInNamespace, listLabNamespaces, NETNS_ETC, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingTcp, stunBindingsUdp } from './measure.js';
@@ -23,6 +24,15 @@ import { startLabDns, type LabDns } from './dns.js';
 import { exec } from './exec.js';
 import { coturnRelayArgs, LAB_SERVER_NAME, RELAY_PORT_RANGE, serverRules } from './rules.js';
 import { buildTopology, type Topology } from './topology.js';
+import { measureReference } from './reference.js';
+
+/**
+ * The reference (reference.ts): 3 transfers of 4 s per TURN URL, round-robin, the median judged.
+ * One transfer is one sample of a noisy process (measured on rate-limited-20: single transfers of
+ * one URL spread ±10 % with a 25 ms shaper queue, and 1.4-17 Mbit/s with a 100 ms one).
+ */
+const REFERENCE_TRANSFER_MS = 4_000;
+const REFERENCE_REPEAT = 3;
 
 export { runInNamespace };
 
@@ -185,6 +195,26 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
   if (gt.throughputWithinPercent !== undefined) {
     m.upBitsPerSecond = (await measureTcpThroughput(ends, 'up')).bitsPerSecond;
     onProgress(`lab: TCP up ${(m.upBitsPerSecond / 1e6).toFixed(2)} Mbit/s`);
+  }
+  if (gt.throughputVsReferencePercent !== undefined && server) {
+    const cfg = labCheckConfig(server) as { iceServers: { urls: string[]; username?: string; credential?: string }[] };
+    const turn = cfg.iceServers.flatMap((s) => (s.username && s.credential ? s.urls.map((url) => ({ url, username: s.username as string, credential: s.credential as string })) : []));
+    const refs = await measureReference(site.client, { servers: turn, durationMs: REFERENCE_TRANSFER_MS, repeat: REFERENCE_REPEAT });
+    m.referenceBitsPerSecond = {};
+    for (const url of new Set(refs.map((r) => r.url))) {
+      const mine = refs.filter((r) => r.url === url);
+      const good = mine.filter((r) => r.ok);
+      const t = url.startsWith('turns:') ? 'tls' : url.includes('transport=tcp') ? 'tcp' : 'udp';
+      const ref = {
+        bitsPerSecond: good.length ? Math.round(median(good.map((r) => r.steadyBitsPerSecond))) : 0,
+        wholeBitsPerSecond: good.length ? Math.round(median(good.map((r) => r.bitsPerSecond))) : 0,
+        runs: mine.map((r) => r.steadyBitsPerSecond),
+        ok: good.length === mine.length && good.length > 0,
+        error: mine.find((r) => !r.ok)?.error ?? null,
+      };
+      m.referenceBitsPerSecond[t] = ref;
+      onProgress(`lab: minimal two-peer page over ${url}: ${ref.ok ? `${(ref.bitsPerSecond / 1e6).toFixed(2)} Mbit/s after the warm-up (median of ${ref.runs.map((x) => (x / 1e6).toFixed(1)).join(', ')}), ${(ref.wholeBitsPerSecond / 1e6).toFixed(2)} with it` : `failed (${ref.error ?? '?'})`}`);
+    }
   }
   if (gt.lossNearPercent !== undefined) {
     m.upLossPercent = (await measureUdpLoss({ ...ends, port: 40_001 }, 'up')).lossPercent;

@@ -53,6 +53,11 @@ export const RateLimit = z
     bitsPerSecond: z.number().int().min(64_000).max(10_000_000_000),
     /** tbf bucket in bytes; default max(16 KiB, 10 ms of rate). */
     burstBytes: z.number().int().min(1_600).max(10_000_000).optional(),
+    /**
+     * The shaper's queue, as the longest a packet may wait in it (tbf latency; default 100 ms, a
+     * bufferbloated modem). A shallow queue (20-30 ms) is a well-run shaper.
+     */
+    queueMs: z.number().int().min(1).max(2_000).optional(),
     /** up: router's internet-side egress; down: router's LAN-side egress. */
     direction: z.enum(['both', 'up', 'down']).default('both'),
   })
@@ -120,6 +125,12 @@ export const Expectations = z
       .object({
         /** The steady rate of the TURN/UDP relay call within ±N % of rateLimit.bitsPerSecond (see lab/expect.ts). */
         throughputWithinPercent: z.number().min(1).max(100).optional(),
+        /**
+         * The headline figure of each relay-forced call (one per TURN transport) within ±N % of
+         * what the lab's minimal two-peer page (src/services/lab/reference.ts) delivers over the
+         * same TURN URL and link, and never above the shaper's rate.
+         */
+        throughputVsReferencePercent: z.number().min(1).max(100).optional(),
         /** Loss from iceprobe's path-quality bursts within ±N percentage points of loss.percent. */
         lossNearPercent: z.number().min(0.1).max(50).optional(),
         /** true: every srflx address is the router's public address; false: every one is the client's own (no NAT). */
@@ -173,6 +184,9 @@ export const Scenario = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.expect.groundTruth.throughputVsReferencePercent !== undefined && !s.rateLimit) {
+      ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'throughputVsReferencePercent'], message: 'needs a rateLimit' });
+    }
     if (s.expect.groundTruth.throughputWithinPercent !== undefined && !s.rateLimit) {
       ctx.addIssue({ code: 'custom', path: ['expect', 'groundTruth', 'throughputWithinPercent'], message: 'needs a rateLimit' });
     }
@@ -209,7 +223,6 @@ export const Scenario = z
     }
   });
 export type Scenario = z.infer<typeof Scenario>;
-export type ScenarioInput = z.input<typeof Scenario>;
 
 /** 198.18.0.0/15 (RFC 2544 benchmarking): the only addresses the lab uses or lets a scenario name. */
 export function isLabCidr(s: string): boolean {

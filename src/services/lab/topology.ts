@@ -130,10 +130,23 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions = {})
       `addr add ${s1}/${ADDRESS_PLAN.internetPrefix} dev br0`,
       `addr add ${s2}/${ADDRESS_PLAN.internetPrefix} dev br0`,
       'link set br0 up',
+      // The rest of the internet: a TURN server has a default route, so a datagram to an address
+      // nobody on the lab's internet holds (a NAT'd client's private host address, say) leaves it
+      // and is lost on the way, as it would be. Without one the send fails with ENETUNREACH, and
+      // coturn then drops the whole allocation's relay socket (it logs "udp send: Network is
+      // unreachable" and relays nothing more): every call with a peer behind a NAT would fail.
+      // The route covers only the lab's own ranges, into a veth pair whose ends are both here:
+      // with ARP off the frames go out addressed to void0 itself, and void1 discards them (not its
+      // address). (No `dummy` device on this kernel; a blackhole route fails the send too.)
+      'link add void0 type veth peer name void1',
+      'link set void0 arp off',
+      'link set void0 up',
+      'link set void1 up',
+      `route add ${ADDRESS_PLAN.labCidr} dev void0`,
     ];
     // IPv6 addresses are usable at once (nodad): nothing else on these links could hold them.
     const [s61, s62] = ADDRESS_PLAN.v6.servers;
-    if (v6) inet.push(`addr add ${s61}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`, `addr add ${s62}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`);
+    if (v6) inet.push(`addr add ${s61}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`, `addr add ${s62}/${ADDRESS_PLAN.v6.internetPrefix} dev br0 nodad`, `route add ${ADDRESS_PLAN.v6.labCidr} dev void0`);
     for (const s of sites) {
       const port = `s${s.index}`;
       inet.push(`link add ${port} type veth peer name ${WAN_IF} netns ${s.router}`, `link set ${port} master br0`, `link set ${port} up`);

@@ -4,12 +4,10 @@
  * that does not match is rejected with 400 and the first problems' JSON paths. Every string,
  * array and number is bounded, so a hostile page cannot make the server store arbitrary data.
  *
- * The schemas mirror probes/types.ts; the type assertions at the bottom make `tsc` fail if the
- * two drift apart.
+ * The schemas mirror probes/types.ts; test/unit/serve/schema.test-d.ts makes the typecheck fail
+ * if the two drift apart.
  */
 import { z } from 'zod';
-import type { CallResult, GatherResult } from '../../../probes/types.js';
-import type { MediaObservation } from '../../../probes/serve-media.js';
 
 const Str = (max = 512) => z.string().max(max);
 const NStr = (max = 512) => Str(max).nullable();
@@ -76,7 +74,7 @@ export const CallResultSchema = z.object({
   samples: z.array(z.object({ atMs: Ms, bitsPerSecond: z.number().finite().nonnegative().max(1e12), rttMs: z.number().finite().nonnegative().max(600_000).nullable() })).max(2_000),
   bytes: z.number().finite().nonnegative().max(1e13),
   receiveCounter: z
-    .array(z.object({ atMs: Ms, bytes: Count, packets: Count, sentBytes: Count, sentPackets: Count }))
+    .array(z.object({ atMs: Ms, bytes: Count, packets: Count, sentBytes: Count, sentPackets: Count, appBytes: Count.optional(), appAtMs: Ms.optional() }))
     .max(2_000)
     .optional(),
   appBytes: z.number().finite().nonnegative().max(1e13),
@@ -137,17 +135,3 @@ export function describeIssues(error: z.ZodError, max = 5): string {
     })
     .join('; ');
 }
-
-// ---- drift guards: the validated shapes must be usable as the page's types, and vice versa.
-type Assignable<A, B> = [A] extends [B] ? true : false;
-const gatherOut: Assignable<z.infer<typeof GatherResultSchema>, GatherResult> = true;
-const callOut: Assignable<Omit<z.infer<typeof CallResultSchema>, 'media'>, Omit<CallResult, 'media'>> = true;
-const gatherIn: Assignable<GatherResult, z.input<typeof GatherResultSchema>> = true;
-const callIn: Assignable<Omit<CallResult, 'media'>, Omit<z.input<typeof CallResultSchema>, 'media'>> = true;
-// Optional fields pass both of those even when one side lacks them: the key sets must match too.
-const gatherKeys: Assignable<keyof GatherResult, keyof z.infer<typeof GatherResultSchema>> & Assignable<keyof z.infer<typeof GatherResultSchema>, keyof GatherResult> = true;
-const callKeys: Assignable<keyof CallResult, keyof z.infer<typeof CallResultSchema>> & Assignable<keyof z.infer<typeof CallResultSchema>, keyof CallResult> = true;
-const mediaOut: Assignable<z.infer<typeof MediaObservationSchema>, MediaObservation> = true;
-const mediaIn: Assignable<MediaObservation, z.input<typeof MediaObservationSchema>> = true;
-const mediaKeys: Assignable<keyof MediaObservation, keyof z.infer<typeof MediaObservationSchema>> & Assignable<keyof z.infer<typeof MediaObservationSchema>, keyof MediaObservation> = true;
-export const SCHEMA_MATCHES_PAGE_TYPES = gatherOut && callOut && gatherIn && callIn && gatherKeys && callKeys && mediaOut && mediaIn && mediaKeys;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { FindingCode } from '../../../src/diagnosis/codes.js';
-import { classicNatLabel, dedupFindings, diagnose, mappingEvidence, sortFindings } from '../../../src/diagnosis/index.js';
+import { dedupFindings, diagnose, mappingEvidence, sortFindings } from '../../../src/diagnosis/index.js';
 import { Finding, summarize } from '../../../src/core/schema.js';
 import { LAB, PROD, fixtureNames, load, setCheck } from './helpers.js';
 
@@ -132,11 +132,4 @@ describe('NAT helpers', () => {
     const cands = load('symmetric-nat').candidates.map((c) => ({ ...c, checkId: `gather:${c.url}` }));
     expect(mappingEvidence(cands).differing).toEqual([]);
   });
-  test.each([
-    ['endpoint-independent', 'endpoint-independent', 'full-cone NAT'],
-    ['endpoint-independent', 'address-dependent', 'restricted-cone NAT'],
-    ['endpoint-independent', 'address-and-port-dependent', 'port-restricted-cone NAT'],
-    ['address-dependent', 'address-and-port-dependent', 'symmetric NAT'],
-    ['address-and-port-dependent', null, 'symmetric NAT'],
-  ] as const)('classicNatLabel(%s, %s) = %s', (m, f, label) => expect(classicNatLabel(m, f)).toBe(label));
 });

@@ -108,6 +108,16 @@ describe('PORT_BLOCKED_BY_BROWSER / UNSUPPORTED_BY_BROWSER', () =>
       report: () => setCheck(load('healthy'), g(PROD.stun), { status: 'warn', code: 'UNSUPPORTED_BY_BROWSER' }),
       want: [{ code: 'UNSUPPORTED_BY_BROWSER', severity: 'warn', ids: [g(PROD.stun)] }],
     },
+    {
+      // --browser firefox alone: Firefox ignoring a turns: URL to an IP address is its own finding, not "stuns:".
+      name: 'stuns: URL and a turns: URL to an IP address that Firefox ignored',
+      report: () =>
+        setCheck(setCheck(load('healthy'), g(PROD.stun), { status: 'warn', code: 'UNSUPPORTED_BY_BROWSER' }), g(PROD.tls), { status: 'warn', code: 'UNSUPPORTED_BY_BROWSER', details: { ipLiteralTls: true } }),
+      want: [
+        { code: 'UNSUPPORTED_BY_BROWSER', severity: 'warn', ids: [g(PROD.tls)], notIds: [g(PROD.stun)] },
+        { code: 'UNSUPPORTED_BY_BROWSER', severity: 'warn', ids: [g(PROD.stun)], notIds: [g(PROD.tls)] },
+      ],
+    },
   ]));
 
 describe('DNS_FAILURE', () =>

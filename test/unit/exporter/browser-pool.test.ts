@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WarmBrowser, browserRss, type RestartReason } from '../../../src/services/exporter/browser-pool.js';
+import { BrowserWaitAborted, WarmBrowser, WarmBrowsers, browserRss, type RestartReason } from '../../../src/services/exporter/browser-pool.js';
+import type { EngineName } from '../../../src/core/ids.js';
+import { render } from '../../../src/services/exporter/exposition.js';
+import { ExporterMetrics } from '../../../src/services/exporter/own-metrics.js';
 
 class FakeBrowser {
   connected = true;
@@ -78,9 +81,156 @@ describe('warm browser', () => {
     await expect(warm.use(async () => 1)).rejects.toThrow(/stopping/);
   });
 
-  it('reads the memory of chromium descendants only (none here)', () => {
-    const r = browserRss();
-    if (process.platform === 'linux') expect(r).toBe(0);
-    else expect(r).toBeNull();
+  it('a probe whose signal aborts stops waiting for a browser still starting; the launch goes on for the next one', async () => {
+    let finish!: (b: FakeBrowser) => void;
+    let launches = 0;
+    const warm = new WarmBrowser<FakeBrowser>({
+      launch: () => {
+        launches++;
+        return new Promise((r) => (finish = r));
+      },
+      maxProbes: 100,
+      maxRssBytes: 1e12,
+      rss: () => 0,
+    });
+    const ac = new AbortController();
+    const waiting = warm.use(async (b) => b.n, ac.signal);
+    ac.abort();
+    await expect(waiting).rejects.toBeInstanceOf(BrowserWaitAborted);
+    await expect(warm.use(async () => 1, ac.signal)).rejects.toBeInstanceOf(BrowserWaitAborted); // already aborted: not even queued
+    const next = warm.use(async (b) => b.n);
+    finish(new FakeBrowser(7));
+    expect(await next).toBe(7);
+    expect(launches).toBe(1);
+  });
+
+  it('a launch that fails after every waiter left is no unhandled rejection, and the next probe launches again', async () => {
+    let fail!: (e: Error) => void;
+    let launches = 0;
+    const warm = new WarmBrowser<FakeBrowser>({
+      launch: () => {
+        launches++;
+        return launches === 1 ? new Promise((_, reject) => (fail = reject)) : Promise.resolve(new FakeBrowser(launches));
+      },
+      maxProbes: 100,
+      maxRssBytes: 1e12,
+      rss: () => 0,
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const ac = new AbortController();
+      const waiting = warm.use(async () => 1, ac.signal);
+      ac.abort();
+      await expect(waiting).rejects.toBeInstanceOf(BrowserWaitAborted);
+      fail(new Error('no such binary'));
+      await new Promise((r) => setImmediate(r));
+      expect(await warm.use(async (b) => b.n)).toBe(2);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('reads the memory of one engine\'s descendants only (none here)', () => {
+    for (const engine of ['chromium', 'firefox'] as const) {
+      const r = browserRss(engine);
+      if (process.platform === 'linux') expect(r).toBe(0);
+      else expect(r).toBeNull();
+    }
+  });
+});
+
+class EngineBrowser extends FakeBrowser {
+  constructor(
+    readonly engine: EngineName,
+    n: number,
+  ) {
+    super(n);
+  }
+}
+
+describe('warm browsers, one per engine', () => {
+  function pools(o: { maxProbes?: number; rss?: Partial<Record<EngineName, number>> } = {}) {
+    const made: EngineBrowser[] = [];
+    const restarts: string[] = [];
+    const warm = new WarmBrowsers<EngineBrowser>({
+      launch: async (engine) => {
+        const b = new EngineBrowser(engine, made.length);
+        made.push(b);
+        return b;
+      },
+      maxProbes: () => o.maxProbes ?? 100,
+      maxRssBytes: () => 1_000,
+      rss: (engine) => o.rss?.[engine] ?? 0,
+      onRestart: (engine, r) => restarts.push(`${engine} ${r}`),
+    });
+    return { warm, made, restarts };
+  }
+
+  it('starts an engine\'s browser with the first probe that needs it, and only then', async () => {
+    const { warm, made } = pools();
+    expect(warm.engines()).toEqual([]);
+    expect(await warm.use('chromium', async (b) => b.engine)).toBe('chromium');
+    expect(made.map((b) => b.engine)).toEqual(['chromium']);
+    expect(warm.up('firefox')).toBe(false);
+    expect(warm.launches('firefox')).toBe(0);
+    expect(await Promise.all([warm.use('firefox', async (b) => b.n), warm.use('firefox', async (b) => b.n), warm.use('chromium', async (b) => b.n)])).toEqual([1, 1, 0]);
+    expect(made.map((b) => b.engine)).toEqual(['chromium', 'firefox']);
+    expect(warm.engines()).toEqual(['chromium', 'firefox']);
+    expect([warm.up('chromium'), warm.up('firefox'), warm.launches('chromium'), warm.launches('firefox')]).toEqual([true, true, 1, 1]);
+  });
+
+  it('replaces each engine\'s browser on its own (died, probe count), with the engine in the restart', async () => {
+    const { warm, made, restarts } = pools({ maxProbes: 2 });
+    await warm.use('chromium', async () => undefined);
+    await warm.use('firefox', async () => undefined);
+    (made[1] as EngineBrowser).connected = false; // Firefox died
+    expect(await warm.use('firefox', async (b) => b.n)).toBe(2);
+    expect(await warm.use('chromium', async (b) => b.n)).toBe(0);
+    expect(await warm.use('chromium', async (b) => b.n)).toBe(3); // Chromium's third probe: past maxProbes 2
+    expect(restarts).toEqual(['firefox died', 'chromium probes']);
+    expect(made[0]?.closed).toBe(true);
+  });
+
+  it('bounds each engine\'s memory by its own processes', async () => {
+    const rss: Partial<Record<EngineName, number>> = {};
+    const { warm, restarts } = pools({ rss });
+    await warm.use('chromium', async () => undefined);
+    await warm.use('firefox', async () => undefined);
+    rss.firefox = 5_000;
+    expect(await warm.use('chromium', async (b) => b.n)).toBe(0);
+    expect(await warm.use('firefox', async (b) => b.n)).toBe(2);
+    expect(restarts).toEqual(['firefox memory']);
+  });
+
+  it('closes every engine\'s browser and refuses probes after close', async () => {
+    const { warm, made } = pools();
+    await warm.use('chromium', async () => undefined);
+    await warm.use('firefox', async () => undefined);
+    await warm.close();
+    expect(made.map((b) => b.closed)).toEqual([true, true]);
+    await expect(warm.use('firefox', async () => 1)).rejects.toThrow(/stopping/);
+  });
+
+  it('/metrics: the browser series carry the engine, one per engine in use', () => {
+    const m = new ExporterMetrics({
+      inFlight: () => 0,
+      maxInFlight: () => 1,
+      browsers: () => [
+        { engine: 'chromium', up: true, launches: 2, rss: 5 },
+        { engine: 'firefox', up: false, launches: 1, rss: null },
+      ],
+    });
+    m.browserRestarted('firefox', 'died');
+    const text = render(m.families());
+    expect(text).toContain('iceprobe_exporter_browser_up{browser="chromium"} 1\n');
+    expect(text).toContain('iceprobe_exporter_browser_up{browser="firefox"} 0\n');
+    expect(text).toContain('iceprobe_exporter_browser_launches_total{browser="firefox"} 1\n');
+    expect(text).toContain('iceprobe_exporter_browser_restarts_total{browser="firefox",reason="died"} 1\n');
+    expect(text).toContain('iceprobe_exporter_browser_restarts_total{browser="chromium",reason="died"} 0\n');
+    expect(text).toContain('iceprobe_exporter_browser_resident_memory_bytes{browser="chromium"} 5\n');
+    expect(text).not.toContain('iceprobe_exporter_browser_resident_memory_bytes{browser="firefox"}');
   });
 });

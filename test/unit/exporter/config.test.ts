@@ -62,6 +62,32 @@ describe('exporter config', () => {
     expect(unreadable[0]).toMatch(/missing\.pem: file not found/);
   });
 
+  it('runs browser modules in Chromium unless they say firefox; Node-side modules have no browser', () => {
+    const c = buildExporterConfig({ browser: { firefoxPath: '/opt/ff/firefox' }, modules: { ff_gather: { prober: 'gather', browser: 'firefox' }, ff_call: { prober: 'call', browser: 'firefox' }, cr_gather: { prober: 'gather', browser: 'chromium' }, plain: { prober: 'gather' } } }, 'x.json');
+    expect(c.modules.get('ff_gather')?.browser).toBe('firefox');
+    expect(c.modules.get('ff_call')).toMatchObject({ browser: 'firefox', credentials: { type: 'env', usernameEnv: 'ICEPROBE_USERNAME' } });
+    expect(c.modules.get('cr_gather')?.browser).toBe('chromium');
+    expect(c.modules.get('plain')?.browser).toBe('chromium');
+    expect(c.modules.get('gather')?.browser).toBe('chromium');
+    expect(c.modules.get('turn_udp')?.browser).toBeNull();
+    expect(c.browser.firefoxPath).toBe('/opt/ff/firefox');
+    expect(describeModule(c.modules.get('ff_gather') ?? BUILTIN_MODULES[0]!)).toMatch(/^module ff_gather: prober gather in firefox,/);
+  });
+
+  it('reports a bad browser value with its path, in JSON and YAML alike, and "browser" on a Node-side module', () => {
+    const json = problems(() => buildExporterConfig({ modules: { g: { prober: 'gather', browser: 'webkit' }, c: { prober: 'call', browser: 3 } } }, 'x.json'));
+    expect(json).toHaveLength(2);
+    expect(json[0]).toMatch(/^x\.json: modules\.g\.browser: "webkit" is not a browser engine; use "chromium" or "firefox"$/);
+    expect(json[1]).toMatch(/^x\.json: modules\.c\.browser: 3 is not a browser engine/);
+    const yamlText = 'modules:\n  g:\n    prober: gather\n    browser: Firefox\n';
+    const yaml = problems(() => buildExporterConfig(parseConfigText(yamlText, 'x.yaml'), 'x.yaml'));
+    expect(yaml).toEqual(['x.yaml: modules.g.browser: "Firefox" is not a browser engine; use "chromium" or "firefox"']);
+    const node = problems(() => buildExporterConfig({ modules: { t: { prober: 'turn', browser: 'firefox' } } }, 'x.json'));
+    expect(node).toHaveLength(1);
+    expect(node[0]).toMatch(/^x\.json: modules\.t\.browser: prober turn runs in Node/);
+    expect(problems(() => buildExporterConfig({ browser: { firefoxPath: '' } }, 'x.json'))[0]).toMatch(/^x\.json: browser\.firefoxPath:/);
+  });
+
   it('refuses garbled JSON and garbled YAML with one line each', () => {
     expect(problems(() => parseConfigText('{', 'x.json'))[0]).toMatch(/not valid JSON/);
     expect(problems(() => parseConfigText('modules: {', 'x.yaml'))[0]).toMatch(/not valid YAML/);

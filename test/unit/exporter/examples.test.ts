@@ -32,7 +32,7 @@ function writtenNames(): Set<string> {
     findings: [],
     summary: { status: 'pass', passed: 1, warned: 0, failed: 0, skipped: 0 },
   });
-  const own = new ExporterMetrics({ inFlight: () => 0, maxInFlight: () => 1, browserUp: () => true, browserLaunches: () => 1, browserRss: () => 1 });
+  const own = new ExporterMetrics({ inFlight: () => 0, maxInFlight: () => 1, browsers: () => [{ engine: 'chromium', up: true, launches: 1, rss: 1 }] });
   return new Set([...probeFamilies({ report, success: false, failureCodes: ['TIMEOUT'], durationS: 1 }), ...own.families()].map((f) => f.name).concat(['up', 'ALERTS']));
 }
 
@@ -63,5 +63,7 @@ describe('shipped examples', () => {
   it('the example exporter config loads', () => {
     const c = buildExporterConfig(JSON.parse(readFileSync(`${dir}exporter.json`, 'utf8')), 'exporter.json');
     expect(c.modules.get('turn_udp')?.credentials.type).toBe('rest');
+    expect(c.modules.get('call_firefox')).toMatchObject({ prober: 'call', browser: 'firefox' });
+    expect(c.modules.get('call')?.browser).toBe('chromium');
   });
 });

@@ -4,7 +4,9 @@ import { Report, type Check } from '../../../src/core/schema.js';
 import { probeCredentials } from '../../../src/services/exporter/credentials.js';
 import { render } from '../../../src/services/exporter/exposition.js';
 import { boundedCode, earliestCertExpiry, phases, probeFamilies, relayIps } from '../../../src/services/exporter/probe-metrics.js';
-import { browserStepMs, nodeStepMs, verdict } from '../../../src/services/exporter/probe.js';
+import { browserStepMs, nodeStepMs, primaryCheckId, verdict } from '../../../src/services/exporter/probe.js';
+import { parseCheckId } from '../../../src/core/ids.js';
+import { parseIceUri } from '../../../src/core/uri.js';
 
 const check = (c: Partial<Check> & Pick<Check, 'id' | 'kind' | 'status' | 'code'>): Check => ({ target: 't', transport: 'udp', durationMs: 1, details: {}, ...c });
 
@@ -82,12 +84,29 @@ describe('probe metrics', () => {
     const call = {
       id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay' as const, via: [], transport: 'udp' as const, status: 'pass' as const, code: 'OK', failedPhase: null,
       setup: { totalMs: 150, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: { min: 1, median: 2, max: 3 },
-      throughput: { bitsPerSecond: 9e6, goodputBitsPerSecond: 8e6, bytes: 1, durationMs: 1, samples: [] },
+      throughput: { bitsPerSecond: 8e6, sentBitsPerSecond: 9e6, goodputBitsPerSecond: 7e6, bytes: 1, durationMs: 1, samples: [] },
     };
     const text = render(probeFamilies({ report: report([check({ id: 'call:relay/udp', kind: 'call', status: 'pass', code: 'OK' })], { calls: [call] }), success: true, failureCodes: [], durationS: 3 }));
     expect(text).toContain('probe_call_throughput_bits_per_second 8000000\n');
     expect(text).toContain('probe_call_rtt_seconds 0.002\n');
     expect(text).toContain('probe_phase_duration_seconds{phase="call_setup"} 0.15\n');
+    // A browser module's browser-measured samples name the engine; blackbox's own two do not.
+    const ff = render(probeFamilies({ report: report([check({ id: 'call:relay/udp@firefox', kind: 'call', status: 'fail', code: 'RELAY_CALL_FAILED' })], { calls: [{ ...call, id: 'relay-udp@firefox', checkId: 'call:relay/udp@firefox' }] }), success: false, failureCodes: ['RELAY_CALL_FAILED'], durationS: 3, browser: 'firefox' }));
+    expect(ff).toContain('probe_call_throughput_bits_per_second{browser="firefox"} 8000000\n');
+    expect(ff).toContain('probe_call_rtt_seconds{browser="firefox"} 0.002\n');
+    expect(ff).toContain('probe_phase_duration_seconds{phase="call_setup",browser="firefox"} 0.15\n');
+    expect(ff).toContain('probe_failure_info{code="RELAY_CALL_FAILED",browser="firefox"} 1\n');
+    expect(ff).toContain('probe_success 0\n');
+    expect(ff).toContain('probe_duration_seconds 3\n');
+  });
+
+  it('labels gather candidates with the engine of a browser module, and nothing of a Node-side one', () => {
+    const gather = check({ id: 'gather:turn:h:3478?transport=udp@firefox', kind: 'gather', status: 'pass', code: 'OK', details: { candidates: { host: 2, srflx: 0, prflx: 0, relay: 1 }, firstMs: { relay: 40 } } });
+    const text = render(probeFamilies({ report: report([gather]), success: true, failureCodes: [], durationS: 1, browser: 'firefox' }));
+    expect(text).toContain('probe_gather_candidates{type="relay",browser="firefox"} 1\n');
+    expect(text).not.toMatch(/^probe_gather_candidates\{type="[a-z]+"\}/m);
+    const node = render(probeFamilies({ report: report([dns, allocate]), success: true, failureCodes: [], durationS: 1, browser: null }));
+    expect(node).not.toContain('browser=');
   });
 });
 
@@ -105,6 +124,36 @@ describe('verdict', () => {
     expect(verdict(report([skipped]), 'turn')).toEqual({ success: false, failureCodes: ['TURN_NO_CREDENTIALS'] });
     expect(verdict(report([dns, allocate], { partial: true }), 'turn')).toEqual({ success: false, failureCodes: ['TIMEOUT'] });
     expect(verdict(report([dns]), 'turn').success).toBe(false);
+  });
+  it('fails a probe whose browser ignored the URL with that code: UNSUPPORTED_BY_BROWSER is not an answer', () => {
+    // Firefox and a turns: URL to an IP address (src/browser/gather.ts): a warning in check, nothing tried.
+    const ignored = check({ id: 'gather:turns:127.0.0.1:5349?transport=tcp@firefox', kind: 'gather', status: 'warn', code: 'UNSUPPORTED_BY_BROWSER', transport: 'tls', details: { ipLiteralTls: true } });
+    expect(verdict(report([ignored]), 'gather')).toEqual({ success: false, failureCodes: ['UNSUPPORTED_BY_BROWSER'] });
+    // The call module: its call is skipped for want of a relay candidate; the reason is the gather's.
+    const skippedCall = check({ id: 'call:relay/tls@firefox', kind: 'call', status: 'skip', code: 'SKIPPED', transport: 'tls' });
+    expect(verdict(report([ignored, skippedCall]), 'call')).toEqual({ success: false, failureCodes: ['UNSUPPORTED_BY_BROWSER'] });
+    // A warning about quality is still an answer.
+    const slow = check({ id: 'call:relay/udp', kind: 'call', status: 'warn', code: 'SLOW_SETUP' });
+    expect(verdict(report([slow]), 'call')).toEqual({ success: true, failureCodes: [] });
+  });
+  it('names the module\'s own check with the ids every producer uses (src/core/ids.ts)', () => {
+    const uri = (u: string) => {
+      const p = parseIceUri(u);
+      if (!p.ok) throw new Error(p.problem);
+      return p.uri;
+    };
+    const turns = uri('turns:turn.example.com:443?transport=tcp');
+    const udp = uri('turn:turn.example.com:3478?transport=udp');
+    expect(primaryCheckId({ prober: 'turn', browser: null }, turns)).toBe('turn-allocate:turns:turn.example.com:443?transport=tcp');
+    expect(primaryCheckId({ prober: 'tls', browser: null }, turns)).toBe('tls-handshake:turn.example.com:443');
+    expect(primaryCheckId({ prober: 'gather', browser: 'chromium' }, udp)).toBe('gather:turn:turn.example.com:3478?transport=udp');
+    expect(primaryCheckId({ prober: 'gather', browser: 'firefox' }, udp)).toBe('gather:turn:turn.example.com:3478?transport=udp@firefox');
+    expect(primaryCheckId({ prober: 'call', browser: 'firefox' }, turns)).toBe('call:relay/tls@firefox');
+    // Each one parses back as the kind its prober makes.
+    for (const prober of ['stun', 'turn', 'relay', 'tls', 'gather', 'call'] as const) {
+      const id = primaryCheckId({ prober, browser: prober === 'gather' || prober === 'call' ? 'firefox' : null }, prober === 'stun' ? uri('stun:turn.example.com:3478') : turns);
+      expect(parseCheckId(id), id).not.toBeNull();
+    }
   });
   it('leaves Node-side steps inside the budget: under half each for a name (DNS, then the probe)', () => {
     expect(nodeStepMs('127.0.0.1', 1_000)).toBe(900);

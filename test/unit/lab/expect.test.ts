@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, expectedLoss, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
+import { evaluateExpectations, expectedLoss, judgeAgainstReference, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
 import { labCheckConfig } from '../../../src/services/lab/run.js';
 import { parseScenario } from '../../../src/services/lab/scenario.js';
 import type { Check, Report } from '../../../src/core/schema.js';
@@ -58,7 +58,7 @@ function relayUdpCall(mbit: number[], warm = 9, goodputMbit = 3.7): NonNullable<
   return {
     id: 'relay-udp', checkId: 'call:relay/udp', policy: 'relay', via: [], transport: 'udp', status: 'pass', code: 'OK', failedPhase: null,
     setup: { totalMs: 1, phases: [] }, selectedPair: null, selectedPairChanges: 0, rttMs: null,
-    throughput: { bitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, receivedSamples, bytes: 1, durationMs: 3000, samples },
+    throughput: { bitsPerSecond: goodputMbit * 1e6, sentBitsPerSecond: 6e6, goodputBitsPerSecond: goodputMbit * 1e6, receivedBitsPerSecond: (mbit[Math.floor(mbit.length / 2)] ?? 0) * 1e6, receivedSamples, bytes: 1, durationMs: 3000, samples },
   };
 }
 
@@ -208,6 +208,57 @@ describe('evaluateExpectations', () => {
       'groundTruth.srflxPortDiffersPerDestination': false,
       'groundTruth.relayNeeded': true,
     });
+  });
+});
+
+describe('throughputVsReferencePercent', () => {
+  const scenario = parseScenario({ name: 'r', description: 'd', rateLimit: { bitsPerSecond: 20_000_000 }, expect: { groundTruth: { throughputVsReferencePercent: 15 } } });
+  const facts = { routerPublicIp: '198.18.0.10', clientIp: '198.19.1.10' };
+  const ref = (mbit: number, ok = true) => ({ bitsPerSecond: mbit * 1e6, wholeBitsPerSecond: mbit * 0.9e6, runs: [mbit * 1e6], ok, error: ok ? null : 'x' });
+  const call = (t: 'udp' | 'tcp' | 'tls', headlineMbit: number, sentMbit: number) => {
+    const c = relayUdpCall([3, 3, 3, 3]);
+    return { ...c, id: `relay-${t}`, checkId: `call:relay/${t}`, transport: t, throughput: { ...c.throughput!, bitsPerSecond: headlineMbit * 1e6, sentBitsPerSecond: sentMbit * 1e6 } };
+  };
+  const judged = (calls: ReturnType<typeof call>[], measured: object) =>
+    Object.fromEntries(evaluateExpectations(scenario, report({ scenario: 'r', calls }), { ...facts, measured }).filter((x) => x.id.startsWith('groundTruth.throughputVs')).map((x) => [`${x.id}/${x.source}`, x.pass]));
+
+  it('per transport: the headline within ±N % of the minimal page, never above the shaper; the sender\'s counter is not judged', () => {
+    const measured = { referenceBitsPerSecond: { udp: ref(17), tcp: ref(16), tls: ref(15) } };
+    // UDP and TCP agree although their senders counted more than the link carries; TLS is 20 % high.
+    expect(judged([call('udp', 16.5, 22), call('tcp', 15, 18), call('tls', 18, 18)], measured)).toEqual({
+      'groundTruth.throughputVsReferencePercent.udp/report': true,
+      'groundTruth.throughputVsReferencePercent.tcp/report': true,
+      'groundTruth.throughputVsReferencePercent.tls/report': false,
+      'groundTruth.throughputVsReferencePercent.udp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tcp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tls/lab': true,
+    });
+  });
+
+  it('above the link fails even when the reference agrees; a failed reference or a missing call fails', () => {
+    const measured = { referenceBitsPerSecond: { udp: ref(19.5), tcp: ref(16, false), tls: ref(21) } };
+    expect(judged([call('udp', 21, 25), call('tcp', 16, 16)], measured)).toEqual({
+      'groundTruth.throughputVsReferencePercent.udp/report': false,
+      'groundTruth.throughputVsReferencePercent.tcp/report': false,
+      'groundTruth.throughputVsReferencePercent.tls/report': false,
+      'groundTruth.throughputVsReferencePercent.udp/lab': true,
+      'groundTruth.throughputVsReferencePercent.tcp/lab': false,
+      'groundTruth.throughputVsReferencePercent.tls/lab': false,
+    });
+  });
+
+  it('a reference whose own transfers spread wider than the band: a headline inside their range passes, outside it fails', () => {
+    const wide = { bitsPerSecond: 2.88e6, runs: [3.23e6, 2.02e6, 2.88e6], ok: true };
+    expect(judgeAgainstReference(2.1e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'reference-spread' });
+    expect(judgeAgainstReference(3.4e6, wide, 15, 4e6)).toEqual({ pass: false, by: 'none' });
+    expect(judgeAgainstReference(2.9e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'band' });
+    // A tight reference gives no such room.
+    expect(judgeAgainstReference(3.4e6, { bitsPerSecond: 2.88e6, runs: [2.9e6, 2.88e6, 2.8e6], ok: true }, 15, 4e6).pass).toBe(false);
+    expect(judgeAgainstReference(4.1e6, { bitsPerSecond: 4.05e6, runs: [4.05e6], ok: true }, 15, 4e6).pass).toBe(false);
+  });
+
+  it('needs a rate limit', () => {
+    expect(() => parseScenario({ name: 'r', description: 'd', expect: { groundTruth: { throughputVsReferencePercent: 15 } } })).toThrow(/rateLimit/);
   });
 });
 

@@ -25,7 +25,7 @@ const withNat = (r: Report, c: Check) => {
 describe('natView (pure)', () => {
   test('both views agree on a symmetric NAT; RFC 5780 gives the precise mapping and the filtering', () => {
     const v = natView(withNat(load('symmetric-nat'), natCheck('address-and-port-dependent', 'address-and-port-dependent')));
-    expect(v).toMatchObject({ mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent', classicLabel: 'symmetric NAT', disagree: false });
+    expect(v).toMatchObject({ mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent', classicLabel: 'symmetric', disagree: false });
     expect(v?.views.map((x) => [x.checkId, x.source, x.mapping])).toEqual([
       [NAT_ID, 'rfc5780', 'address-and-port-dependent'],
       ['gather:all', 'browser', 'address-dependent'],
@@ -33,10 +33,10 @@ describe('natView (pure)', () => {
   });
   test('cone NAT from both views', () => {
     const v = natView(withNat(load('cone-nat'), natCheck('endpoint-independent', 'address-and-port-dependent', 'OK', 'pass')));
-    expect(v).toMatchObject({ mapping: 'endpoint-independent', classicLabel: 'port-restricted-cone NAT', disagree: false });
+    expect(v).toMatchObject({ mapping: 'endpoint-independent', classicLabel: 'port-restricted cone', disagree: false });
   });
   test('the browser alone: a lower bound, "address-dependent"', () => {
-    expect(natView(load('symmetric-nat'))).toMatchObject({ mapping: 'address-dependent', filtering: null, classicLabel: 'symmetric NAT' });
+    expect(natView(load('symmetric-nat'))).toMatchObject({ mapping: 'address-dependent', filtering: null, classicLabel: 'symmetric' });
   });
   test('views that disagree are flagged, and the per-destination observation wins', () => {
     const v = natView(withNat(load('symmetric-nat'), natCheck('endpoint-independent', 'address-and-port-dependent', 'OK', 'pass')));

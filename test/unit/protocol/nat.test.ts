@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../../src/net/clock.js';
-import { classicLabel, discoverNat, judgeNat, lifetimeSteps, natCheck, type NatBehaviour, type NatObservations, type TestOutcome } from '../../../src/probes-node/nat.js';
+import { discoverNat, judgeNat, lifetimeSteps, natCheck, type NatBehaviour, type NatObservations, type TestOutcome } from '../../../src/probes-node/nat.js';
 import { advice, statusOf } from '../../../src/core/codes.js';
 import { Check } from '../../../src/core/schema.js';
 import type { TransportAddress } from '../../../src/stun/address.js';
@@ -163,14 +163,6 @@ describe('judgeNat (pure): observations → verdict', () => {
     expect(v.evidence).toMatchObject({ mappedAddress: `${PUBLIC_IP}:40000`, testI: { mapped: `${PUBLIC_IP}:40000` }, mapII: { mapped: `${PUBLIC_IP}:40001` }, mapIII: { mapped: `${PUBLIC_IP}:40002` } });
   });
 
-  test.each([
-    ['endpoint-independent', 'endpoint-independent', 'full cone'],
-    ['endpoint-independent', 'address-dependent', 'restricted cone'],
-    ['endpoint-independent', 'address-and-port-dependent', 'port-restricted cone'],
-    ['address-dependent', 'endpoint-independent', 'symmetric'],
-    ['address-and-port-dependent', 'address-and-port-dependent', 'symmetric'],
-    ['unknown', 'endpoint-independent', 'unknown'],
-  ] as const)('classicLabel(%s, %s) = %s', (m, f, l) => expect(classicLabel(m, f)).toBe(l));
 
   test('codes: status and advice', () => {
     expect(statusOf('NAT_ADDRESS_AND_PORT_DEPENDENT_MAPPING')).toBe('warn');

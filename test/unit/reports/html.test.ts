@@ -19,7 +19,7 @@ function attributeNames(html: string): Set<string> {
 
 const ALLOWED_ATTRIBUTES = new Set([
   'lang', 'charset', 'name', 'content', 'http-equiv', 'rel', 'href', 'id', 'class', 'title', 'role', 'aria-label',
-  'data-status', 'data-code', 'data-label', 'data-check-id', 'data-call-id', 'data-phases', 'data-samples',
+  'data-status', 'data-code', 'data-label', 'data-check-id', 'data-call-id', 'data-phases', 'data-samples', 'data-series',
   'width', 'height', 'x', 'y', 'x1', 'x2', 'y1', 'y2', 'cx', 'cy', 'r', 'rx', 'fill', 'text-anchor',
 ]);
 

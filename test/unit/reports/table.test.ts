@@ -39,7 +39,7 @@ describe('renderTable', () => {
     const out = renderTable(loadFixture('healthy'), { color: false, width: 100 });
     expect(out).toContain('relayed 127.0.0.1:49152');
     expect(out).toContain('host 1 srflx 1 relay 1');
-    expect(out).toMatch(/│ relay-udp +│ udp │ relay +│ pass +│ +131 │ +162\.9 │ +0\.3 │ relay\/udp 127\.0\.0\.1:49152/);
+    expect(out).toMatch(/│ relay-udp +│ udp │ relay +│ pass +│ +131 │ +138\.0 │ +0\.3 │ relay\/udp 127\.0\.0\.1:49152/);
     expect(out).toMatch(/^PASS {2}14 passed/m);
   });
 

@@ -49,11 +49,12 @@ describe('judgeServeCall', () => {
   if (!relay) throw new Error('no plan');
 
   it('upload is the call entry; download is its `download`, summarised in details.download', () => {
-    const r = judgeServeCall(relay, { caller: callSide(), callee: callSide({ role: 'callee' }) }, { caller: callSide({ bytes: 15_000_000 }), callee: callSide({ role: 'callee' }) }, 2_000);
+    const r = judgeServeCall(relay, { caller: callSide(), callee: callSide({ role: 'callee' }) }, { caller: callSide({ bytes: 15_000_000 }), callee: callSide({ role: 'callee', appBytes: 7_250_000 }) }, 2_000);
     expect(r.check).toMatchObject({ id: 'call:relay/udp', status: 'pass', code: CheckCode.OK });
-    expect(r.call.throughput?.bitsPerSecond).toBe(120_000_000);
-    expect(r.call.download).toMatchObject({ status: 'pass', code: CheckCode.OK, failedPhase: null, throughput: { bitsPerSecond: 60_000_000 } });
-    expect(r.check.details.download).toMatchObject({ status: 'pass', bitsPerSecond: 60_000_000 });
+    // Each direction's headline is what its receiver got (29 MB in 2 s up, 7.25 MB down), not what its sender counted.
+    expect(r.call.throughput).toMatchObject({ bitsPerSecond: 116_000_000, sentBitsPerSecond: 120_000_000 });
+    expect(r.call.download).toMatchObject({ status: 'pass', code: CheckCode.OK, failedPhase: null, throughput: { bitsPerSecond: 29_000_000, sentBitsPerSecond: 60_000_000 } });
+    expect(r.check.details.download).toMatchObject({ status: 'pass', bitsPerSecond: 29_000_000 });
     expect(Call.safeParse(r.call).success).toBe(true);
   });
 

@@ -15,7 +15,6 @@ import {
   errorCode,
   ipToBytes,
   lifetime,
-  looksLikeStun,
   readAddress,
   readChangeRequest,
   readErrorCode,
@@ -242,9 +241,5 @@ describe('decoder on hostile input (seeded fuzz)', () => {
   it('FINGERPRINT not last is rejected', () => {
     const raw = encodeMessage({ method: Method.Binding, cls: 'request', attributes: [{ type: AttributeType.FINGERPRINT, value: Buffer.alloc(4) }, software('x')] });
     expect(decodeMessage(raw)).toMatchObject({ ok: false, error: { kind: 'BAD_FINGERPRINT_PLACEMENT' } });
-  });
-  it('looksLikeStun agrees with the decoder on the header', () => {
-    expect(looksLikeStun(valid)).toBe(true);
-    expect(looksLikeStun(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * decoded values to the identical bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { longTermKey, shortTermKey } from '../../../src/core/credentials.js';
+import { longTermKey } from '../../../src/core/credentials.js';
 import {
   AttributeType,
   Method,
@@ -22,6 +22,8 @@ import {
 } from '../../../src/stun/index.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+/** RFC 8489 §9.1.2: a short-term credential's key is the OpaqueString-processed password (iceprobe itself only uses long-term credentials). */
+const shortTermKey = (password: string) => Buffer.from(saslprep(password) ?? password, 'utf8');
 
 // RFC 5769 §2.1 Sample Request
 const REQUEST = hex(`
