@@ -40,8 +40,11 @@ export function callCheckId(p: Pick<PlannedCall, 'policy' | 'transport' | 'direc
 
 export { ONE_SIDED_CALL_PREFIX };
 
-/** The one-sided call moves data only long enough to show the path carries it. */
-export const ONE_SIDED_CALL_MAX_MS = 1_000;
+/**
+ * The one-sided call moves data only long enough to show the path carries it: two sampling
+ * intervals of data through the relay from outside (its verdict is connectivity, never a rate).
+ */
+export const ONE_SIDED_CALL_MAX_MS = 500;
 
 /**
  * The one-sided call: the caller relay-forced through the first TURN URL whose relay-forced
