@@ -3,7 +3,7 @@
  * in `rate-limited` (tbf 4 Mbit/s up) and `rate-limited-20` (tbf 20 Mbit/s each way) the REAL
  * `iceprobe check` runs in the client namespace, and the lab's minimal two-peer page
  * (src/services/lab/reference.ts) runs three transfers per TURN URL through the same coturn and
- * link. Each relay-forced call's headline (UDP, TCP and TLS) must agree with it within ±15 % and
+ * link. Each relay-forced call's headline (UDP, TCP and TLS) must agree with it within the scenario's tolerance (30 %: see the fixtures) and
  * never exceed the shaper's rate. Longer than the scenario tier's 30 s bound: nine reference transfers of 4 s each.
  */
 import { describe, expect, it } from 'vitest';
