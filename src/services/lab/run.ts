@@ -16,6 +16,7 @@ import { registerCleanup } from '../../core/lifecycle.js';
 import { Secrets } from '../../core/redact.js';
 import { Report } from '../../core/schema.js';
 import { median } from '../../core/stats.js';
+import { parseIceUri } from '../../core/uri.js';
 import { evaluateExpectations, lossProbesNeeded, type ExpectationResult, type LabMeasurements } from './expect.js';
 import { deleteNamespace, iptablesFlavor, listLabNamespaceEtc, runInNamespace, listLabNamespaces, NETNS_ETC, newRunId, NS_PREFIX, removeNamespaceEtc, requireLabEnvironment } from './netns.js';
 import { measureTcpThroughput, measureUdpLoss, punchBetween, stunBindingTcp, stunBindingsUdp } from './measure.js';
@@ -204,7 +205,9 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
     for (const url of new Set(refs.map((r) => r.url))) {
       const mine = refs.filter((r) => r.url === url);
       const good = mine.filter((r) => r.ok);
-      const t = url.startsWith('turns:') ? 'tls' : url.includes('transport=tcp') ? 'tcp' : 'udp';
+      const parsed = parseIceUri(url);
+      if (!parsed.ok) throw new Error(`internal: the lab's own TURN URL ${url} does not parse: ${parsed.problem}`);
+      const t = parsed.uri.transport;
       const ref = {
         bitsPerSecond: good.length ? Math.round(median(good.map((r) => r.steadyBitsPerSecond))) : 0,
         wholeBitsPerSecond: good.length ? Math.round(median(good.map((r) => r.bitsPerSecond))) : 0,
