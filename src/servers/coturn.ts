@@ -384,12 +384,12 @@ async function startCoturnOnce(opts: CoturnOptions): Promise<Coturn> {
   const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, 'iceprobe-coturn-watchdog', dir, ...command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdin?.on('error', () => undefined);
   let log = '';
-  const keep = (b: Buffer) => {
-    log += b.toString();
+  const keep = (s: string) => {
+    log += s;
     if (log.length > 200_000) log = log.slice(-100_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', keep);
   let exitWhy: string | null = null;
   child.once('exit', (code, sig) => {
     exitWhy = `turnserver exited (${sig ?? code}) before it was ready: ${log.split('\n').filter((l) => /error|cannot|fail/i.test(l)).slice(-3).join(' | ') || 'no log'}`;

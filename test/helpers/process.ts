@@ -36,13 +36,14 @@ export function runProcess(cmd: string, args: readonly string[], opts: ProcessOp
     const child = spawn(cmd, args, { ...(opts.cwd ? { cwd: opts.cwd } : {}), env: opts.env ?? bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${cmd} ${args.join(' ')} did not exit within ${timeoutMs} ms`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': after 'exit' the pipes may still hold output.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: performance.now() - t0 });
     });

@@ -157,8 +157,8 @@ describe('report, relay and Ctrl-C', () => {
     const child = spawn(process.execPath, [CLI, 'relay', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('relay did not print its URL')), 10_000);
-      child.stdout.on('data', (b: Buffer) => {
-        const m = /ws:\/\/127\.0\.0\.1:\d+\/\S*/.exec(b.toString());
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        const m = /ws:\/\/127\.0\.0\.1:\d+\/\S*/.exec(s);
         if (m) {
           clearTimeout(t);
           resolve(m[0]);
@@ -181,7 +181,7 @@ describe('report, relay and Ctrl-C', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     // Wait until the browser is gathering (its page exists), then interrupt.
     await new Promise((r) => setTimeout(r, 4_000));
     const code = await new Promise<number | null>((resolve) => {

@@ -79,8 +79,8 @@ beforeAll(async () => {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TURN_USER: longTerm.username, TURN_PASSWORD: longTerm.password, TURN_REST_SECRET: REST_SECRET },
   });
   let stdout = '';
-  exporter.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-  exporter.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  exporter.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  exporter.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   exporterUrl = await waitFor('the exporter to listen', async () => /listening on (http:\/\/\S+)/.exec(stdout)?.[1] ?? null, 20_000);
 
   const promPort = await freePort();

@@ -101,8 +101,8 @@ describe('cleanup', () => {
     // Dual stack: the run also has the lab's DNS server and the client's /etc/netns files.
     const child = spawn(process.execPath, [cli, 'lab', 'run', 'dual-stack', '--duration', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     try {
       // Wait (bounded) until Chromium runs in the run's client namespace: the check is under way.

@@ -78,8 +78,8 @@ beforeAll(async () => {
   const child = cli;
   unregisterCli = registerCleanup('lab-serve-cli', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
   cliExit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (err += s));
 
   // The visitor's Chromium, behind the NAT.
   const chromium = resolveChromium(undefined);

@@ -65,7 +65,7 @@ export async function startPion(bin: string, o: PionOptions = {}): Promise<PionS
   const args = ['-user', `${user}=${password}`, '-realm', realm, ...(o.cert ? ['-cert', o.cert.cert, '-key', o.cert.key] : ['-tls-port', '-1'])];
   const child: ChildProcess = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
   const ports = await new Promise<Record<string, number>>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`pion-turn did not start within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
@@ -75,8 +75,8 @@ export async function startPion(bin: string, o: PionOptions = {}): Promise<PionS
       reject(e);
     };
     child.once('exit', (code) => fail(new Error(`pion-turn exited (${code}): ${stderr}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
       const nl = out.indexOf('\n');
       if (nl < 0) return;
       clearTimeout(timer);

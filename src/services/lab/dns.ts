@@ -102,7 +102,7 @@ export async function startLabDns(ns: string, ip: string, port: number, zone: Zo
   const kill = () => void child.kill('SIGKILL');
   const unregister = registerCleanup('lab-dns', kill, kill);
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     await new Promise<void>((resolve, reject) => {

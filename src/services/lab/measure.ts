@@ -26,8 +26,8 @@ export function startTool(ns: string, mode: string, args: readonly (string | num
   let stdout = '';
   let stderr = '';
   const waiters: { prefix: string; resolve: (s: string) => void }[] = [];
-  child.stdout?.on('data', (b: Buffer) => {
-    stdout += b.toString();
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
     for (const w of [...waiters]) {
       const l = stdout.split('\n').find((x) => x.startsWith(w.prefix));
       if (l !== undefined) {
@@ -36,7 +36,7 @@ export function startTool(ns: string, mode: string, args: readonly (string | num
       }
     }
   });
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   child.stdin?.on('error', () => {});
   const exited = new Promise<number | null>((resolve) => {
     child.once('error', (e) => {

@@ -51,8 +51,8 @@ export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30
     const unregister = registerCleanup('lab-reference', () => void child.kill('SIGTERM'), () => void child.kill('SIGKILL'));
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4_000)));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-4_000)));
     const fail = (why: string): ReferenceResult[] => spec.servers.map((s) => ({ url: s.url, ok: false, error: why, bitsPerSecond: 0, steadyBitsPerSecond: 0, bytesReceived: 0, ms: 0 }));
     child.once('error', (e) => {
       unregister();

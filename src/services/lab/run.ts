@@ -259,20 +259,28 @@ function runCheck(cmd: string, args: string[], timeoutMs: number, secrets: Secre
       unregisterCleanup();
     };
     let stderr = '';
-    const relay = (b: Buffer) => {
-      const text = secrets.redact(b.toString());
+    // Whole lines only: a chunk boundary may split a UTF-8 character or a secret.
+    const pending = { out: '', err: '' };
+    const relay = (from: 'out' | 'err', s: string, end = false) => {
+      pending[from] += s;
+      const nl = end ? pending[from].length - 1 : pending[from].lastIndexOf('\n');
+      if (nl < 0) return;
+      const text = secrets.redact(pending[from].slice(0, nl + 1));
+      pending[from] = pending[from].slice(nl + 1);
       stderr += text;
       if (stderr.length > 100_000) stderr = stderr.slice(-50_000);
       for (const l of text.split('\n')) if (l.trim()) onProgress(`check: ${l.trimEnd()}`);
     };
-    child.stdout.on('data', relay);
-    child.stderr.on('data', relay);
+    child.stdout.setEncoding('utf8').on('data', (s: string) => relay('out', s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => relay('err', s));
     child.once('error', (e) => {
       unregister();
       resolve({ code: -1, stderr: e.message });
     });
     child.once('close', (code) => {
       unregister();
+      relay('out', '', true);
+      relay('err', '', true);
       resolve({ code, stderr });
     });
   });

@@ -76,15 +76,15 @@ function uclient(srv: Coturn, password: string): Promise<{ relayed: boolean; fai
     const child = spawn('turnutils_uclient', ['-u', srv.username, '-w', password, '-p', String(srv.port), '-n', '1', '-m', '1', '-y', '-c', '-v', srv.host], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let relayed = false;
-    const onData = (b: Buffer) => {
-      out += b.toString();
+    const onData = (s: string) => {
+      out += s;
       if (!relayed && /Received relay addr/.test(out)) {
         relayed = true;
         child.kill('SIGTERM');
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.on('exit', (code) => {
       clearTimeout(timer);

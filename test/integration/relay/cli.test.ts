@@ -12,8 +12,8 @@ const LIFECYCLE = fileURLToPath(new URL('../../../dist/src/core/lifecycle.js', i
 
 function watch(child: ChildProcess) {
   const o = { out: '', err: '' };
-  child.stdout?.on('data', (b: Buffer) => (o.out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (o.err += b.toString()));
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => (o.out += s));
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (o.err += s));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { o, exited };
 }

@@ -26,8 +26,8 @@ describe('iceprobe serve (CLI)', () => {
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 30_000;
@@ -58,7 +58,7 @@ describe('iceprobe serve (CLI)', () => {
       new Promise<{ code: number | null; err: string }>((resolve) => {
         const c = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
-        c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        c.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
         const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
         c.once('exit', (code) => {
           clearTimeout(t);

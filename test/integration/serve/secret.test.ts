@@ -26,8 +26,8 @@ describe('iceprobe serve with a TURN REST secret in the config file', () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', '0', '--reports-dir', join(dir, 'reports')], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let bodies = '';
     try {
