@@ -220,16 +220,15 @@ export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number 
 }
 
 /**
- * The headline's relative 90 % margin (see Throughput.marginPercent): the confidence half-width
- * of the mean of its steady intervals' delivered rates, over that mean (the headline is their
- * time-weighted mean, so the two agree but for the transport cap). null with fewer than two
- * steady intervals or nothing delivered.
+ * The headline's 90 % confidence interval: the mean of its steady intervals' delivered rates and
+ * the t half-width around it (the headline is their time-weighted mean, so the two agree but for
+ * the transport cap). null with fewer than two steady intervals or nothing delivered.
  */
-export function headlineMargin(samples: readonly ReceivedSample[]): number | null {
+export function headlineInterval(samples: readonly ReceivedSample[]): { mean: number; half: number } | null {
   const xs = steadyReceived(samples).map(deliveredOf);
   const half = meanMargin90(xs);
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  return half === null || mean <= 0 ? null : half / mean;
+  return half === null || mean <= 0 ? null : { mean, half };
 }
 
 /** The headline's own series: the application's delivered rate (the transport's for pages that do not count it). */
@@ -251,10 +250,10 @@ export function throughputOf(caller: CallResult, callee: CallResult | null): Cal
   const goodput = callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0;
   const received = receivedOf(callee?.receiveCounter ?? []);
   const steady = steadyDeliveredRate(received.receivedSamples ?? []);
-  const margin = steady !== null ? headlineMargin(received.receivedSamples ?? []) : null;
+  const interval = steady !== null ? headlineInterval(received.receivedSamples ?? []) : null;
   return {
     bitsPerSecond: steady ?? goodput,
-    ...(margin !== null ? { marginPercent: Math.round(margin * 1000) / 10 } : {}),
+    ...(interval !== null ? { marginPercent: Math.round((interval.half / interval.mean) * 1000) / 10 } : {}),
     sentBitsPerSecond: Math.round((caller.bytes * 8) / dataS),
     goodputBitsPerSecond: goodput,
     ...received,

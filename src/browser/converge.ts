@@ -21,7 +21,7 @@
  * once its figure is pinned down to what the verdict needs, or at the cap.
  */
 import type { ReceivedSample } from '../core/schema.js';
-import { deliveredOf, headlineMargin, headlineRate, steadyReceived } from './calls.js';
+import { deliveredOf, headlineInterval, headlineRate, steadyReceived } from './calls.js';
 
 export interface ConvergenceRule {
   /** The fewest steady intervals to stop on (and the ones that must not be a climb). */
@@ -56,18 +56,15 @@ export interface Convergence {
 export function convergence(samples: readonly ReceivedSample[], rule: ConvergenceRule = CONVERGENCE, thresholds: readonly number[] = []): Convergence {
   const steady = steadyReceived(samples);
   const rate = headlineRate(samples);
-  const margin = headlineMargin(samples);
+  const interval = headlineInterval(samples);
+  const margin = interval && interval.half / interval.mean;
   const base = { rate, margin, steadyIntervals: steady.length };
-  if (steady.length < Math.max(2, rule.window) || rate === null || margin === null || rate <= 0) return { ...base, converged: false };
+  if (steady.length < Math.max(2, rule.window) || rate === null || rate <= 0 || interval === null || margin === null) return { ...base, converged: false };
   const recent = steady.slice(-rule.window).map(deliveredOf);
   const long = (samples.at(-1)?.atMs ?? 0) >= rule.minTransferMs;
   const climbing = recent.length > 1 && recent.every((x, i) => i === 0 || x > (recent[i - 1] ?? Infinity));
-  // The interval around the figure the margin belongs to: the intervals' mean.
-  const all = steady.map(deliveredOf);
-  const mean = all.reduce((a, b) => a + b, 0) / all.length;
-  const lo = mean * (1 - margin);
-  const hi = mean * (1 + margin);
-  const settled = thresholds.every((t) => t < lo || t > hi);
+  // The verdict is settled when no threshold lies inside the interval around the intervals' mean.
+  const settled = thresholds.every((t) => Math.abs(t - interval.mean) > interval.half);
   const enough = margin <= rule.tolerance || (settled && margin <= rule.clearTolerance);
   return { ...base, converged: long && !climbing && enough };
 }
