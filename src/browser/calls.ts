@@ -243,14 +243,32 @@ function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?:
   return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
 }
 
+/**
+ * The samples the final headline is computed over: up to the last interval in which the
+ * application received anything. After the caller's END the callee keeps counting until END
+ * arrives, and on TURN/TCP or TLS behind a queue END can wait seconds behind retransmissions of
+ * data already delivered: those intervals carry transport bytes and no application data, and
+ * counted as the transfer's time they pulled the headline 13-20 % low (lab, rate-limited, 8 of 12
+ * transfers run to the cap). An ordered channel delivers everything before END first, so no data
+ * is left out. Only the finished transfer is trimmed: the stop rule (converge.ts) must keep
+ * seeing a stall that is still going on. Pages that do not count application bytes: unchanged.
+ */
+export function untilLastDelivery(samples: readonly ReceivedSample[]): readonly ReceivedSample[] {
+  if (!samples.some((x) => x.appBitsPerSecond !== undefined)) return samples;
+  let last = samples.length - 1;
+  while (last >= 0 && !((samples[last]?.appBitsPerSecond ?? 0) > 0)) last--;
+  return last < 0 ? samples : samples.slice(0, last + 1);
+}
+
 /** The call's throughput entry, headline first (see the schema's Throughput). Pure. */
 export function throughputOf(caller: CallResult, callee: CallResult | null): Call['throughput'] {
   const dataS = caller.dataMs / 1000;
   if (!caller.ok || dataS <= 0) return null;
   const goodput = callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0;
   const received = receivedOf(callee?.receiveCounter ?? []);
-  const steady = steadyDeliveredRate(received.receivedSamples ?? []);
-  const interval = steady !== null ? headlineInterval(received.receivedSamples ?? []) : null;
+  const delivered = untilLastDelivery(received.receivedSamples ?? []);
+  const steady = steadyDeliveredRate(delivered);
+  const interval = steady !== null ? headlineInterval(delivered) : null;
   return {
     bitsPerSecond: steady ?? goodput,
     ...(interval !== null ? { marginPercent: Math.round((interval.half / interval.mean) * 1000) / 10 } : {}),

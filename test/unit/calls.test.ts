@@ -233,6 +233,23 @@ describe('the headline: what the callee\'s application received', () => {
     expect(steadyDeliveredRate(s)).toBe(3.3e6);
   });
 
+  it('ends at the last interval the application received anything: the wait for END behind retransmissions is not the transfer', () => {
+    // Lab, rate-limited (TURN/TCP, 4 Mbit/s): the caller stopped; its END sat behind retransmissions
+    // of delivered data for 1.5 s, the transport counting them, the application nothing.
+    const tr = [3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3];
+    const ap = [3.1, 3.2, 3.3, 3.3, 3.3, 3.2, 3.3, 3.3, 0, 0, 0, 0, 0, 0];
+    const tail = throughputOf(caller, { ...callee, receiveCounter: counterOf(tr, ap) });
+    const none = throughputOf(caller, { ...callee, receiveCounter: counterOf(tr.slice(0, 8), ap.slice(0, 8)) });
+    expect(tail?.bitsPerSecond).toBe(none?.bitsPerSecond);
+    expect(tail?.bitsPerSecond).toBeGreaterThan(3.2e6);
+    expect(tail?.marginPercent).toBe(none?.marginPercent);
+    // The evidence keeps every interval.
+    expect(tail?.receivedSamples).toHaveLength(14);
+    // A stall with data after it is the transfer's: it stays in.
+    const stall = [3.1, 3.2, 3.3, 3.3, 3.3, 3.2, 0, 0, 0, 0, 6.6, 3.3, 3.3, 3.3];
+    expect(throughputOf(caller, { ...callee, receiveCounter: counterOf(tr, stall) })?.bitsPerSecond).toBeLessThan(2.9e6);
+  });
+
   it('states its 90 % margin: the t interval of the steady intervals\' mean, in percent of it', () => {
     const steady = app.slice(4);
     const n = steady.length;
