@@ -129,7 +129,8 @@ async function save(bin: string): Promise<string> {
 /**
  * Processes living in a network namespace that no longer has a name: what a run that deleted
  * its namespaces but not their processes (Chromium, coturn, the check) would leave. Processes in
- * the host's namespace or in named ones (another suite's live lab) are not counted.
+ * the host's namespace or in named ones (another suite's live lab), and Firefox's sandboxed content
+ * processes (each in a namespace of its own), are not counted.
  */
 export function orphanNetnsProcesses(): { pid: number; cmd: string }[] {
   const inode = (p: string) => {
@@ -166,6 +167,9 @@ export function orphanNetnsProcesses(): { pid: number; cmd: string }[] {
     } catch {
       continue;
     }
+    // Firefox starts each sandboxed content process in a fresh network namespace of its own: not
+    // a leftover. A Firefox a lab run left behind still shows as its main process.
+    if (cmd.includes('firefox') && cmd.includes(' -contentproc')) continue;
     out.push({ pid: Number(d), cmd });
   }
   return out;
