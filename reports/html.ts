@@ -320,6 +320,7 @@ function callsBlocks(r: Report): string {
       const t = c.throughput;
       const facts = t
         ? `${e(fmtBps(t.bitsPerSecond))} delivered over ${e(fmtDuration(t.durationMs))}` +
+          (t.marginPercent !== undefined ? ` (±${e(t.marginPercent.toFixed(0))} %, 90 % confidence)` : '') +
           (t.sentBitsPerSecond !== undefined ? ` · the sender counted ${e(fmtBps(t.sentBitsPerSecond))} (what the path dropped and retransmissions included)` : '') +
           ` · RTT median ${e(fmtMs(c.rttMs?.median))}`
         : 'no data was transferred';

@@ -16,10 +16,14 @@ import { installSignalHandlers } from './core/lifecycle.js';
 import { realpathSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import nodeModule from 'node:module';
 import type { Argv } from 'yargs';
 import type { Io } from './cli/io.js';
 
 installSignalHandlers();
+// Node 22.1+ can keep V8's compiled code of every module between runs (a later start parses
+// playwright-core and the rest again from the cache); older Nodes have no such switch.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 async function loadCli() {
   const [yargs, errors, check, exporter, lab, nat, relay, report, serve, version, io] = await Promise.all([

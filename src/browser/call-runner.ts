@@ -20,6 +20,7 @@ import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 import { judgeCall, notRunCall, ONE_SIDED_CALL_MAX_MS, receivedSamples, type PlannedCall } from './calls.js';
 import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
+import { CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS } from '../core/defaults.js';
 
 export interface CallPages {
   caller: PageEvaluator;
@@ -36,6 +37,8 @@ export interface CallRunOptions {
   sampleMs?: number;
   /** When to stop a data phase early; null: always run the whole `durationMs`. */
   convergence?: ConvergenceRule | null;
+  /** Rates (bit/s) that judge a call's headline: LOW_THROUGHPUT's and the throughput gates' (see converge.ts). */
+  thresholds?: readonly number[];
   /** The first data phase waits for this (e.g. the loss bursts, which a bulk transfer would skew); setup does not. */
   dataAfter?: Promise<unknown>;
   signal?: AbortSignal;
@@ -51,6 +54,9 @@ interface OpenResult {
   open: boolean;
   result: CallResult;
 }
+
+/** What judges a headline when the caller names nothing: the call check's and the finding's LOW_THROUGHPUT. */
+const DEFAULT_THRESHOLDS = [CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS];
 
 /** Slack on top of a page's own bounds, for the evaluate round trip on a loaded machine. */
 const PAGE_SLACK_MS = 8_000;
@@ -177,7 +183,7 @@ class Runner {
           await Promise.race([sleep(every), sent]);
           if (!sending) break;
           counter.push(...(await evaluate<ReceiveCount[]>(callee, 'callCounter', [s.callee.key, counter.length], PAGE_SLACK_MS).catch(() => [])));
-          if (convergence(receivedSamples(counter), rule).converged) {
+          if (convergence(receivedSamples(counter), rule, this.o.thresholds ?? DEFAULT_THRESHOLDS).converged) {
             stoppedBy = 'converged';
             await evaluate(caller, 'callStop', [s.caller.key], PAGE_SLACK_MS).catch(() => undefined);
             break;

@@ -7,7 +7,7 @@
  */
 import { makeCheck } from '../core/check.js';
 import { CheckCode, statusOf } from '../core/codes.js';
-import { median } from '../core/stats.js';
+import { meanMargin90, median } from '../core/stats.js';
 import type { ServerSpec } from '../config/config.js';
 import type { Call, Check, ReceivedSample, Transport } from '../core/schema.js';
 import type { CallResult, ReceiveCount } from '../../probes/types.js';
@@ -219,6 +219,23 @@ export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number 
   return ms > 0 ? Math.round(Math.min(bits, wire) / ms) : null;
 }
 
+/**
+ * The headline's 90 % confidence interval: the mean of its steady intervals' delivered rates and
+ * the t half-width around it (the headline is their time-weighted mean, so the two agree but for
+ * the transport cap). null with fewer than two steady intervals or nothing delivered.
+ */
+export function headlineInterval(samples: readonly ReceivedSample[]): { mean: number; half: number } | null {
+  const xs = steadyReceived(samples).map(deliveredOf);
+  const half = meanMargin90(xs);
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return half === null || mean <= 0 ? null : { mean, half };
+}
+
+/** The headline's own series: the application's delivered rate (the transport's for pages that do not count it). */
+export function headlineRate(samples: readonly ReceivedSample[]): number | null {
+  return steadyReceived(samples).some((x) => x.appBitsPerSecond !== undefined) ? steadyDeliveredRate(samples) : steadyReceiveRate(samples);
+}
+
 function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?: number; receivedSamples?: ReceivedSample[] } {
   const samples = receivedSamples(counter);
   if (samples.length === 0) return {};
@@ -233,8 +250,10 @@ export function throughputOf(caller: CallResult, callee: CallResult | null): Cal
   const goodput = callee && callee.dataMs > 0 ? Math.round((callee.appBytes * 8) / (callee.dataMs / 1000)) : 0;
   const received = receivedOf(callee?.receiveCounter ?? []);
   const steady = steadyDeliveredRate(received.receivedSamples ?? []);
+  const interval = steady !== null ? headlineInterval(received.receivedSamples ?? []) : null;
   return {
     bitsPerSecond: steady ?? goodput,
+    ...(interval !== null ? { marginPercent: Math.round((interval.half / interval.mean) * 1000) / 10 } : {}),
     sentBitsPerSecond: Math.round((caller.bytes * 8) / dataS),
     goodputBitsPerSecond: goodput,
     ...received,

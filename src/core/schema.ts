@@ -108,7 +108,7 @@ export const ReceivedSample = z.object({
   reversePacketsPerSecond: z.number().nonnegative(),
   /**
    * What the callee's application received over the interval (data-channel payload, no headers,
-   * no retransmissions): the series the headline figure is the median of.
+   * no retransmissions): the series the headline figure is made of.
    */
   appBitsPerSecond: z.number().nonnegative().optional(),
 });
@@ -116,12 +116,19 @@ export type ReceivedSample = z.infer<typeof ReceivedSample>;
 /**
  * What a call moved. `bitsPerSecond` is the headline, the one figure every view shows (table,
  * HTML, Markdown, check details, gates, the exporter): application data delivered to the callee
- * per second over the steady part of the transfer (the median of its intervals after the
- * slow-start warm-up; the whole transfer's goodput when there are none). It counts only bytes that
+ * per second over the steady part of the transfer (its application bytes over the intervals after
+ * the slow-start warm-up, capped by what its transport received; the whole transfer's goodput when
+ * there are none). It counts only bytes that
  * arrived, so it can never exceed what the path carries. The other figures are evidence.
  */
 export const Throughput = z.object({
   bitsPerSecond: z.number().nonnegative(),
+  /**
+   * How well the transfer pinned the headline down: the half-width of its 90 % confidence
+   * interval, in percent of it, from the spread of the steady intervals (browser/converge.ts).
+   * Absent when there were fewer than two steady intervals (the headline is then the whole goodput).
+   */
+  marginPercent: z.number().nonnegative().optional(),
   /**
    * The sender's transport counter over the data phase. It also counts what a shaper dropped and
    * what was retransmitted, so on a constrained path it reads above the link's rate: never a headline.

@@ -29,6 +29,7 @@ import { runProtocolProbes } from '../probes-node/index.js';
 import { RunError } from '../core/errors.js';
 import { CheckCode } from '../core/codes.js';
 import { VERSION } from '../core/version.js';
+import { CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS } from '../core/defaults.js';
 
 export type ProgressEvent =
   | { type: 'stage'; stage: 'config' | 'embedded-server' | 'browser' | 'gather' | 'protocol' | 'calls' | 'diagnosis' | 'done' }
@@ -63,6 +64,8 @@ export interface RunContext {
   embedded: Coturn | null;
   add: (c: Check) => void;
   progress: (e: ProgressEvent) => void;
+  /** Rates that judge a call's headline (LOW_THROUGHPUT's and every throughput gate's): a data phase stops early only once none of them is in doubt. */
+  thresholds?: readonly number[];
 }
 
 /** Servers for the embedded default: every kind of URL against the local coturn. */
@@ -163,7 +166,7 @@ async function runCalls(ctx: RunContext, page: ProbePage, dataAfter: Promise<voi
     await runPlannedCalls(
       { caller: page, callee: page },
       plans,
-      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: dataMs, media: ctx.config.media, dataAfter, signal: ctx.signal },
+      { relayUrl: relay.url, setupTimeoutMs: ctx.config.timeoutMs, durationMs: dataMs, media: ctx.config.media, dataAfter, signal: ctx.signal, thresholds: ctx.thresholds },
       ({ call, check }) => {
         ctx.calls.push(ctx.signal.aborted ? { ...call, status: 'skip', code: CheckCode.INTERRUPTED } : call);
         ctx.add(check);
@@ -236,6 +239,7 @@ export async function check(options: CheckOptions = {}): Promise<Report> {
     candidates: [],
     calls: [],
     embedded: null,
+    thresholds: [CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS, ...expectations.flatMap((e) => (e.kind === 'throughput' ? [e.minBps] : []))],
     add: (c) => {
       // A check that ends after the run was stopped did not finish: its outcome (a closed page,
       // an aborted probe) is an artifact of the stop, not a finding about the network.

@@ -233,6 +233,17 @@ describe('the headline: what the callee\'s application received', () => {
     expect(steadyDeliveredRate(s)).toBe(3.3e6);
   });
 
+  it('states its 90 % margin: the t interval of the steady intervals\' mean, in percent of it', () => {
+    const steady = app.slice(4);
+    const n = steady.length;
+    const mean = steady.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(steady.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    const t95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86][n - 2] ?? NaN;
+    expect(throughputOf(caller, callee)?.marginPercent).toBeCloseTo(((t95 * sd) / Math.sqrt(n) / mean) * 100, 1);
+    // Without a steady interval there is no margin to state.
+    expect(throughputOf(caller, { ...callee, receiveCounter: counterOf(transport.slice(0, 4), app.slice(0, 4)) })?.marginPercent).toBeUndefined();
+  });
+
   it('a page that did not count application bytes, or a transfer too short for a steady interval: the whole transfer\'s goodput', () => {
     const old = counterOf(transport, app).map(({ appBytes: _b, appAtMs: _t, ...rest }) => rest);
     expect(throughputOf(caller, { ...callee, receiveCounter: old })?.bitsPerSecond).toBe(10_050_000);

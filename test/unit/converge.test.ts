@@ -18,12 +18,12 @@ describe('convergence', () => {
     const s = series(Array(16).fill(18));
     // Intervals after the 1 s warm-up start at 1000 ms: the 3rd of them ends at 1750 ms.
     expect(stopAt(s)).toBe(1750);
-    expect(convergence(s.slice(0, 7))).toMatchObject({ converged: true, rate: 18e6, plateau: 18e6, steadyIntervals: 3 });
+    expect(convergence(s.slice(0, 7))).toMatchObject({ converged: true, rate: 18e6, margin: 0, steadyIntervals: 3 });
   });
 
   it('never before a window of steady intervals, whatever the rate does before', () => {
     expect(convergence(series([18, 18, 18, 18, 18, 18]))).toMatchObject({ converged: false, steadyIntervals: 2 });
-    expect(convergence([])).toMatchObject({ converged: false, rate: null, plateau: null });
+    expect(convergence([])).toMatchObject({ converged: false, rate: null, margin: null });
   });
 
   it('a stall keeps it going until the stall no longer weighs on the figure', () => {
@@ -46,8 +46,34 @@ describe('convergence', () => {
     expect(convergence(s.filter((x) => x.atMs <= (at ?? Infinity))).rate).toBeGreaterThanOrEqual(12e6 * 0.85);
   });
 
-  it('a noisy path (intervals ±40 % apart) does not converge: it runs to the cap', () => {
-    expect(stopAt(series([60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100]))).toBeNull();
+  it('a noisy path (intervals ±40 % apart) stops once its figure is pinned to ±30 % and no threshold is in doubt', () => {
+    const noisy = series([60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100]);
+    const at = stopAt(noisy);
+    // 80 ± 20 Mbit/s per interval: five steady intervals (60, 100, 60, 100, 60) give a margin under ±30 %: 2.132·21.9/√5 = 20.9 of 76.
+    expect(at).toBe(2250);
+    const c = convergence(noisy.filter((x) => x.atMs <= (at ?? 0)));
+    expect(c.margin).toBeGreaterThan(0.15);
+    expect(c.margin).toBeLessThanOrEqual(0.3);
+  });
+
+  it('a threshold inside the margin keeps a noisy transfer going: it needs ±15 % then', () => {
+    const noisy = series([60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100]);
+    // A gate at 75 Mbit/s (throughput>75M) lies inside 76 ± 21: the figure must be known to ±15 %.
+    const stop = (thresholds: number[]) => {
+      for (let i = 1; i <= noisy.length; i++) if (convergence(noisy.slice(0, i), CONVERGENCE, thresholds).converged) return noisy[i - 1]?.atMs ?? null;
+      return null;
+    };
+    const withGate = stop([75e6]);
+    expect(withGate).not.toBeNull();
+    expect(withGate).toBeGreaterThan(2250);
+    const c = convergence(noisy.filter((x) => x.atMs <= (withGate ?? 0)), CONVERGENCE, [75e6]);
+    expect(c.margin).toBeLessThanOrEqual(0.15);
+    // The same gate far outside the interval does not hold it up.
+    expect(stop([5e6])).toBe(2250);
+  });
+
+  it('a path too noisy to pin down runs to the cap', () => {
+    expect(stopAt(series([10, 90, 5, 95, 10, 90, 5, 95, 10, 90, 5, 95]))).toBeNull();
   });
 
   it('respects the minimum transfer even with a short warm-up window', () => {

@@ -66,6 +66,17 @@ describe('renderHtml', () => {
     expect(matrix.match(/<td data-label/g)).toHaveLength(4 * 7);
   });
 
+  it("a call's chart states the headline's margin when the report has one", () => {
+    const r = loadFixture('healthy');
+    const call = r.calls?.find((c) => c.throughput);
+    expect(call).toBeDefined();
+    const withMargin = { ...r, calls: r.calls?.map((c) => (c === call && c.throughput ? { ...c, throughput: { ...c.throughput, marginPercent: 7.4 } } : c)) };
+    // The throughput card's facts line (the call's second card; the first is its setup timeline).
+    const facts = (html: string) => [...html.matchAll(new RegExp(`chart-card" data-call-id="${call!.id}"[^]*?</p>`, 'g'))].map((m) => htmlToText(m[0])).join(' | ');
+    expect(facts(renderHtml(withMargin))).toMatch(/delivered over .*\(±7 %, 90 % confidence\)/);
+    expect(facts(renderHtml(r))).not.toContain('confidence');
+  });
+
   it('failing: the verdict says fail and the findings carry severity, message and advice', () => {
     const r = loadFixture('failing');
     const html = renderHtml(r);
