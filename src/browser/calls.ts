@@ -14,8 +14,8 @@ import type { CallResult, ReceiveCount } from '../../probes/types.js';
 import { checkId, GATHER_ALL_ID, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
-import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS } from '../core/defaults.js';
-import { deliveredBitsPerSecond } from '../core/throughput.js';
+import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS, SLOW_START_MS } from '../core/defaults.js';
+import { deliveredBitsPerSecond, untilLastDelivery } from '../core/throughput.js';
 
 export { SLOW_SETUP_MS, LOW_THROUGHPUT_BPS, deliveredBitsPerSecond };
 
@@ -128,8 +128,7 @@ export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The first second of a transfer is SCTP's slow start (overshooting a shaper): left out of steady rates. */
-export const SLOW_START_MS = 1_000;
+export { SLOW_START_MS };
 
 /**
  * The callee's receive rate per sampling interval, from its cumulative transport counters.
@@ -241,23 +240,6 @@ function receivedOf(counter: readonly ReceiveCount[]): { receivedBitsPerSecond?:
   if (samples.length === 0) return {};
   const steady = steadyReceiveRate(samples);
   return { ...(steady !== null ? { receivedBitsPerSecond: steady } : {}), receivedSamples: samples };
-}
-
-/**
- * The samples the final headline is computed over: up to the last interval in which the
- * application received anything. After the caller's END the callee keeps counting until END
- * arrives, and on TURN/TCP or TLS behind a queue END can wait seconds behind retransmissions of
- * data already delivered: those intervals carry transport bytes and no application data, and
- * counted as the transfer's time they pulled the headline 13-20 % low (lab, rate-limited, 8 of 12
- * transfers run to the cap). An ordered channel delivers everything before END first, so no data
- * is left out. Only the finished transfer is trimmed: the stop rule (converge.ts) must keep
- * seeing a stall that is still going on. Pages that do not count application bytes: unchanged.
- */
-export function untilLastDelivery(samples: readonly ReceivedSample[]): readonly ReceivedSample[] {
-  if (!samples.some((x) => x.appBitsPerSecond !== undefined)) return samples;
-  let last = samples.length - 1;
-  while (last >= 0 && !((samples[last]?.appBitsPerSecond ?? 0) > 0)) last--;
-  return last < 0 ? samples : samples.slice(0, last + 1);
 }
 
 /** The call's throughput entry, headline first (see the schema's Throughput). Pure. */

@@ -54,3 +54,6 @@ export const PATH_QUALITY_DEFAULTS = {
   /** One-way loss (percent) from which the check warns; real-time media degrades beyond ~1-2 %. */
   lossThresholdPercent: 2,
 } as const;
+
+/** The first second of a transfer is SCTP's slow start (overshooting a shaper): left out of steady rates and of the headline. */
+export const SLOW_START_MS = 1_000;

@@ -57,6 +57,7 @@ export const FindingCode = {
   CALL_FAILED: 'CALL_FAILED', // the call with every server (policy all) failed
   SLOW_SETUP: 'SLOW_SETUP', // a call took longer than the threshold to connect
   LOW_THROUGHPUT: 'LOW_THROUGHPUT', // a call moved less than the threshold through the relay
+  DATA_CHANNEL_STALLED: 'DATA_CHANNEL_STALLED', // a call's data channel delivered nothing for >= 0.5 s while the link stayed busy (TURN/TCP meltdown, or head-of-line blocking)
   // ---- browser engines (--browser all)
   ENGINES_DISAGREE: 'ENGINES_DISAGREE', // a URL or relay call works in one engine (Chromium/Firefox) and not the other; names the likely cause
   PACKET_LOSS: 'PACKET_LOSS', // the UDP path to the server loses packets above the threshold (path-quality burst)

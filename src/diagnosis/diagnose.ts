@@ -16,6 +16,7 @@ import { callFailures } from './rules/call-failures.js';
 import { browserDnsFailure, dnsFailure } from './rules/dns.js';
 import { dualStack } from './rules/dual-stack.js';
 import { lowThroughput } from './rules/low-throughput.js';
+import { dataChannelStalled } from './rules/stalled.js';
 import { symmetricNat } from './rules/nat.js';
 import { packetLoss } from './rules/packet-loss.js';
 import { noRelayCandidate } from './rules/no-relay.js';
@@ -70,6 +71,7 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'turns-port', rule: turnsNotOn443 },
   { name: 'slow-setup', rule: slowSetup },
   { name: 'low-throughput', rule: lowThroughput },
+  { name: 'data-channel-stalled', rule: dataChannelStalled },
   { name: 'packet-loss', rule: packetLoss },
 ];
 

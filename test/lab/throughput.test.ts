@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { listLabNamespaces } from '../../src/services/lab/netns.js';
 import { loadScenario } from '../../src/services/lab/scenario.js';
 import { realCheckLabs } from './helpers.js';
+import { deliveryStalls } from '../../src/core/throughput.js';
+import { STALL_MIN_MS } from '../../src/diagnosis/rules/stalled.js';
 
 const runLab = realCheckLabs();
 
@@ -18,8 +20,27 @@ describe.each(['rate-limited', 'rate-limited-20'])('lab run %s: the headline a l
     const scenario = loadScenario(name);
     const limit = scenario.rateLimit?.bitsPerSecond ?? 0;
     const t0 = performance.now();
-    const r = await runLab(scenario, { durationS: 1, checkTimeoutMs: 90_000 });
-    console.log(`[lab] ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(r.timings, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
+    const attempt = async () => {
+      const r = await runLab(scenario, { durationS: 1, checkTimeoutMs: 90_000 }, false);
+      console.log(`[lab] ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(r.timings, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
+      return { r, failed: r.expectationResults.filter((x) => !x.pass) };
+    };
+    let { r, failed } = await attempt();
+    // One transfer per transport is one draw: over TURN/TCP and TLS behind a queue, 20-30 % of
+    // data-channel transfers stall (TCP meltdown; the minimal page's too, which its median of three
+    // hides). A miss is retried once only when it is that: a TCP/TLS comparison whose call carries
+    // the stall in its own evidence (DATA_CHANNEL_STALLED). Any other miss, or a second one, fails.
+    const stalledMiss = (x: (typeof failed)[number]) => {
+      const t = /^groundTruth\.throughputVsReferencePercent\.(tcp|tls)$/.exec(x.id)?.[1];
+      const call = r.report?.calls?.find((c) => c.policy === 'relay' && c.peer !== 'direct' && c.transport === t);
+      return t !== undefined && deliveryStalls(call?.throughput).ms >= STALL_MIN_MS;
+    };
+    if (failed.length > 0 && failed.every(stalledMiss)) {
+      console.log(`[lab] ${name}: retried once, the data channel stalled: ${failed.map((x) => x.id).join(', ')}`);
+      ({ r, failed } = await attempt());
+    }
+    expect(failed, JSON.stringify(failed)).toEqual([]);
+    expect(r.passed).toBe(true);
     for (const t of ['udp', 'tcp', 'tls'] as const) {
       const judged = r.expectationResults.find((x) => x.id === `groundTruth.throughputVsReferencePercent.${t}` && x.source === 'report');
       expect(judged, t).toBeDefined();

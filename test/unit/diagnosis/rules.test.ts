@@ -13,6 +13,7 @@ import { callFailures } from '../../../src/diagnosis/rules/call-failures.js';
 import { browserDnsFailure, dnsFailure } from '../../../src/diagnosis/rules/dns.js';
 import { dualStack } from '../../../src/diagnosis/rules/dual-stack.js';
 import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
+import { dataChannelStalled } from '../../../src/diagnosis/rules/stalled.js';
 import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
 import { noRelayCandidate } from '../../../src/diagnosis/rules/no-relay.js';
 import { packetLoss } from '../../../src/diagnosis/rules/packet-loss.js';
@@ -521,6 +522,46 @@ describe('LOW_THROUGHPUT', () =>
         return setCheck(r, 'call:relay/tcp', { status: 'warn', code: 'LOW_THROUGHPUT', details: {} });
       },
       want: [{ code: 'LOW_THROUGHPUT', ids: ['call:relay/tcp'] }],
+    },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+/**
+ * The healthy report with one call's receive series replaced: transport and application Mbit/s per
+ * 250 ms interval (the first 4 intervals are the warm-up), and the headline recomputed the way
+ * calls.ts does it (the mean of the application's steady intervals) so the rule sees a consistent call.
+ */
+function withSeries(callCheckId: string, transport: number[], app: number[]): Report {
+  const r = load('healthy');
+  const call = r.calls?.find((c) => c.checkId === callCheckId);
+  if (!call?.throughput) throw new Error(`fixture: no throughput for ${callCheckId}`);
+  const receivedSamples = transport.map((m, i) => ({ atMs: 250 * (i + 1), bitsPerSecond: m * 1e6, packetsPerSecond: 0, reverseBitsPerSecond: 0, reversePacketsPerSecond: 0, appBitsPerSecond: (app[i] ?? 0) * 1e6 }));
+  const steady = app.slice(4, Math.max(4, app.length - [...app].reverse().findIndex((x) => x > 0)));
+  call.throughput = { ...call.throughput, receivedSamples, bitsPerSecond: Math.round((steady.reduce((a, b) => a + b, 0) / Math.max(1, steady.length)) * 1e6) };
+  return r;
+}
+const flat = (n: number, m: number) => Array<number>(n).fill(m);
+
+describe('DATA_CHANNEL_STALLED', () =>
+  run(dataChannelStalled, [
+    {
+      // Lab, rate-limited-20, TURN/TCP: the transport kept receiving 17 Mbit/s, the application got nothing for 0.75 s.
+      name: 'TURN/TCP meltdown: 0.75 s without delivery on a busy link',
+      report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 17, 17, 0.2, 0, 0, 30, 17, 17, 17, 17]),
+      want: [{ code: 'DATA_CHANNEL_STALLED', severity: 'warn', ids: ['call:relay/tcp'], notIds: ['call:relay/udp', 'call:relay/tls'] }],
+    },
+    { name: 'one stalled interval (a single retransmission round) is ordinary', report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 17, 17, 0, 34, 17, 17, 17, 17, 17, 17]), want: [] },
+    {
+      // Loopback on a busy CPU: transport and application slow down together.
+      name: 'a CPU-bound slowdown is not a stall',
+      report: () => withSeries('call:relay/udp', [60, 60, 60, 60, 60, 5, 4, 5, 60, 60, 60, 60], [58, 58, 58, 58, 58, 0.1, 0.1, 0.1, 58, 58, 58, 58]),
+      want: [],
+    },
+    {
+      // The caller has stopped; END waits behind retransmissions of delivered data: no data was held up.
+      name: 'the wait for END after the last delivery is not a stall',
+      report: () => withSeries('call:relay/tls', flat(14, 3.3), [3.1, 3.2, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 0, 0, 0, 0, 0, 0]),
+      want: [],
     },
     { name: 'healthy', report: () => load('healthy'), want: [] },
   ]));
