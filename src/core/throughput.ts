@@ -1,5 +1,6 @@
 import type { ReceivedSample, Throughput } from './schema.js';
 import { SLOW_START_MS } from './defaults.js';
+import { median } from './stats.js';
 
 /**
  * The one throughput figure a call is judged and shown by (see the schema's Throughput): what the
@@ -39,8 +40,7 @@ export function deliveryStalls(t: Pick<Throughput, 'bitsPerSecond' | 'receivedSa
   const samples = untilLastDelivery(t?.receivedSamples ?? []);
   if (!t || !samples.some((x) => x.appBitsPerSecond !== undefined)) return { intervals: 0, ms: 0 };
   const steady = samples.map((x, i) => ({ x, from: samples[i - 1]?.atMs })).filter((s): s is { x: ReceivedSample; from: number } => s.from !== undefined && s.from >= SLOW_START_MS);
-  const transport = [...steady.map((s) => s.x.bitsPerSecond)].sort((a, b) => a - b);
-  const usual = transport[Math.floor(transport.length / 2)] ?? 0;
+  const usual = median(steady.map((s) => s.x.bitsPerSecond));
   let intervals = 0;
   let ms = 0;
   for (const { x, from } of steady) {

@@ -4,7 +4,8 @@
  * (which checks count for a transport, where throughput and loss live) is in small named
  * functions so the contract with `iceprobe check` can be adjusted in one place.
  */
-import { deliveredBitsPerSecond, SLOW_START_MS, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
+import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
+import { SLOW_START_MS } from '../../core/defaults.js';
 import { parseDualStackId } from '../../core/ids.js';
 import { gatherAllMappings } from '../../core/nat.js';
 import type { Check, Report } from '../../core/schema.js';
