@@ -15,7 +15,7 @@ import { checkId, GATHER_ALL_ID, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
 import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS, SLOW_START_MS } from '../core/defaults.js';
-import { deliveredBitsPerSecond, untilLastDelivery } from '../core/throughput.js';
+import { deliveredBitsPerSecond, steadyReceived, untilLastDelivery } from '../core/throughput.js';
 
 export { SLOW_SETUP_MS, LOW_THROUGHPUT_BPS, deliveredBitsPerSecond };
 
@@ -128,7 +128,7 @@ export function planCalls(servers: readonly ServerSpec[], gatherChecks: readonly
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-export { SLOW_START_MS };
+export { SLOW_START_MS, steadyReceived };
 
 /**
  * The callee's receive rate per sampling interval, from its cumulative transport counters.
@@ -167,10 +167,6 @@ export function receivedSamples(counter: readonly ReceiveCount[]): ReceivedSampl
   return out;
 }
 
-/** The intervals that start after the warm-up (an interval starts where the previous one ends). */
-export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSample[] {
-  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= SLOW_START_MS);
-}
 
 /**
  * The callee's steady receive rate: the median over the intervals after SLOW_START_MS.

@@ -28,6 +28,14 @@ export function untilLastDelivery(samples: readonly ReceivedSample[]): readonly 
   return last < 0 ? samples : samples.slice(0, last + 1);
 }
 
+/** The intervals that start after the warm-up (an interval starts where the previous one ends). */
+export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSample[] {
+  return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= SLOW_START_MS);
+}
+
+/** An interval delivering less than this share of the headline counts as stalled (deliveryStalls). */
+export const STALL_SHARE = 0.1;
+
 /**
  * Where the data channel stalled while the link did not: steady intervals (after SLOW_START_MS, up
  * to the last delivery) in which the application got less than STALL_SHARE of the headline while
@@ -39,18 +47,10 @@ export function untilLastDelivery(samples: readonly ReceivedSample[]): readonly 
 export function deliveryStalls(t: Pick<Throughput, 'bitsPerSecond' | 'receivedSamples'> | null | undefined): { intervals: number; ms: number } {
   const samples = untilLastDelivery(t?.receivedSamples ?? []);
   if (!t || !samples.some((x) => x.appBitsPerSecond !== undefined)) return { intervals: 0, ms: 0 };
-  const steady = samples.map((x, i) => ({ x, from: samples[i - 1]?.atMs })).filter((s): s is { x: ReceivedSample; from: number } => s.from !== undefined && s.from >= SLOW_START_MS);
-  const usual = median(steady.map((s) => s.x.bitsPerSecond));
-  let intervals = 0;
-  let ms = 0;
-  for (const { x, from } of steady) {
-    if ((x.appBitsPerSecond ?? Infinity) < STALL_SHARE * t.bitsPerSecond && x.bitsPerSecond >= 0.5 * usual && usual > 0) {
-      intervals++;
-      ms += x.atMs - from;
-    }
-  }
-  return { intervals, ms: Math.round(ms) };
+  const steady = steadyReceived(samples);
+  const usual = median(steady.map((x) => x.bitsPerSecond));
+  const stalled = steady.filter((x) => usual > 0 && (x.appBitsPerSecond ?? Infinity) < STALL_SHARE * t.bitsPerSecond && x.bitsPerSecond >= 0.5 * usual);
+  // Steady intervals are consecutive: each starts where the sample before it ends.
+  const ms = stalled.reduce((sum, x) => sum + x.atMs - (samples[samples.indexOf(x) - 1]?.atMs ?? x.atMs), 0);
+  return { intervals: stalled.length, ms: Math.round(ms) };
 }
-
-/** An interval delivering less than this share of the headline counts as stalled (deliveryStalls). */
-export const STALL_SHARE = 0.1;
