@@ -5,7 +5,6 @@
  */
 import type { CallCandidate, CallResult, CallSample, CallSpec, ReceiveCount } from './types.js';
 
-const CHUNK = 16 * 1024;
 const HIGH_WATER = 65536;
 const LOW_WATER = 16384;
 
@@ -473,7 +472,7 @@ export async function call(spec: CallSpec): Promise<CallResult> {
 
 async function pushData(s: Session, durationMs: number): Promise<void> {
   const { pc, channel: ch, spec, r } = s;
-  const chunk = new Uint8Array(CHUNK);
+  const chunk = new Uint8Array(spec.messageBytes);
   ch.bufferedAmountLowThreshold = LOW_WATER;
   let lowResolve: (() => void) | null = null;
   ch.onbufferedamountlow = () => {
@@ -494,7 +493,7 @@ async function pushData(s: Session, durationMs: number): Promise<void> {
   while (performance.now() < end && ch.readyState === 'open' && !s.stop) {
     while (ch.bufferedAmount < HIGH_WATER && ch.readyState === 'open') {
       ch.send(chunk);
-      appBytes += CHUNK;
+      appBytes += chunk.byteLength;
     }
     const waitLow = new Promise<void>((resolve) => (lowResolve = resolve));
     await Promise.race([waitLow, sleep(Math.max(1, Math.min(nextSample, end) - performance.now()))]);

@@ -63,6 +63,8 @@ export interface CallSpec {
   durationMs: number;
   /** Stats sampling interval. */
   sampleMs: number;
+  /** Size of each data-channel message the caller sends: the unit the application's count moves in. */
+  messageBytes: number;
   media: boolean;
 }
 

@@ -20,7 +20,7 @@ import type { CallResult, CallSpec, ReceiveCount } from '../../probes/types.js';
 import { judgeCall, notRunCall, ONE_SIDED_CALL_MAX_MS, receivedSamples, type PlannedCall } from './calls.js';
 import { iceServer } from '../config/ice-server.js';
 import { CONVERGENCE, convergence, type ConvergenceRule } from './converge.js';
-import { CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS } from '../core/defaults.js';
+import { CALL_LOW_THROUGHPUT_BPS, CALL_MESSAGE_BYTES, FINDING_LOW_THROUGHPUT_BPS } from '../core/defaults.js';
 
 export interface CallPages {
   caller: PageEvaluator;
@@ -108,6 +108,7 @@ class Runner {
       setupTimeoutMs: this.o.setupTimeoutMs,
       durationMs: this.capOf(plan),
       sampleMs: this.o.sampleMs ?? 250,
+      messageBytes: CALL_MESSAGE_BYTES,
       media: this.sendsMedia(plan),
     };
   }

@@ -14,7 +14,7 @@ import type { CallResult, ReceiveCount } from '../../probes/types.js';
 import { checkId, GATHER_ALL_ID, ONE_SIDED_CALL_PREFIX } from '../core/ids.js';
 import { formatHost, parseIceUri } from '../core/uri.js';
 
-import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, SLOW_SETUP_MS, SLOW_START_MS } from '../core/defaults.js';
+import { CALL_LOW_THROUGHPUT_BPS as LOW_THROUGHPUT_BPS, CALL_MESSAGE_BYTES, SLOW_SETUP_MS, SLOW_START_MS } from '../core/defaults.js';
 import { deliveredBitsPerSecond, steadyReceived, untilLastDelivery } from '../core/throughput.js';
 
 export { SLOW_SETUP_MS, LOW_THROUGHPUT_BPS, deliveredBitsPerSecond };
@@ -219,9 +219,15 @@ export function steadyDeliveredRate(samples: readonly ReceivedSample[]): number 
  * the t half-width around it (the headline is their time-weighted mean, so the two agree but for
  * the transport cap). null with fewer than two steady intervals or nothing delivered.
  */
-export function headlineInterval(samples: readonly ReceivedSample[]): { mean: number; half: number } | null {
-  const xs = steadyReceived(samples).map(deliveredOf);
-  const half = meanMargin90(xs);
+export function headlineInterval(samples: readonly ReceivedSample[], messageBytes = CALL_MESSAGE_BYTES): { mean: number; half: number } | null {
+  const steady = steadyReceived(samples);
+  const xs = steady.map(deliveredOf);
+  // An interval's count moves in whole messages: its rate is uniform within one message's worth
+  // (sd = step / sqrt 12), so three equal intervals still leave that much doubt.
+  const first = steady[0];
+  const spanS = first ? ((steady.at(-1)?.atMs ?? 0) - (samples[samples.indexOf(first) - 1]?.atMs ?? 0)) / 1000 : 0;
+  const step = spanS > 0 ? (messageBytes * 8 * steady.length) / spanS : 0;
+  const half = meanMargin90(xs, step / Math.sqrt(12));
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return half === null || mean <= 0 ? null : { mean, half };
 }

@@ -12,7 +12,7 @@
  *   3. the last `window` intervals are not a climb (each above the one before: a ramp still
  *      going, which no margin can describe);
  *   4. the headline's 90 % confidence margin (core/stats.ts meanMargin90, from the spread of the
- *      steady intervals) is within ±`tolerance` of the figure; or within ±`clearTolerance` when
+ *      steady intervals, never narrower than their whole-message counts allow) is within ±`tolerance` of the figure; or within ±`clearTolerance` when
  *      no threshold that judges the figure (`thresholds`: the call check's and the finding's
  *      LOW_THROUGHPUT, every `--expect throughput>` gate) lies inside the interval: the verdict
  *      can no longer change, and the report states the margin (Throughput.marginPercent).

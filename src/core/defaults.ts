@@ -55,5 +55,12 @@ export const PATH_QUALITY_DEFAULTS = {
   lossThresholdPercent: 2,
 } as const;
 
+/**
+ * Size of each message a call's caller sends (CallSpec.messageBytes). The callee's application
+ * count moves in these steps, so a 250 ms interval's rate is known only to one message's worth
+ * (16 KiB in 250 ms: 0.52 Mbit/s); the headline's margin accounts for it (browser/calls.ts).
+ */
+export const CALL_MESSAGE_BYTES = 16 * 1024;
+
 /** The first second of a transfer is SCTP's slow start (overshooting a shaper): left out of steady rates and of the headline. */
 export const SLOW_START_MS = 1_000;

@@ -18,12 +18,14 @@ const T95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812,
  * taken as independent samples), in the values' unit; null for fewer than two values.
  * For interval rates of one transfer this is how far the mean could still move: bursty delivery
  * (a stall, then a burst) is negatively correlated, so the margin errs on the wide side; a slow
- * drift is not caught by it (the convergence rule refuses a climb separately).
+ * drift is not caught by it (the convergence rule refuses a climb separately). `minSd` floors the
+ * standard deviation: values known only to a step (whole messages per interval) that happen to
+ * agree do not make a mean certain.
  */
-export function meanMargin90(xs: readonly number[]): number | null {
+export function meanMargin90(xs: readonly number[], minSd = 0): number | null {
   const n = xs.length;
   if (n < 2) return null;
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return ((T95[n - 2] ?? 1.645) * Math.sqrt(variance)) / Math.sqrt(n);
+  return ((T95[n - 2] ?? 1.645) * Math.max(minSd, Math.sqrt(variance))) / Math.sqrt(n);
 }

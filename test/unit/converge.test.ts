@@ -18,7 +18,19 @@ describe('convergence', () => {
     const s = series(Array(16).fill(18));
     // Intervals after the 1 s warm-up start at 1000 ms: the 3rd of them ends at 1750 ms.
     expect(stopAt(s)).toBe(1750);
-    expect(convergence(s.slice(0, 7))).toMatchObject({ converged: true, rate: 18e6, margin: 0, steadyIntervals: 3 });
+    expect(convergence(s.slice(0, 7))).toMatchObject({ converged: true, rate: 18e6, steadyIntervals: 3 });
+    // Equal intervals are not certainty: each is known to one 16 KiB message per 250 ms (0.52 Mbit/s,
+    // sd 0.52/√12), so the margin is t(2) · 0.151 / √3 = 0.255 Mbit/s of 18.
+    expect(convergence(s.slice(0, 7)).margin).toBeCloseTo(0.255154 / 18, 4);
+  });
+
+  it('three equal intervals on a slow link state the margin their whole-message steps leave (lab, 4 Mbit/s, TURN/UDP)', () => {
+    // 6 messages of 16 KiB per 250 ms read 3.15 Mbit/s; the link carried 3.35 (6.4 messages).
+    const c = convergence(series([2.0, 1.6, 2.6, 3.7, 3.146, 3.146, 3.146]));
+    expect(c.converged).toBe(true);
+    expect(c.margin).toBeCloseTo((2.92 * (0.524288 / Math.sqrt(12))) / Math.sqrt(3) / 3.146, 3);
+    // The figure the margin belongs to, ± that margin, holds what the link carried.
+    expect(3.146 * (1 + (c.margin ?? 0))).toBeGreaterThan(3.35 * 0.999);
   });
 
   it('never before a window of steady intervals, whatever the rate does before', () => {

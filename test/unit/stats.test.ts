@@ -19,6 +19,12 @@ describe('meanMargin90', () => {
     expect(meanMargin90([0, 2])).toBeCloseTo(6.314, 3);
   });
 
+  it('floors the standard deviation at minSd: identical values known only to a step are not certain', () => {
+    expect(meanMargin90([7, 7, 7], 1)).toBeCloseTo((2.92 * 1) / Math.sqrt(3), 6);
+    // A spread wider than the floor is used as it is.
+    expect(meanMargin90([1, 2, 3, 4, 5], 0.1)).toBeCloseTo(1.5076, 3);
+  });
+
   it('is 0 for identical values and null for fewer than two', () => {
     expect(meanMargin90([7, 7, 7])).toBe(0);
     expect(meanMargin90([7])).toBeNull();

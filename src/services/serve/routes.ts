@@ -12,6 +12,7 @@
  *
  * Every /api/ request is rate-limited per client address and gated by the link tokens.
  */
+import { CALL_MESSAGE_BYTES } from '../../core/defaults.js';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlannedCall } from '../../browser/calls.js';
@@ -153,6 +154,7 @@ function callSpec(ctx: ServeContext, plan: PlannedCall, room: string, role: Call
     setupTimeoutMs: ctx.timeoutMs,
     durationMs: ctx.durationMs,
     sampleMs: 250,
+    messageBytes: CALL_MESSAGE_BYTES,
     media: false,
   };
 }
