@@ -7,7 +7,7 @@
  *   1  a check failed (or, with --strict, warned)
  *   2  usage, configuration or environment error (one line each, naming the input and the fix)
  *   3  internal error (a bug: please report it)
- *   130 interrupted (a partial report is still written)
+ *   130 interrupted by Ctrl-C, 143 by SIGTERM (a partial report is still written)
  */
 // Only the signal handlers load before main() runs: ESM links every static import before it
 // evaluates any, so with static imports of yargs and the commands Ctrl-C in the first second

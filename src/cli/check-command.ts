@@ -1,7 +1,7 @@
 /** `iceprobe check`: flags → check() → table / JSON / HTML / JUnit → exit code. */
 import type { Argv, ArgumentsCamelCase, InferredOptionTypes } from 'yargs';
 import { CHECK_CALL_DURATION_S, DEFAULT_TIMEOUT_MS } from '../core/defaults.js';
-import { EXIT, OutputError, RunError, UsageError } from '../core/errors.js';
+import { EXIT, exitCodeForSignal, OutputError, RunError, UsageError, type StopSignal } from '../core/errors.js';
 import { onInterrupt } from '../core/lifecycle.js';
 import type { Report } from '../core/schema.js';
 import type { WriteTargets } from '../../reports/write.js';
@@ -58,7 +58,12 @@ export type CheckArgs = ArgumentsCamelCase<InferredOptionTypes<typeof options>>;
 export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> {
   if (args.json === '' || args.html === '' || args.junit === '') throw new UsageError('--json, --html and --junit need a path (or - for --json)');
   const controller = new AbortController();
-  const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
+  // The signal that stopped the run picks the exit code: Ctrl-C 130, SIGTERM 143 (as every command).
+  let stoppedBy: StopSignal = 'SIGINT';
+  const stopListening = onInterrupt((signal) => {
+    stoppedBy = signal;
+    controller.abort(new Error('interrupted'));
+  });
   // Loaded here, not at start-up: the browser stack is heavy and `--help` should be instant.
   const [{ check }, { renderTable }, { writeReports, checkWriteTargets }] = await Promise.all([
     import('../run/check.js'),
@@ -126,7 +131,7 @@ export async function runCheckCommand(args: CheckArgs, io: Io): Promise<number> 
   if (writeFailure) throw writeFailure;
   if (report.partial) {
     io.err('iceprobe: interrupted: the report holds what was measured until then');
-    return EXIT.interrupted;
+    return exitCodeForSignal(stoppedBy);
   }
   const strict = args.strict ?? false;
   return report.summary.failed > 0 || (strict && report.summary.warned > 0) ? EXIT.checkFailed : EXIT.ok;

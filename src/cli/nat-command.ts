@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { onInterrupt } from '../core/lifecycle.js';
-import { EXIT, OutputError, UsageError, echoInput, readFailure } from '../core/errors.js';
+import { EXIT, exitCodeForSignal, OutputError, UsageError, echoInput, readFailure, type StopSignal } from '../core/errors.js';
 import { MAX_LIFETIME_SECONDS } from '../probes-node/nat-limits.js';
 import type { Check } from '../core/schema.js';
 import { parseIceUri } from '../core/uri.js';
@@ -91,7 +91,12 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
   io.progress?.(`probing ${uri.canonical}${args.natLifetime ? ` (lifetime up to ${args.natLifetime} s)` : ''}…`);
   // Ctrl-C stops the probe; what it saw so far is still printed, and the exit is 130.
   const controller = new AbortController();
-  const stopListening = onInterrupt(() => controller.abort(new Error('interrupted')));
+  // The signal that stopped the run picks the exit code: Ctrl-C 130, SIGTERM 143 (as every command).
+  let stoppedBy: StopSignal = 'SIGINT';
+  const stopListening = onInterrupt((signal) => {
+    stoppedBy = signal;
+    controller.abort(new Error('interrupted'));
+  });
   const { runNatProbe } = await import('../probes-node/nat.js');
   const check = await runNatProbe(uri, {
     signal: controller.signal,
@@ -116,7 +121,7 @@ export async function runNat(args: NatArgs, io: Io): Promise<number> {
   }
   if (controller.signal.aborted) {
     io.err('iceprobe: interrupted: the verdict holds what was measured until then');
-    return EXIT.interrupted;
+    return exitCodeForSignal(stoppedBy);
   }
   return check.status === 'fail' ? EXIT.checkFailed : EXIT.ok;
 }

@@ -1,5 +1,5 @@
 /**
- * Signals at random moments of a real run (embedded coturn + Chromium), seeded: exit 130 (or the
+ * Signals at random moments of a real run (embedded coturn + Chromium), seeded: exit 130, 143 for SIGTERM (or the
  * run's own verdict if it finished first), the partial report written, no coturn, Chromium or
  * temp dir left. A SIGKILL of iceprobe still takes coturn and its run dir with it (watchdog).
  */
@@ -18,7 +18,7 @@ function reportProblems(path: string, code: number | null): string[] {
   const rep = Report.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!rep.success) return ['report does not match the schema'];
   const out: string[] = [];
-  if (code === 130) {
+  if (code === 130 || code === 143) {
     if (rep.data.partial !== true) out.push('interrupted, but the report is not partial');
     if (rep.data.findings[0]?.code !== 'RUN_INTERRUPTED' && rep.data.summary.failed === 0) out.push(`headline ${rep.data.findings[0]?.code}`);
     const artifacts = rep.data.checks.filter((c) => c.status === 'fail' && /closed|abort/i.test(c.message ?? ''));
@@ -52,8 +52,8 @@ describe('Ctrl-C at random moments of a real run', () => {
           }
         },
       });
-      // SIGTERM too ends an interrupted run with 130 (the CLI's one code for "interrupted").
-      const problems = [...problemsOf(run, { maxMs: 30_000, exit: [0, 1, 130] }), ...reportProblems(json, run.code), ...(await leftovers(run, 5_000))];
+      // An interrupted run exits 128 + the signal: Ctrl-C 130, SIGTERM 143 (as relay, serve, exporter, lab).
+      const problems = [...problemsOf(run, { maxMs: 30_000, exit: [0, 1, c.sig === 'SIGTERM' ? 143 : 130] }), ...reportProblems(json, run.code), ...(await leftovers(run, 5_000))];
       rmSync(json, { force: true });
       rmSync(run.tmp, { recursive: true, force: true });
       record(c.name, problems);
