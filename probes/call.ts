@@ -7,6 +7,8 @@ import type { CallCandidate, CallResult, CallSample, CallSpec, ReceiveCount } fr
 
 const HIGH_WATER = 65536;
 const LOW_WATER = 16384;
+const RTT_WAIT_MS = 1_000;
+const RTT_POLL_MS = 50;
 
 type Msg = { type: string; [k: string]: unknown };
 
@@ -355,7 +357,15 @@ async function close(key: string, s: Session, error: unknown): Promise<CallResul
   const { r } = s;
   try {
     if (error !== null) throw error;
-    const fin = await readStats(s.pc);
+    let fin = await readStats(s.pc);
+    // A call closed right after setup (no data phase) may not have its pair's first RTT sample
+    // yet on a busy machine: wait for it, briefly and within a bound.
+    const until = performance.now() + RTT_WAIT_MS;
+    while (r.rtts.length === 0 && fin.rttMs === null && performance.now() < until) {
+      await sleep(RTT_POLL_MS);
+      fin = await readStats(s.pc);
+    }
+    if (r.rtts.length === 0 && fin.rttMs !== null) r.rtts.push(fin.rttMs);
     r.selectedPair = fin.selectedPair;
     r.selectedPairChanges = fin.pairChanges;
     r.media = fin.media;
