@@ -30,9 +30,12 @@ describe.each(['rate-limited', 'rate-limited-20'])('lab run %s: the headline a l
     // data-channel transfers stall (TCP meltdown; the minimal page's too, which its median of three
     // hides). A miss is retried once only when it is that: a TCP/TLS comparison whose call carries
     // the meltdown in its own evidence: a stall (DATA_CHANNEL_STALLED), or a callee whose transport
-    // received at least twice what its application got (retransmissions filling the link without
-    // any one interval going quiet; CI, rate-limited-20, TURN/TCP: 5.0 Mbit/s delivered against the
-    // minimal page's 16.9). Any other miss, or a second one, fails.
+    // received at least 1.5× what its application got: a third of what crossed the link or more was
+    // retransmitted duplicates, filling the link without any one interval going quiet (CI,
+    // rate-limited-20, TURN/TCP: 5.0 Mbit/s delivered against the minimal page's 16.9; another run
+    // 9.07 delivered, 16.99 received, i.e. 1.87×); a healthy transfer reads 1.0-1.2× (loopback: UDP 1.15,
+    // TCP 1.01, TLS 1.19). Any other
+    // miss, or a second one, fails.
     const meltdownMiss = (x: (typeof failed)[number]) => {
       const t = /^groundTruth\.throughputVsReferencePercent\.(tcp|tls)$/.exec(x.id)?.[1];
       if (t === undefined) return false;
@@ -40,7 +43,7 @@ describe.each(['rate-limited', 'rate-limited-20'])('lab run %s: the headline a l
       const stalledMs = deliveryStalls(tp).ms;
       const received = tp?.receivedBitsPerSecond;
       console.log(`[lab] ${name} ${t} missed: headline ${tp?.bitsPerSecond}, transport received ${received}, stalled ${stalledMs} ms`);
-      return stalledMs >= STALL_MIN_MS || (received !== undefined && received >= 2 * (tp?.bitsPerSecond ?? Infinity));
+      return stalledMs >= STALL_MIN_MS || (received !== undefined && received >= 1.5 * (tp?.bitsPerSecond ?? Infinity));
     };
     if (failed.length > 0 && failed.every(meltdownMiss)) {
       console.log(`[lab] ${name}: retried once, the data channel melted down: ${failed.map((x) => x.id).join(', ')}`);
