@@ -33,9 +33,8 @@ describe.each(['rate-limited', 'rate-limited-20'])('lab run %s: the headline a l
     // received at least 1.5× what its application got: a third of what crossed the link or more was
     // retransmitted duplicates, filling the link without any one interval going quiet (CI,
     // rate-limited-20, TURN/TCP: 5.0 Mbit/s delivered against the minimal page's 16.9; another run
-    // 9.07 delivered, 16.99 received, i.e. 1.87×); a healthy transfer reads 1.0-1.2× (loopback: UDP 1.15,
-    // TCP 1.01, TLS 1.19). Any other
-    // miss, or a second one, fails.
+    // 9.07 delivered, 16.99 received, i.e. 1.87×); a healthy transfer reads 1.0-1.2× (loopback:
+    // UDP 1.15, TCP 1.01, TLS 1.19). Any other miss, or a second one, fails.
     const meltdownMiss = (x: (typeof failed)[number]) => {
       const t = /^groundTruth\.throughputVsReferencePercent\.(tcp|tls)$/.exec(x.id)?.[1];
       if (t === undefined) return false;

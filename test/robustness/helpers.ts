@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitCodeForSignal } from '../../src/core/errors.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
@@ -96,7 +97,7 @@ export function problemsOf(r: Run, o: { secrets?: readonly string[]; files?: rea
   // default disposition when it closes its signal handles, so a second Ctrl-C landing in those last
   // milliseconds ends the process by the signal itself (CI, "SIGINT twice", 200 ms apart, after the
   // partial report was written); no JavaScript runs there to prevent it.
-  const code = r.code ?? (r.signal === 'SIGINT' ? 130 : r.signal === 'SIGTERM' ? 143 : null);
+  const code = r.code ?? (r.signal === 'SIGINT' || r.signal === 'SIGTERM' ? exitCodeForSignal(r.signal) : null);
   if (code === null || !allowed.includes(code)) bad.push(`exit ${r.code ?? r.signal}, want one of ${allowed.join('/')}`);
   if (r.ms > o.maxMs) bad.push(`took ${Math.round(r.ms)} ms > ${o.maxMs}`);
   for (const line of r.stderr.split('\n').filter((l) => l !== '')) {
