@@ -33,6 +33,12 @@ export function steadyReceived(samples: readonly ReceivedSample[]): ReceivedSamp
   return samples.filter((_, i) => i > 0 && (samples[i - 1]?.atMs ?? 0) >= SLOW_START_MS);
 }
 
+/** How long the interval ending at samples[i] lasted (an interval starts where the previous one ends). */
+function intervalMs(samples: readonly ReceivedSample[], i: number): number {
+  const x = samples[i];
+  return x ? x.atMs - (samples[i - 1]?.atMs ?? x.atMs) : 0;
+}
+
 /** An interval delivering less than this share of the headline counts as stalled (deliveryStalls). */
 export const STALL_SHARE = 0.1;
 
@@ -50,7 +56,62 @@ export function deliveryStalls(t: Pick<Throughput, 'bitsPerSecond' | 'receivedSa
   const steady = steadyReceived(samples);
   const usual = median(steady.map((x) => x.bitsPerSecond));
   const stalled = steady.filter((x) => usual > 0 && (x.appBitsPerSecond ?? Infinity) < STALL_SHARE * t.bitsPerSecond && x.bitsPerSecond >= 0.5 * usual);
-  // Steady intervals are consecutive: each starts where the sample before it ends.
-  const ms = stalled.reduce((sum, x) => sum + x.atMs - (samples[samples.indexOf(x) - 1]?.atMs ?? x.atMs), 0);
+  const ms = stalled.reduce((sum, x) => sum + intervalMs(samples, samples.indexOf(x)), 0);
   return { intervals: stalled.length, ms: Math.round(ms) };
+}
+
+/**
+ * What crossed the link to the callee for each bit its application got, above which the rest was
+ * duplicates (deliveryOverhead). A healthy transfer's transport counts DTLS, SCTP and TURN framing
+ * on top of the payload: 1.01-1.19x on loopback (UDP 1.15, TCP 1.01, TLS 1.19) and on the lab's
+ * shaped links. 1.5x means a third or more of what arrived had arrived before.
+ */
+export const DUPLICATE_RATIO = 1.5;
+
+/**
+ * The callee's transport rate against its application's, over the intervals the headline is made
+ * of (steady, up to the last delivery), and their ratio. Over TURN/TCP or TLS behind a queue SCTP
+ * can retransmit into losses TCP has already repaired (TCP meltdown) without any interval going
+ * quiet: the link stays full, every chunk arrives more than once, and the application gets half
+ * (lab CI, rate-limited-20, TURN/TCP: 9.07 Mbit/s delivered, 16.99 received, the minimal page
+ * 16.88). null without application counts or with fewer than 3 steady intervals.
+ */
+export function deliveryOverhead(
+  t: Pick<Throughput, 'receivedSamples'> | null | undefined,
+): { receivedBitsPerSecond: number; deliveredBitsPerSecond: number; ratio: number } | null {
+  const samples = untilLastDelivery(t?.receivedSamples ?? []);
+  if (!samples.some((x) => x.appBitsPerSecond !== undefined)) return null;
+  const steady = steadyReceived(samples);
+  let ms = 0;
+  let link = 0;
+  let app = 0;
+  for (const x of steady) {
+    const dt = intervalMs(samples, samples.indexOf(x));
+    ms += dt;
+    link += x.bitsPerSecond * dt;
+    app += (x.appBitsPerSecond ?? 0) * dt;
+  }
+  if (steady.length < 3 || ms <= 0 || app <= 0) return null;
+  return { receivedBitsPerSecond: link / ms, deliveredBitsPerSecond: app / ms, ratio: link / app };
+}
+
+/** Stalls shorter than this (one 250 ms interval: one retransmission round) are ordinary. */
+export const STALL_MIN_MS = 500;
+
+/**
+ * How a call's data channel melted down, if it did: it stalled for STALL_MIN_MS or more on a busy
+ * link (deliveryStalls), or its link carried DUPLICATE_RATIO times what it delivered without a
+ * quiet interval (deliveryOverhead). Either way the headline is what the application got, and
+ * `linkBitsPerSecond` (the callee's transport over the same intervals; the headline when there
+ * were too few) is what the path carried meanwhile: the figure that says whether the link, not
+ * the meltdown, is slow. null for a transfer that did neither.
+ */
+export function meltdownOf(
+  t: Pick<Throughput, 'bitsPerSecond' | 'receivedSamples'> | null | undefined,
+): { stalledMs: number; ratio: number | null; linkBitsPerSecond: number } | null {
+  if (!t) return null;
+  const stalledMs = deliveryStalls(t).ms;
+  const o = deliveryOverhead(t);
+  if (stalledMs < STALL_MIN_MS && (o === null || o.ratio < DUPLICATE_RATIO)) return null;
+  return { stalledMs, ratio: o?.ratio ?? null, linkBitsPerSecond: o?.receivedBitsPerSecond ?? t.bitsPerSecond };
 }

@@ -17,6 +17,7 @@ import { browserDnsFailure, dnsFailure } from './rules/dns.js';
 import { dualStack } from './rules/dual-stack.js';
 import { lowThroughput } from './rules/low-throughput.js';
 import { dataChannelStalled } from './rules/stalled.js';
+import { dataChannelRetransmitting } from './rules/retransmitting.js';
 import { symmetricNat } from './rules/nat.js';
 import { packetLoss } from './rules/packet-loss.js';
 import { noRelayCandidate } from './rules/no-relay.js';
@@ -72,6 +73,7 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'slow-setup', rule: slowSetup },
   { name: 'low-throughput', rule: lowThroughput },
   { name: 'data-channel-stalled', rule: dataChannelStalled },
+  { name: 'data-channel-retransmitting', rule: dataChannelRetransmitting },
   { name: 'packet-loss', rule: packetLoss },
 ];
 

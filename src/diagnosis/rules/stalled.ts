@@ -8,12 +8,16 @@
  * a low figure from such a call says nothing about the link's capacity.
  */
 import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
-import { deliveryStalls } from '../../core/throughput.js';
+import { deliveryStalls, STALL_MIN_MS } from '../../core/throughput.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 
-/** Stalls shorter than this (one 250 ms interval: one retransmission round) are ordinary. */
-export const STALL_MIN_MS = 500;
+/** Re-exported: the threshold lives with the detector (core/throughput.ts meltdownOf). */
+export { STALL_MIN_MS };
+
+/** What to do about TCP meltdown (shared with DATA_CHANNEL_RETRANSMITTING). */
+export const TCP_MELTDOWN_ADVICE =
+  'Let clients reach TURN over UDP (UDP 3478 and the relay ports open toward the server); where only TCP/TLS gets through, keep the uplink\'s queue short (a shallow shaper or AQM such as fq_codel on the router) and expect lower, burstier bitrates.';
 
 export const dataChannelStalled: Rule = (input) => {
   const ev = evidenceOf(input);
@@ -37,7 +41,7 @@ export const dataChannelStalled: Rule = (input) => {
           ? 'Over TURN/TCP or TLS that is SCTP retransmitting into a queue whose losses TCP hides from it (TCP meltdown): real-time media over this path freezes the same way, and the throughput figure says less about the link than about the stall.'
           : 'An ordered data channel waits behind each lost packet: real-time media over this path will stutter.'),
       overTcp
-        ? 'Let clients reach TURN over UDP (UDP 3478 and the relay ports open toward the server); where only TCP/TLS gets through, keep the uplink\'s queue short (a shallow shaper or AQM such as fq_codel on the router) and expect lower, burstier bitrates.'
+        ? TCP_MELTDOWN_ADVICE
         : 'Find the loss (see PACKET_LOSS and the path-quality checks): a lossy or bufferbloated link, or a relay dropping under load.',
       stalled.map((s) => s.id),
     ),

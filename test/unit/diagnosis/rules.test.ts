@@ -14,6 +14,7 @@ import { browserDnsFailure, dnsFailure } from '../../../src/diagnosis/rules/dns.
 import { dualStack } from '../../../src/diagnosis/rules/dual-stack.js';
 import { lowThroughput } from '../../../src/diagnosis/rules/low-throughput.js';
 import { dataChannelStalled } from '../../../src/diagnosis/rules/stalled.js';
+import { dataChannelRetransmitting } from '../../../src/diagnosis/rules/retransmitting.js';
 import { symmetricNat } from '../../../src/diagnosis/rules/nat.js';
 import { noRelayCandidate } from '../../../src/diagnosis/rules/no-relay.js';
 import { packetLoss } from '../../../src/diagnosis/rules/packet-loss.js';
@@ -523,6 +524,17 @@ describe('LOW_THROUGHPUT', () =>
       },
       want: [{ code: 'LOW_THROUGHPUT', ids: ['call:relay/tcp'] }],
     },
+    {
+      // Lab CI, rate-limited-20, TURN/TCP: 1.8 Mbit/s delivered while the link carried 17: DATA_CHANNEL_STALLED's cause, not a slow link.
+      name: 'a meltdown on a fast link is not low throughput',
+      report: () => withSeries('call:relay/tcp', flat(16, 17), [15, 12, 14, 17, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 3]),
+      want: [],
+    },
+    {
+      name: 'a meltdown on a slow link still is (its link carried 3 Mbit/s)',
+      report: () => withSeries('call:relay/tcp', flat(14, 3), [2, 1.5, 1.2, 1.2, 1.2, 1.1, 1.2, 1.3, 1.2, 1.1, 1.2, 1.3, 1.2, 1.2]),
+      want: [{ code: 'LOW_THROUGHPUT', ids: ['call:relay/tcp'], notIds: ['call:relay/udp', 'call:relay/tls'] }],
+    },
     { name: 'healthy', report: () => load('healthy'), want: [] },
   ]));
 
@@ -564,6 +576,42 @@ describe('DATA_CHANNEL_STALLED', () =>
       want: [],
     },
     { name: 'healthy', report: () => load('healthy'), want: [] },
+  ]));
+
+describe('DATA_CHANNEL_RETRANSMITTING', () =>
+  run(dataChannelRetransmitting, [
+    {
+      // Lab CI, rate-limited-20, TURN/TCP: the link full at 17 Mbit/s, the application getting 9 throughout, no quiet interval.
+      name: 'TURN/TCP meltdown without a stall: the link carried 1.9x what was delivered',
+      report: () => withSeries('call:relay/tcp', flat(14, 17), [12, 10, 9, 9, 9.5, 8.5, 9, 9, 9.5, 8.5, 9, 9, 9, 9]),
+      want: [{ code: 'DATA_CHANNEL_RETRANSMITTING', severity: 'warn', ids: ['call:relay/tcp'], notIds: ['call:relay/udp', 'call:relay/tls'] }],
+    },
+    {
+      name: 'over UDP too (acknowledgements queued past the retransmission timer)',
+      report: () => withSeries('call:relay/udp', flat(14, 20), [15, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12]),
+      want: [{ code: 'DATA_CHANNEL_RETRANSMITTING', ids: ['call:relay/udp'], notIds: ['call:relay/tcp', 'call:relay/tls'] }],
+    },
+    // Framing: DTLS, SCTP and TURN headers on top of the payload (loopback TLS read 1.19x).
+    { name: 'a healthy transfer\'s framing overhead (1.2x) is not retransmission', report: () => withSeries('call:relay/tls', flat(14, 20.2), flat(14, 17)), want: [] },
+    {
+      // The stall is DATA_CHANNEL_STALLED's finding; the same call is not explained twice.
+      name: 'a call that stalled is not cited again',
+      report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 9, 9, 0.2, 0, 0, 9, 9, 9, 9, 9]),
+      want: [],
+    },
+    {
+      // The caller has stopped; END waits behind retransmissions of delivered data: not the headline's time.
+      name: 'the busy wait for END after the last delivery is not counted',
+      report: () => withSeries('call:relay/tls', flat(14, 3.6), [3.1, 3.2, 3.3, 3.3, 3.3, 3.3, 3.3, 3.3, 0, 0, 0, 0, 0, 0]),
+      want: [],
+    },
+    {
+      name: 'fewer than three steady intervals say nothing',
+      report: () => withSeries('call:relay/tcp', flat(6, 17), [12, 10, 9, 9, 9, 9]),
+      want: [],
+    },
+    { name: 'healthy', report: () => load('healthy'), want: [] },
+    { name: 'lab: rate-limited (4 Mbit/s)', report: () => load('rate-limited'), want: [] },
   ]));
 
 describe('PACKET_LOSS', () =>
