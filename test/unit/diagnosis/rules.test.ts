@@ -530,6 +530,8 @@ describe('LOW_THROUGHPUT', () =>
       report: () => withSeries('call:relay/tcp', flat(16, 17), [15, 12, 14, 17, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 3]),
       want: [],
     },
+    // Recorded (see DATA_CHANNEL_STALLED): 2.4 Mbit/s delivered, the link carried 15.5.
+    { name: 'a recorded meltdown on a 20 Mbit/s link is not low throughput', report: () => load('meltdown-tcp'), want: [] },
     {
       name: 'a meltdown on a slow link still is (its link carried 3 Mbit/s)',
       report: () => withSeries('call:relay/tcp', flat(14, 3), [2, 1.5, 1.2, 1.2, 1.2, 1.1, 1.2, 1.3, 1.2, 1.1, 1.2, 1.3, 1.2, 1.2]),
@@ -560,6 +562,12 @@ describe('DATA_CHANNEL_STALLED', () =>
       // Lab, rate-limited-20, TURN/TCP: the transport kept receiving 17 Mbit/s, the application got nothing for 0.75 s.
       name: 'TURN/TCP meltdown: 0.75 s without delivery on a busy link',
       report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 17, 17, 0.2, 0, 0, 30, 17, 17, 17, 17]),
+      want: [{ code: 'DATA_CHANNEL_STALLED', severity: 'warn', ids: ['call:relay/tcp'], notIds: ['call:relay/udp', 'call:relay/tls'] }],
+    },
+    {
+      // Recorded: lab rate-limited-20 (tbf 20 Mbit/s, 25 ms queue), TURN/TCP delivered 2.4 Mbit/s while its transport received 15.5.
+      name: 'recorded TURN/TCP meltdown (fixtures/diagnosis/meltdown-tcp.json)',
+      report: () => load('meltdown-tcp'),
       want: [{ code: 'DATA_CHANNEL_STALLED', severity: 'warn', ids: ['call:relay/tcp'], notIds: ['call:relay/udp', 'call:relay/tls'] }],
     },
     { name: 'one stalled interval (a single retransmission round) is ordinary', report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 17, 17, 0, 34, 17, 17, 17, 17, 17, 17]), want: [] },
@@ -612,6 +620,7 @@ describe('DATA_CHANNEL_RETRANSMITTING', () =>
     },
     { name: 'healthy', report: () => load('healthy'), want: [] },
     { name: 'lab: rate-limited (4 Mbit/s)', report: () => load('rate-limited'), want: [] },
+    { name: 'a recorded stall is DATA_CHANNEL_STALLED\'s alone', report: () => load('meltdown-tcp'), want: [] },
   ]));
 
 describe('PACKET_LOSS', () =>
