@@ -3,7 +3,10 @@
  * (signaling → data channel open, concurrently: setup is mostly waiting on the network), then
  * their data phases run one after another, so no two transfers ever share a link, a relay or
  * the CPU. Each data phase ends when the callee's steady rate has converged (converge.ts) or
- * at `durationMs`, whichever comes first.
+ * at `durationMs`, whichever comes first; the one-sided call's (its verdict is connectivity)
+ * as soon as its far end's application has received data. A call with no data phase (setup
+ * failed, or a pair inside this machine) is judged as soon as its setup is done, without waiting
+ * for the loss bursts or the data phases before it.
  *
  * A call that sends media (the policy-all call with --media) would put video on the wire the
  * moment it connects, so it is set up only when its turn comes, after every other data phase.
@@ -57,6 +60,9 @@ interface OpenResult {
 
 /** What judges a headline when the caller names nothing: the call check's and the finding's LOW_THROUGHPUT. */
 const DEFAULT_THRESHOLDS = [CALL_LOW_THROUGHPUT_BPS, FINDING_LOW_THROUGHPUT_BPS];
+
+/** How often the one-sided call's data phase looks for its proof of delivery. */
+const PROOF_POLL_MS = 50;
 
 /** Slack on top of a page's own bounds, for the evaluate round trip on a loaded machine. */
 const PAGE_SLACK_MS = 8_000;
@@ -168,7 +174,7 @@ class Runner {
     const cap = this.capOf(plan);
     const rule = this.o.convergence === undefined ? CONVERGENCE : this.o.convergence;
     const bound = cap + PAGE_SLACK_MS;
-    let stoppedBy: 'converged' | 'duration' = 'duration';
+    let stoppedBy: 'converged' | 'delivered' | 'duration' = 'duration';
     let calleeR: CallResult;
     let callerR: CallResult;
     try {
@@ -177,15 +183,23 @@ class Runner {
       const sent = evaluate<CallResult>(caller, 'callSend', [s.caller.key, { durationMs: cap }], bound)
         .catch((e: unknown) => pageFailure('caller', firstLine(e)))
         .finally(() => (sending = false));
-      if (rule) {
+      // The one-sided call's verdict is connectivity, never a rate: it stops as soon as the
+      // application at the far end has received data through the relay from outside.
+      const proof = plan.directCallee !== undefined;
+      if (rule || proof) {
         const counter: ReceiveCount[] = [];
-        const every = this.o.sampleMs ?? 250;
+        // The proof is read as soon as the page's first sample exists (polls every 50 ms; the
+        // page still samples every sampleMs): polled in step with the page, a poll just before
+        // its first sample would wait one more interval, to the cap.
+        const every = proof ? Math.min(PROOF_POLL_MS, this.o.sampleMs ?? 250) : (this.o.sampleMs ?? 250);
         while (sending && !this.o.signal?.aborted) {
           await Promise.race([sleep(every), sent]);
           if (!sending) break;
           counter.push(...(await evaluate<ReceiveCount[]>(callee, 'callCounter', [s.callee.key, counter.length], PAGE_SLACK_MS).catch(() => [])));
-          if (convergence(receivedSamples(counter), rule, this.o.thresholds ?? DEFAULT_THRESHOLDS).converged) {
-            stoppedBy = 'converged';
+          const delivered = proof && (counter.at(-1)?.appBytes ?? 0) > 0;
+          const converged = !proof && rule !== null && convergence(receivedSamples(counter), rule, this.o.thresholds ?? DEFAULT_THRESHOLDS).converged;
+          if (delivered || converged) {
+            stoppedBy = delivered ? 'delivered' : 'converged';
             await evaluate(caller, 'callStop', [s.caller.key], PAGE_SLACK_MS).catch(() => undefined);
             break;
           }
@@ -235,6 +249,15 @@ export async function runCalls(pages: CallPages, plans: readonly PlannedCall[], 
     p.catch(() => undefined);
     setups.set(plan, p);
   }
+  // A call without a data phase (its setup failed, or its pair runs inside this machine) moves
+  // nothing, so it is judged as soon as its setup is done: while the loss bursts finish and the
+  // data phases before it run, instead of after them. Reported in plan order all the same.
+  const concluded = new Map<PlannedCall, Promise<CallOutcome | null>>();
+  for (const [plan, setup] of setups) {
+    const p = setup.then((s) => (!(s.caller.open && s.callee.open) ? runner.failed(plan, s) : runner.localOnly(plan, s) ? runner.connectOnly(plan, s) : null));
+    p.catch(() => undefined);
+    concluded.set(plan, p);
+  }
   const out: CallOutcome[] = [];
   try {
     if (o.dataAfter) await o.dataAfter.catch(() => undefined);
@@ -243,17 +266,22 @@ export async function runCalls(pages: CallPages, plans: readonly PlannedCall[], 
       let r: CallOutcome;
       if (plan.skip) r = notRunCall(plan, plan.skip, 'skip');
       else {
-        const s = await (setups.get(plan) ?? runner.setUp(plan));
-        if (!(s.caller.open && s.callee.open)) r = await runner.failed(plan, s);
-        else if (runner.localOnly(plan, s)) r = await runner.connectOnly(plan, s);
-        else r = await runner.transfer(plan, s);
+        const early = await (concluded.get(plan) ?? null);
+        if (early) r = early;
+        else {
+          const s = await (setups.get(plan) ?? runner.setUp(plan));
+          if (!(s.caller.open && s.callee.open)) r = await runner.failed(plan, s);
+          else if (runner.localOnly(plan, s)) r = await runner.connectOnly(plan, s);
+          else r = await runner.transfer(plan, s);
+        }
       }
       out.push(r);
       onCall?.(r);
     }
   } finally {
-    // Setups still under way (an abort) finish within their bound; then nothing is left open.
-    await Promise.allSettled(setups.values());
+    // Setups still under way (an abort) finish within their bound, and so do the calls judged
+    // without a data phase; then nothing is left open.
+    await Promise.allSettled([...setups.values(), ...concluded.values()]);
     await runner.release();
   }
   return out;

@@ -67,11 +67,12 @@ describe('check() on real coturn + Chromium', () => {
       expect(c.selectedPair?.local.relayProtocol).toBe(c.transport);
       expect(c.setup.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['signaling-connected', 'offer-created', 'answer-received', 'ice-connected', 'dtls-connected', 'datachannel-open']));
       expect(c.throughput?.bitsPerSecond).toBeGreaterThan(1e6);
-      expect(c.throughput?.samples.length).toBeGreaterThanOrEqual(2);
+      expect(c.throughput?.samples.length).toBeGreaterThanOrEqual(c.peer === 'direct' ? 1 : 2);
       expect(c.rttMs?.median).toBeGreaterThanOrEqual(0);
-      // Each data phase ran until its rate converged or for the whole --duration, never longer.
+      // Each data phase ran until its rate converged or for the whole --duration, never longer;
+      // the one-sided call's until data reached the peer without TURN (its verdict is connectivity).
       const check = byId(r, c.checkId);
-      expect(['converged', 'duration']).toContain(check?.details.dataStoppedBy);
+      expect(c.peer === 'direct' ? ['delivered'] : ['converged', 'duration']).toContain(check?.details.dataStoppedBy);
       expect(c.throughput?.durationMs).toBeLessThanOrEqual(3_000 + 300);
     }
     // Both pages are in this browser: the policy-all call connects host to host, inside this
