@@ -194,7 +194,8 @@ async function benchCli(): Promise<void> {
         const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
         verdict = report.findings.map((f) => f.code).join(',') || 'none';
         for (const c of report.checks) {
-          if (c.kind !== 'call' || c.details.dataStoppedBy === undefined) continue;
+          // The one-sided call stops at its proof of delivery ('delivered'): it has no rate to converge.
+          if (c.kind !== 'call' || c.details.dataStoppedBy === undefined || c.details.dataStoppedBy === 'delivered') continue;
           dataPhases++;
           if (c.details.dataStoppedBy === 'converged') converged++;
         }
