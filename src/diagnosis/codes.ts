@@ -58,7 +58,7 @@ export const FindingCode = {
   SLOW_SETUP: 'SLOW_SETUP', // a call took longer than the threshold to connect
   LOW_THROUGHPUT: 'LOW_THROUGHPUT', // a call moved less than the threshold through the relay
   DATA_CHANNEL_STALLED: 'DATA_CHANNEL_STALLED', // a call's data channel delivered nothing for >= 0.5 s while the link stayed busy (TURN/TCP meltdown, or head-of-line blocking)
-  DATA_CHANNEL_RETRANSMITTING: 'DATA_CHANNEL_RETRANSMITTING', // a call's transport received >= 1.5x what its data channel delivered, with no quiet interval: the link carried duplicates (TURN/TCP meltdown, or bufferbloat over UDP)
+  DATA_CHANNEL_RETRANSMITTING: 'DATA_CHANNEL_RETRANSMITTING', // a call's transport received >= 1.3x what its data channel delivered, with no quiet interval: the link carried duplicates (TURN/TCP meltdown, or bufferbloat over UDP)
   // ---- browser engines (--browser all)
   ENGINES_DISAGREE: 'ENGINES_DISAGREE', // a URL or relay call works in one engine (Chromium/Firefox) and not the other; names the likely cause
   PACKET_LOSS: 'PACKET_LOSS', // the UDP path to the server loses packets above the threshold (path-quality burst)

@@ -602,6 +602,12 @@ describe('DATA_CHANNEL_RETRANSMITTING', () =>
     // Framing: DTLS, SCTP and TURN headers on top of the payload (loopback TLS read 1.19x).
     { name: 'a healthy transfer\'s framing overhead (1.2x) is not retransmission', report: () => withSeries('call:relay/tls', flat(14, 20.2), flat(14, 17)), want: [] },
     {
+      // Lab, rate-limited-20, TURN/TLS: 11.7 Mbit/s delivered at 1.41x on a link that delivers 17; one 250 ms dip, no stall.
+      name: 'a partial meltdown at 1.4x',
+      report: () => withSeries('call:relay/tls', flat(14, 16.8), [14, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12]),
+      want: [{ code: 'DATA_CHANNEL_RETRANSMITTING', ids: ['call:relay/tls'], notIds: ['call:relay/udp', 'call:relay/tcp'] }],
+    },
+    {
       // The stall is DATA_CHANNEL_STALLED's finding; the same call is not explained twice.
       name: 'a call that stalled is not cited again',
       report: () => withSeries('call:relay/tcp', flat(14, 17), [15, 12, 14, 17, 9, 9, 0.2, 0, 0, 9, 9, 9, 9, 9]),
