@@ -65,9 +65,9 @@ export function deliveryStalls(t: Pick<Throughput, 'bitsPerSecond' | 'receivedSa
  * duplicates (deliveryOverhead). A healthy transfer's transport counts DTLS, SCTP and TURN framing
  * on top of the payload: 92 recorded healthy transfers read 1.0-1.2x (lab, shaped 4 and 20 Mbit/s:
  * 1.03-1.08x, UDP with some loss up to 1.20x; loopback through coturn, idle and with both cores
- * pinned by busy loops: up to 1.16x; through pion/turn: up to 1.17x). Transfers that melted down part way read 1.15-6.5x; from 1.3x on their
- * headline was 23 % or more below the link's (lab: 13.0 Mbit/s at 1.32x, 11.7 at 1.41x on a link
- * that delivers 17).
+ * pinned by busy loops: up to 1.16x; through pion/turn: up to 1.17x). Transfers that melted down
+ * part way read 1.15-6.5x; from 1.3x on their headline was 23 % or more below the link's (lab:
+ * 13.0 Mbit/s at 1.32x, 11.7 at 1.41x on a link that delivers 17).
  */
 export const DUPLICATE_RATIO = 1.3;
 

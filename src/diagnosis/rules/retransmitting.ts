@@ -8,10 +8,11 @@
  * Mbit/s delivered, 16.99 received, a minimal two-peer page 16.88 on the same link). Over UDP,
  * acknowledgements queued past SCTP's retransmission timer (bufferbloat) do the same. The headline
  * stays what the application got; this says it is the retransmissions' figure, not the link's.
- * A call that stalled is DATA_CHANNEL_STALLED's, not cited twice.
+ * A call that stalled is DATA_CHANNEL_STALLED's, not cited twice (core/throughput.ts meltdownOf
+ * decides both).
  */
 import { ONE_SIDED_CALL_PREFIX } from '../../core/ids.js';
-import { deliveredBitsPerSecond, deliveryOverhead, deliveryStalls, DUPLICATE_RATIO, STALL_MIN_MS } from '../../core/throughput.js';
+import { deliveredBitsPerSecond, meltdownOf, STALL_MIN_MS } from '../../core/throughput.js';
 import { FindingCode } from '../codes.js';
 import { evidenceOf, finding, type Rule } from '../evidence.js';
 import { TCP_MELTDOWN_ADVICE } from './stalled.js';
@@ -22,10 +23,11 @@ export const dataChannelRetransmitting: Rule = (input) => {
   for (const c of ev.ofKind('call')) {
     if ((c.status !== 'pass' && c.status !== 'warn') || c.id.startsWith(ONE_SIDED_CALL_PREFIX)) continue;
     const t = ev.callFor(c.id)?.throughput;
-    const o = deliveryOverhead(t);
+    // A meltdown without a stall is one whose link carried DUPLICATE_RATIO times what it delivered.
+    const m = meltdownOf(t);
     const delivered = deliveredBitsPerSecond(t);
-    if (!o || delivered === null || o.ratio < DUPLICATE_RATIO || deliveryStalls(t).ms >= STALL_MIN_MS) continue;
-    hit.push({ id: c.id, transport: c.transport ?? 'udp', delivered, received: o.receivedBitsPerSecond, ratio: o.ratio });
+    if (!m || m.ratio === null || m.stalledMs >= STALL_MIN_MS || delivered === null) continue;
+    hit.push({ id: c.id, transport: c.transport ?? 'udp', delivered, received: m.linkBitsPerSecond, ratio: m.ratio });
   }
   hit.sort((a, b) => b.ratio - a.ratio);
   const worst = hit[0];
