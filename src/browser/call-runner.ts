@@ -252,9 +252,11 @@ export async function runCalls(pages: CallPages, plans: readonly PlannedCall[], 
   // A call without a data phase (its setup failed, or its pair runs inside this machine) moves
   // nothing, so it is judged as soon as its setup is done: while the loss bursts finish and the
   // data phases before it run, instead of after them. Reported in plan order all the same.
+  const withoutData = (plan: PlannedCall, s: Awaited<ReturnType<Runner['setUp']>>): Promise<CallOutcome> | null =>
+    !(s.caller.open && s.callee.open) ? runner.failed(plan, s) : runner.localOnly(plan, s) ? runner.connectOnly(plan, s) : null;
   const concluded = new Map<PlannedCall, Promise<CallOutcome | null>>();
   for (const [plan, setup] of setups) {
-    const p = setup.then((s) => (!(s.caller.open && s.callee.open) ? runner.failed(plan, s) : runner.localOnly(plan, s) ? runner.connectOnly(plan, s) : null));
+    const p = setup.then((s) => withoutData(plan, s));
     p.catch(() => undefined);
     concluded.set(plan, p);
   }
@@ -266,14 +268,9 @@ export async function runCalls(pages: CallPages, plans: readonly PlannedCall[], 
       let r: CallOutcome;
       if (plan.skip) r = notRunCall(plan, plan.skip, 'skip');
       else {
-        const early = await (concluded.get(plan) ?? null);
-        if (early) r = early;
-        else {
-          const s = await (setups.get(plan) ?? runner.setUp(plan));
-          if (!(s.caller.open && s.callee.open)) r = await runner.failed(plan, s);
-          else if (runner.localOnly(plan, s)) r = await runner.connectOnly(plan, s);
-          else r = await runner.transfer(plan, s);
-        }
+        // A media call is set up only now (see the header); every other was set up at once above.
+        const s = await (setups.get(plan) ?? runner.setUp(plan));
+        r = (await (concluded.get(plan) ?? withoutData(plan, s))) ?? (await runner.transfer(plan, s));
       }
       out.push(r);
       onCall?.(r);
