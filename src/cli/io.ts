@@ -15,8 +15,18 @@ export interface Io {
 export function consoleIo(): Io {
   // A live line only on a real terminal and never in CI logs (src/cli/progress.ts).
   const tty = liveProgressAllowed(Boolean(process.stderr.isTTY), process.env);
+  // `iceprobe check | head` closes stdout early: the rest of the table is unwanted, but the run
+  // goes on (its --json/--html/--junit files are still written, its exit code still says how it
+  // went) instead of dying on EPIPE with a stack trace.
+  let stdoutClosed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
+  });
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => {
+      if (!stdoutClosed) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
     // A message clears the live line first, so the two never share a row.
     err: (line) => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}${line}\n`),
     progress: tty

@@ -101,6 +101,19 @@ describe('runs against real coturn', () => {
     expect(report.servers.find((s) => s.scheme === 'turn')?.credential).toBe('given');
     expectNoSecrets({ stdout: r.stdout, stderr: r.stderr, json: text }, [coturn.password]);
   });
+
+  it('stdout closed before the table (`iceprobe check | head -1`): no EPIPE crash, the JSON file is still written, exit 0', async () => {
+    const out = join(tmp, 'piped.json');
+    const child = spawn(process.execPath, [CLI, 'check', '--url', coturn.urls.stun, '--json', out, '--no-calls', '--no-protocol'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reading end goes away before the child has written a byte: its first write gets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code, stderr).toBe(0);
+    expect(Report.parse(JSON.parse(readFileSync(out, 'utf8'))).summary.failed).toBe(0);
+  });
 });
 
 describe('TURN REST credentials (use-auth-secret)', () => {
