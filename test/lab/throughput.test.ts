@@ -3,8 +3,10 @@
  * in `rate-limited` (tbf 4 Mbit/s up) and `rate-limited-20` (tbf 20 Mbit/s each way) the REAL
  * `iceprobe check` runs in the client namespace, and the lab's minimal two-peer page
  * (src/services/lab/reference.ts) runs three transfers per TURN URL through the same coturn and
- * link. Each relay-forced call's headline (UDP, TCP and TLS) must agree with it within the scenario's tolerance (30 %: see the fixtures) and
- * never exceed the shaper's rate. Longer than the scenario tier's 30 s bound: nine reference transfers of 4 s each.
+ * link. Each relay-forced call's headline (UDP, TCP and TLS) must agree with it within the
+ * scenario's tolerance (15 %, the issue's: see the fixtures; the page's own melted-down transfers
+ * left out, src/services/lab/expect.ts judgeAgainstReference) and never exceed the shaper's rate.
+ * Longer than the scenario tier's 30 s bound: nine reference transfers of 4 s each.
  */
 import { describe, expect, it } from 'vitest';
 import { listLabNamespaces } from '../../src/services/lab/netns.js';

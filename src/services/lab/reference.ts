@@ -36,6 +36,10 @@ export interface ReferenceResult {
   bitsPerSecond: number;
   /** The same after the first second (iceprobe's headline leaves out the same warm-up). */
   steadyBitsPerSecond: number;
+  /** What the receiving transport got over the same window, every copy and header included (null: no counter). */
+  steadyLinkBitsPerSecond: number | null;
+  /** The longest time after the warm-up the application got nothing. */
+  longestGapMs: number;
   bytesReceived: number;
   ms: number;
 }
@@ -53,7 +57,7 @@ export function measureReference(ns: string, spec: ReferenceSpec, timeoutMs = 30
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-4_000)));
-    const fail = (why: string): ReferenceResult[] => spec.servers.map((s) => ({ url: s.url, ok: false, error: why, bitsPerSecond: 0, steadyBitsPerSecond: 0, bytesReceived: 0, ms: 0 }));
+    const fail = (why: string): ReferenceResult[] => spec.servers.map((s) => ({ url: s.url, ok: false, error: why, bitsPerSecond: 0, steadyBitsPerSecond: 0, steadyLinkBitsPerSecond: null, longestGapMs: 0, bytesReceived: 0, ms: 0 }));
     child.once('error', (e) => {
       unregister();
       resolve(fail(e.message));
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < Math.max(1, spec.repeat ?? 1); round++) for (const s of spec.servers) {
       const c: CeilingSpec = { iceServers: [{ urls: s.url, username: s.username, credential: s.credential }], policy: 'relay', durationMs: spec.durationMs };
       const r = (await page.evaluate(`window.iceprobe.ceiling(${JSON.stringify(c)})`)) as CeilingResult;
-      out.push({ url: s.url, ok: r.ok, error: r.error, bitsPerSecond: r.bitsPerSecond, steadyBitsPerSecond: r.steadyBitsPerSecond, bytesReceived: r.bytesReceived, ms: Math.round(r.ms) });
+      out.push({ url: s.url, ok: r.ok, error: r.error, bitsPerSecond: r.bitsPerSecond, steadyBitsPerSecond: r.steadyBitsPerSecond, steadyLinkBitsPerSecond: r.steadyLinkBitsPerSecond, longestGapMs: r.longestGapMs, bytesReceived: r.bytesReceived, ms: Math.round(r.ms) });
     }
   } finally {
     await pages.close();

@@ -212,11 +212,13 @@ async function measureGroundTruth(scenario: Scenario, topo: Topology, server: La
         bitsPerSecond: good.length ? Math.round(median(good.map((r) => r.steadyBitsPerSecond))) : 0,
         wholeBitsPerSecond: good.length ? Math.round(median(good.map((r) => r.bitsPerSecond))) : 0,
         runs: mine.map((r) => r.steadyBitsPerSecond),
+        linkRuns: mine.map((r) => r.steadyLinkBitsPerSecond),
+        gapsMs: mine.map((r) => r.longestGapMs),
         ok: good.length === mine.length && good.length > 0,
         error: mine.find((r) => !r.ok)?.error ?? null,
       };
       m.referenceBitsPerSecond[t] = ref;
-      onProgress(`lab: minimal two-peer page over ${url}: ${ref.ok ? `${(ref.bitsPerSecond / 1e6).toFixed(2)} Mbit/s after the warm-up (median of ${ref.runs.map((x) => (x / 1e6).toFixed(1)).join(', ')}), ${(ref.wholeBitsPerSecond / 1e6).toFixed(2)} with it` : `failed (${ref.error ?? '?'})`}`);
+      onProgress(`lab: minimal two-peer page over ${url}: ${ref.ok ? `${(ref.bitsPerSecond / 1e6).toFixed(2)} Mbit/s after the warm-up (median of ${ref.runs.map((x, i) => `${(x / 1e6).toFixed(1)} [link ${((ref.linkRuns[i] ?? NaN) / 1e6).toFixed(1)}, gap ${ref.gapsMs[i]} ms]`).join(', ')}), ${(ref.wholeBitsPerSecond / 1e6).toFixed(2)} with it` : `failed (${ref.error ?? '?'})`}`);
     }
   }
   if (gt.lossNearPercent !== undefined) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpectations, expectedLoss, judgeAgainstReference, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
+import { evaluateExpectations, expectedLoss, judgeAgainstReference, referenceTransferMelted, reportedLoss, RELAY_UDP_WIRE_OVERHEAD_BYTES, reportedRelayRate, srflxPerDestination, transportOutcome } from '../../../src/services/lab/expect.js';
 import { labCheckConfig } from '../../../src/services/lab/run.js';
 import { parseScenario } from '../../../src/services/lab/scenario.js';
 import type { Check, Report } from '../../../src/core/schema.js';
@@ -249,20 +249,66 @@ describe('throughputVsReferencePercent', () => {
 
   it('a reference whose own transfers spread wider than the band: a headline within the band around their range passes, outside it fails', () => {
     const wide = { bitsPerSecond: 2.88e6, runs: [3.23e6, 2.02e6, 2.88e6], ok: true };
-    expect(judgeAgainstReference(2.1e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'reference-spread' });
-    expect(judgeAgainstReference(3.6e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'reference-spread' });
-    expect(judgeAgainstReference(3.75e6, wide, 15, 4e6)).toEqual({ pass: false, by: 'none' });
-    expect(judgeAgainstReference(1.6e6, wide, 15, 4e6)).toEqual({ pass: false, by: 'none' });
-    expect(judgeAgainstReference(2.9e6, wide, 15, 4e6)).toEqual({ pass: true, by: 'band' });
+    expect(judgeAgainstReference(2.1e6, wide, 15, 4e6)).toMatchObject({ pass: true, by: 'reference-spread' });
+    expect(judgeAgainstReference(3.6e6, wide, 15, 4e6)).toMatchObject({ pass: true, by: 'reference-spread' });
+    expect(judgeAgainstReference(3.75e6, wide, 15, 4e6)).toMatchObject({ pass: false, by: 'none' });
+    expect(judgeAgainstReference(1.6e6, wide, 15, 4e6)).toMatchObject({ pass: false, by: 'none' });
+    expect(judgeAgainstReference(2.9e6, wide, 15, 4e6)).toMatchObject({ pass: true, by: 'band' });
     // CI, rate-limited, TURN/TLS: two of the page's three transfers half melted down, the median
     // with them; each run is within 30 % of it, but the range (1.08) is 43 % of it.
     const halfMelted = { bitsPerSecond: 2_506_653, runs: [2_506_653, 1_942_255, 3_023_576], ok: true };
-    expect(judgeAgainstReference(3_284_430, halfMelted, 30, 4e6)).toEqual({ pass: true, by: 'reference-spread' });
+    expect(judgeAgainstReference(3_284_430, halfMelted, 30, 4e6)).toMatchObject({ pass: true, by: 'reference-spread' });
     // CI, rate-limited-20, TURN/TCP: iceprobe's own transfer melted down far below any of the page's.
-    expect(judgeAgainstReference(1_826_093, { bitsPerSecond: 16_386_150, runs: [16_987_709, 9_736_802, 16_386_150], ok: true }, 30, 20e6)).toEqual({ pass: false, by: 'none' });
+    expect(judgeAgainstReference(1_826_093, { bitsPerSecond: 16_386_150, runs: [16_987_709, 9_736_802, 16_386_150], ok: true }, 30, 20e6)).toMatchObject({ pass: false, by: 'none' });
     // A tight reference gives no such room.
     expect(judgeAgainstReference(3.4e6, { bitsPerSecond: 2.88e6, runs: [2.9e6, 2.88e6, 2.8e6], ok: true }, 15, 4e6).pass).toBe(false);
     expect(judgeAgainstReference(4.1e6, { bitsPerSecond: 4.05e6, runs: [4.05e6], ok: true }, 15, 4e6).pass).toBe(false);
+  });
+
+  it("the page's own melted-down transfers (a 0.5 s stall, or 1.3x on its link) are no reference", () => {
+    expect(referenceTransferMelted(11.3e6, 17.4e6, 339)).toBe(true); // 1.54x
+    expect(referenceTransferMelted(7.5e6, 15.6e6, 378)).toBe(true);
+    expect(referenceTransferMelted(2.1e6, 3.3e6, 1057)).toBe(true); // both signs
+    expect(referenceTransferMelted(2.4e6, 3.3e6, 727)).toBe(true);
+    expect(referenceTransferMelted(17.0e6, 17.8e6, 28)).toBe(false);
+    expect(referenceTransferMelted(15.5e6, 16.1e6, 416)).toBe(false);
+    expect(referenceTransferMelted(3.0e6, null, 499)).toBe(false); // no link counter: the stall alone
+    expect(referenceTransferMelted(3.0e6, undefined, 500)).toBe(true);
+    // Recorded, rate-limited-20, TURN/TCP: one of the page's three melted (delivered/link Mbit/s,
+    // longest gap); the median of all three (15.3) against the median of the two others (16.2).
+    const rec = { bitsPerSecond: 15.3e6, runs: [11.3e6, 15.3e6, 17.0e6], linkRuns: [17.4e6, 17.8e6, 17.8e6], gapsMs: [339, 180, 28], ok: true };
+    expect(judgeAgainstReference(16.81e6, rec, 15, 20e6)).toEqual({ pass: true, by: 'band', against: 16.15e6 });
+    // Ignoring the melted transfer is what keeps a too-low headline from passing.
+    expect(judgeAgainstReference(13.2e6, rec, 15, 20e6).pass).toBe(false);
+    expect(judgeAgainstReference(13.2e6, { ...rec, linkRuns: undefined, gapsMs: undefined }, 15, 20e6).pass).toBe(true);
+  });
+
+  it("above the band, up to what the page's own link carried: the page half melted, the link could carry it", () => {
+    // Lab, rate-limited-20, TURN/TCP (session 17): two of the page's transfers melted (1.55x, and
+    // a 519 ms stall), the third half (1.23x, 14.5 delivered on a link of 17.8); iceprobe 16.9 at 1.06x.
+    const half = { bitsPerSecond: 10.9e6, runs: [10_899_052, 5_214_952, 14_458_844], linkRuns: [16_839_333, 16_402_110, 17_768_336], gapsMs: [441, 519, 164], ok: true };
+    expect(judgeAgainstReference(16_858_028, half, 15, 20e6)).toEqual({ pass: true, by: 'reference-link', against: 14_458_844 });
+    expect(judgeAgainstReference(17.8e6, half, 15, 20e6)).toMatchObject({ pass: false, by: 'none' });
+    // Not below the band: what the link carried is no floor.
+    expect(judgeAgainstReference(12.2e6, half, 15, 20e6)).toMatchObject({ pass: false, by: 'none' });
+    // Without the page's link counter there is no such ceiling.
+    expect(judgeAgainstReference(16_858_028, { ...half, linkRuns: undefined }, 15, 20e6)).toMatchObject({ pass: false, by: 'none' });
+    // A healthy page's band reaches past its link anyway (framing: 3-9 %): the rule adds nothing there.
+    const healthy = { bitsPerSecond: 17.0e6, runs: [17.0e6, 16.9e6, 17.2e6], linkRuns: [17.8e6, 17.7e6, 18.0e6], gapsMs: [20, 18, 23], ok: true };
+    expect(judgeAgainstReference(19.5e6, healthy, 15, 20e6)).toMatchObject({ pass: true, by: 'band' });
+    expect(judgeAgainstReference(19.6e6, healthy, 15, 20e6)).toMatchObject({ pass: false, by: 'none' });
+  });
+
+  it('every transfer of the page melted: the median of all of them, and up to what their link carried', () => {
+    // CI's shape (rate-limited-20, TURN/TCP): the page delivered 11.2, 11.5 and 10.0 Mbit/s and
+    // iceprobe's healthy call 14.7, judged a miss; the links as the page reads them there (17.4-17.9).
+    const melted = { bitsPerSecond: 11.2e6, runs: [11.2e6, 11.5e6, 10.0e6], linkRuns: [17.5e6, 17.6e6, 17.4e6], gapsMs: [120, 90, 300], ok: true };
+    expect(judgeAgainstReference(14.7e6, melted, 15, 20e6)).toEqual({ pass: true, by: 'reference-link', against: 11.2e6 });
+    expect(judgeAgainstReference(9.6e6, melted, 15, 20e6)).toMatchObject({ pass: true, by: 'band' });
+    expect(judgeAgainstReference(9.4e6, melted, 15, 20e6)).toMatchObject({ pass: false, by: 'none' });
+    // Above what the link carried is impossible for it, and the shaper caps it anyway.
+    expect(judgeAgainstReference(17.7e6, melted, 15, 20e6).pass).toBe(false);
+    expect(judgeAgainstReference(20.1e6, { ...melted, linkRuns: [21e6, 21e6, 21e6] }, 15, 20e6).pass).toBe(false);
   });
 
   it('needs a rate limit', () => {
