@@ -27,6 +27,8 @@ import { plainVerdict, type PlainVerdict } from '../../../src/services/serve/ver
 import type { MediaObservation } from '../../../probes/serve-media.js';
 
 const TOKEN = 'media-token-4c1b7e';
+/** Debian's full Chromium (scripts/setup installs it beside the headless shell). */
+const FULL_CHROMIUM = '/usr/lib/chromium/chromium';
 let dir: string;
 let coturn: Coturn;
 let serve: ServeServer;
@@ -49,7 +51,10 @@ beforeAll(async () => {
   [coturn, fake, denying, noCamera] = await Promise.all([
     startCoturn(),
     BrowserOwner.launch({ fakeMedia: true, extraArgs: ['--host-resolver-rules=MAP serve.test 127.0.0.1'] }),
-    BrowserOwner.launch({ extraArgs: ['--use-fake-device-for-media-stream'] }),
+    // A visitor who refuses: the full Chromium's headless mode answers the unanswered prompt
+    // with a denial (NotAllowedError), as a user pressing Block would. The headless shell
+    // iceprobe prefers has no prompt at all and says NotSupportedError instead.
+    BrowserOwner.launch({ extraArgs: ['--use-fake-device-for-media-stream'], executablePath: FULL_CHROMIUM }),
     BrowserOwner.launch({ extraArgs: ['--use-fake-device-for-media-stream=device-count=0', '--use-fake-ui-for-media-stream'] }),
   ]);
   const servers = resolveConfig({ urls: [coturn.urls.stun], env: {} }).servers;
