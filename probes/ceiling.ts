@@ -31,11 +31,14 @@ export interface CeilingResult {
   longestGapMs: number;
 }
 
+/** A byte count and when it was read. */
+type Counted = { bytes: number; at: number };
+
 /**
  * The receiving transport's byte counter (Chromium: the transport; Firefox: the selected pair)
  * and the stats' own timestamp (getStats resolves some milliseconds after it is asked), or null.
  */
-async function transportBytesReceived(pc: RTCPeerConnection): Promise<{ bytes: number; at: number } | null> {
+async function transportBytesReceived(pc: RTCPeerConnection): Promise<Counted | null> {
   const report = await pc.getStats();
   let transport: Record<string, unknown> | undefined;
   const byId = new Map<string, Record<string, unknown>>();
@@ -66,7 +69,8 @@ export async function ceiling(spec: CeilingSpec): Promise<CeilingResult> {
     ]);
     const rx = await incoming;
     let bytes = 0;
-    let warm: { bytes: number; at: number; link: Promise<{ bytes: number; at: number } | null> } | null = null;
+    // The application's count at the end of the warm-up, and the transport's read then.
+    let warm: (Counted & { link: Promise<Counted | null> }) | null = null;
     let lastAt = 0;
     let longestGapMs = 0;
     rx.onmessage = (e) => {
@@ -93,7 +97,7 @@ export async function ceiling(spec: CeilingSpec): Promise<CeilingResult> {
     const endLink = transportBytesReceived(b);
     clearTimeout(mark);
     const ms = end - t0;
-    const w = warm as { bytes: number; at: number; link: Promise<{ bytes: number; at: number } | null> } | null;
+    const w = warm as (Counted & { link: Promise<Counted | null> }) | null;
     const steady = w && end > w.at ? Math.round(((endBytes - w.bytes) * 8) / ((end - w.at) / 1000)) : 0;
     const [l0, l1] = w ? await Promise.all([w.link, endLink]) : [null, null];
     // Over the stats' own timestamps: the counter's window is not quite the application's.

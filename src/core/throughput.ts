@@ -102,6 +102,16 @@ export function deliveryOverhead(
 export const STALL_MIN_MS = 500;
 
 /**
+ * The meltdown test itself, on figures however they were read: a stall of STALL_MIN_MS or more,
+ * or a link that carried DUPLICATE_RATIO times what the application got (ratio null: unknown).
+ * meltdownOf reads them from a call's samples; the lab's minimal page reads its own
+ * (src/services/lab/expect.ts referenceTransferMelted).
+ */
+export function meltedDown(stalledMs: number, ratio: number | null): boolean {
+  return stalledMs >= STALL_MIN_MS || (ratio !== null && ratio >= DUPLICATE_RATIO);
+}
+
+/**
  * How a call's data channel melted down, if it did: it stalled for STALL_MIN_MS or more on a busy
  * link (deliveryStalls), or its link carried DUPLICATE_RATIO times what it delivered without a
  * quiet interval (deliveryOverhead). Either way the headline is what the application got, and
@@ -115,6 +125,6 @@ export function meltdownOf(
   if (!t) return null;
   const stalledMs = deliveryStalls(t).ms;
   const o = deliveryOverhead(t);
-  if (stalledMs < STALL_MIN_MS && (o === null || o.ratio < DUPLICATE_RATIO)) return null;
+  if (!meltedDown(stalledMs, o?.ratio ?? null)) return null;
   return { stalledMs, ratio: o?.ratio ?? null, linkBitsPerSecond: o?.receivedBitsPerSecond ?? t.bitsPerSecond };
 }

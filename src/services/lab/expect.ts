@@ -6,7 +6,7 @@
  */
 import { deliveredBitsPerSecond, steadyReceiveRate, steadyReceived } from '../../browser/calls.js';
 import { SLOW_START_MS } from '../../core/defaults.js';
-import { DUPLICATE_RATIO, STALL_MIN_MS } from '../../core/throughput.js';
+import { meltedDown } from '../../core/throughput.js';
 import { parseDualStackId } from '../../core/ids.js';
 import { gatherAllMappings } from '../../core/nat.js';
 import type { Check, Report } from '../../core/schema.js';
@@ -244,8 +244,8 @@ const within = (actual: number, target: number, pct: number) => Math.abs(actual 
  * iceprobe headline of 14.7 failed against them. Without the page's link counter only the stall counts.
  */
 export function referenceTransferMelted(deliveredBitsPerSecond: number, linkBitsPerSecond: number | null | undefined, longestGapMs: number | undefined): boolean {
-  if ((longestGapMs ?? 0) >= STALL_MIN_MS) return true;
-  return typeof linkBitsPerSecond === 'number' && deliveredBitsPerSecond > 0 && linkBitsPerSecond / deliveredBitsPerSecond >= DUPLICATE_RATIO;
+  const ratio = typeof linkBitsPerSecond === 'number' && deliveredBitsPerSecond > 0 ? linkBitsPerSecond / deliveredBitsPerSecond : null;
+  return meltedDown(longestGapMs ?? 0, ratio);
 }
 
 export type ReferenceJudgement = { pass: boolean; by: 'band' | 'reference-spread' | 'reference-link' | 'none'; against: number | null };

@@ -28,20 +28,9 @@ export interface ReferenceSpec {
   executablePath?: string;
 }
 
-export interface ReferenceResult {
+/** One of the page's transfers (probes/ceiling.ts CeilingResult: its figures and their meaning), with the TURN URL it went through. */
+export interface ReferenceResult extends CeilingResult {
   url: string;
-  ok: boolean;
-  error: string | null;
-  /** Application bytes received over the transfer (first send to the end), slow start included. */
-  bitsPerSecond: number;
-  /** The same after the first second (iceprobe's headline leaves out the same warm-up). */
-  steadyBitsPerSecond: number;
-  /** What the receiving transport got over the same window, every copy and header included (null: no counter). */
-  steadyLinkBitsPerSecond: number | null;
-  /** The longest time after the warm-up the application got nothing. */
-  longestGapMs: number;
-  bytesReceived: number;
-  ms: number;
 }
 
 const ENTRY = fileURLToPath(import.meta.url);
@@ -93,7 +82,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < Math.max(1, spec.repeat ?? 1); round++) for (const s of spec.servers) {
       const c: CeilingSpec = { iceServers: [{ urls: s.url, username: s.username, credential: s.credential }], policy: 'relay', durationMs: spec.durationMs };
       const r = (await page.evaluate(`window.iceprobe.ceiling(${JSON.stringify(c)})`)) as CeilingResult;
-      out.push({ url: s.url, ok: r.ok, error: r.error, bitsPerSecond: r.bitsPerSecond, steadyBitsPerSecond: r.steadyBitsPerSecond, steadyLinkBitsPerSecond: r.steadyLinkBitsPerSecond, longestGapMs: r.longestGapMs, bytesReceived: r.bytesReceived, ms: Math.round(r.ms) });
+      out.push({ url: s.url, ...r, ms: Math.round(r.ms) });
     }
   } finally {
     await pages.close();
